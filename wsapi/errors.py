@@ -1,0 +1,62 @@
+"""Problems found in a serverless.yml, reported together with their dotted paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence, Union
+
+PathKey = Union[str, int]
+
+
+def join_path(parent: str, key: PathKey) -> str:
+    """`functions.connect` + 0 -> `functions.connect[0]`; + "events" -> `functions.connect.events`."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, at a dotted path (empty for the document as a whole)."""
+
+    path: str
+    message: str
+
+    def format(self, file: str) -> str:
+        where = self.path or "(document)"
+        return f"{file}: {where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Raised with every problem found, so a user fixes them all in one pass."""
+
+    def __init__(self, problems: Sequence[Problem], file: str = "serverless.yml") -> None:
+        self.problems = tuple(problems)
+        self.file = file
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [p.format(self.file) for p in self.problems]
+
+    def with_file(self, file: str) -> "ConfigError":
+        return ConfigError(self.problems, file)
+
+
+class ProblemCollector:
+    """Accumulates problems; `raise_if_any` turns them into one ConfigError."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def raise_if_any(self, file: str = "serverless.yml") -> None:
+        if self.problems:
+            raise ConfigError(self.problems, file)
