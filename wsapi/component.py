@@ -1,0 +1,399 @@
+"""`wsapi.WebSocketApi`: the Pulumi component. It renders the same `Plan` the CloudFormation exporter
+renders, one explicit handler per resource type, and never creates resources inside `.apply()`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Union
+
+import pulumi
+import pulumi_aws as aws
+
+from . import naming
+from .compile import compile_service
+from .config import ConfigSource, load_service
+from .errors import ConfigError, Problem
+from .plan import (
+    ACCOUNT_ID,
+    PARTITION,
+    REGION,
+    STANDALONE,
+    URL_SUFFIX,
+    External,
+    FunctionArn,
+    GetAtt,
+    Join,
+    Plan,
+    Pseudo,
+    Ref,
+    Resource,
+    Sub,
+)
+from .validate import is_cfn_function
+
+#: What `functions=` accepts for a function key: a function wsapi should invoke, or its ARN.
+FunctionInput = Union[aws.lambda_.Function, str, pulumi.Output]
+
+#: Which attribute of a Pulumi resource CloudFormation's `Ref` stands for, by CloudFormation type.
+REF_ATTRIBUTE = {
+    "AWS::ApiGatewayV2::Api": "id",
+    "AWS::ApiGatewayV2::Integration": "id",
+    "AWS::ApiGatewayV2::RouteResponse": "id",
+    "AWS::ApiGatewayV2::Authorizer": "id",
+    "AWS::ApiGatewayV2::Route": "id",
+    "AWS::ApiGatewayV2::Stage": "name",
+    "AWS::ApiGatewayV2::Deployment": "id",
+    "AWS::Lambda::Permission": "id",
+    "AWS::Logs::LogGroup": "name",
+    "AWS::IAM::Role": "name",
+    "AWS::ApiGateway::Account": "id",
+}
+GETATT_ATTRIBUTE = {("AWS::IAM::Role", "Arn"): "arn", ("AWS::Logs::LogGroup", "Arn"): "arn"}
+
+
+@dataclass
+class WebSocketApiArgs:
+    """`config`: path to a serverless.yml (or its folder), or an already-loaded mapping. `stage`, `region`,
+    `params` and `options` are what `--stage`, `--region`, `--param K=V` and `--K V` are to Serverless.
+    `functions` maps a function key to the function to invoke (resource, ARN, or Output of an ARN); any
+    function not given is referenced by its Serverless name in the stack's account, region and partition."""
+
+    config: ConfigSource
+    stage: Optional[str] = None
+    region: Optional[str] = None
+    params: Optional[Mapping[str, str]] = None
+    options: Optional[Mapping[str, str]] = None
+    functions: Optional[Mapping[str, FunctionInput]] = None
+
+
+class WebSocketApi(pulumi.ComponentResource):
+    """An API Gateway WebSocket API, built from the `websocket` events of a Serverless v3 service."""
+
+    api_id: pulumi.Output[str]
+    api_endpoint: pulumi.Output[str]
+    url: pulumi.Output[str]
+    management_endpoint: pulumi.Output[str]
+    stage_name: pulumi.Output[str]
+    execution_arn: pulumi.Output[str]
+    route_ids: pulumi.Output[dict]
+
+    def __init__(
+        self,
+        name: str,
+        args: Union[WebSocketApiArgs, ConfigSource, None] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        config: Optional[ConfigSource] = None,
+        stage: Optional[str] = None,
+        region: Optional[str] = None,
+        params: Optional[Mapping[str, str]] = None,
+        options: Optional[Mapping[str, str]] = None,
+        functions: Optional[Mapping[str, FunctionInput]] = None,
+    ) -> None:
+        if not isinstance(args, WebSocketApiArgs):
+            source = config if config is not None else args
+            if source is None:
+                raise TypeError("WebSocketApi needs config= (a serverless.yml path, its folder, or a mapping)")
+            args = WebSocketApiArgs(source, stage, region, params, options, functions)
+        service = load_service(
+            args.config, stage=args.stage, region=args.region, params=args.params, options=args.options
+        )
+        plan = compile_service(service, STANDALONE)
+        function_inputs = dict(args.functions or {})
+        check_inputs(plan, function_inputs)
+
+        super().__init__(naming.COMPONENT_TYPE, name, None, opts)
+        self.plan = plan
+        self._name = name
+        self._functions = function_inputs
+        self._region: Optional[str] = None if service.region_is_default else service.region
+        self._pseudo: dict[str, pulumi.Output] = {}
+        self.resources: dict[str, pulumi.CustomResource] = {}
+        for resource in plan.creation_order():
+            self.resources[resource.key] = self.HANDLERS[resource.type](self, resource)
+        self._set_outputs()
+
+    # -- plan values -> Pulumi inputs ----------------------------------------------------------------------
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            target = self.plan.resource(value.key)
+            return getattr(self.resources[value.key], REF_ATTRIBUTE[target.type])
+        if isinstance(value, GetAtt):
+            target = self.plan.resource(value.key)
+            return getattr(self.resources[value.key], GETATT_ATTRIBUTE[(target.type, value.attribute)])
+        if isinstance(value, Pseudo):
+            return self.pseudo(value.name)
+        if isinstance(value, Join):
+            return pulumi.Output.all(*[self.value(p) for p in value.parts]).apply(
+                lambda parts, sep=value.separator: sep.join(str(p) for p in parts)
+            )
+        if isinstance(value, Sub):
+            return self.substitute(value.template)
+        if isinstance(value, FunctionArn):
+            return self.function_arn(value)
+        if isinstance(value, External):
+            return self.external(value)
+        if isinstance(value, Mapping):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def substitute(self, template: str) -> pulumi.Output[str]:
+        pieces: list[Any] = []
+        position = 0
+        for match in re.finditer(r"\$\{([^}]+)\}", template):
+            pieces.append(template[position : match.start()])
+            ref = match.group(1)
+            pieces.append(self.pseudo(ref) if ref.startswith("AWS::") else self.value(Ref(ref)))
+            position = match.end()
+        pieces.append(template[position:])
+        return pulumi.Output.concat(*pieces)
+
+    def pseudo(self, name: str) -> Any:
+        if name == REGION and self._region is not None:
+            return self._region
+        if name not in self._pseudo:
+            invoke = pulumi.InvokeOutputOptions(parent=self)
+            if name == PARTITION:
+                self._pseudo[name] = aws.get_partition_output(opts=invoke).partition
+            elif name == URL_SUFFIX:
+                self._pseudo[name] = aws.get_partition_output(opts=invoke).dns_suffix
+            elif name == REGION:
+                self._pseudo[name] = aws.get_region_output(opts=invoke).region
+            elif name == ACCOUNT_ID:
+                self._pseudo[name] = aws.get_caller_identity_output(opts=invoke).account_id
+            else:
+                raise KeyError(name)
+        return self._pseudo[name]
+
+    def function_arn(self, ref: FunctionArn) -> Any:
+        given = self._functions.get(ref.function_key)
+        qualifier = f":{ref.alias}" if ref.alias else ""
+        if isinstance(given, aws.lambda_.Function):
+            return pulumi.Output.concat(given.arn, qualifier)
+        if given is not None:
+            return given
+        return pulumi.Output.concat(
+            "arn:", self.pseudo(PARTITION), ":lambda:", self.pseudo(REGION), ":", self.pseudo(ACCOUNT_ID),
+            ":function:", ref.deployed_name, qualifier,
+        )
+
+    def external(self, value: External) -> Any:
+        raw = value.value
+        if isinstance(raw, Mapping) and set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str):
+            return aws.cloudformation.get_export_output(
+                name=raw["Fn::ImportValue"], opts=pulumi.InvokeOutputOptions(parent=self)
+            ).value
+        return raw  # a literal (checked by check_inputs)
+
+    # -- one handler per resource type ---------------------------------------------------------------------
+
+    def opts(self, resource: Resource, **extra: Any) -> pulumi.ResourceOptions:
+        depends_on = [self.resources[key] for key in resource.depends_on or () if key in self.resources]
+        return pulumi.ResourceOptions(parent=self, depends_on=depends_on or None, **extra)
+
+    def child_name(self, resource: Resource, suffix: str = "") -> str:
+        return naming.child(self._name, resource.name) + suffix
+
+    def regional(self) -> dict[str, Any]:
+        return {"region": self._region} if self._region else {}
+
+    def api(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        return aws.apigatewayv2.Api(
+            self.child_name(r), name=p["Name"], protocol_type=p["ProtocolType"],
+            route_selection_expression=p["RouteSelectionExpression"], description=p["Description"],
+            tags=p.get("Tags"), opts=self.opts(r), **self.regional(),
+        )
+
+    def integration(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        return aws.apigatewayv2.Integration(
+            self.child_name(r), api_id=p["ApiId"], integration_type=p["IntegrationType"],
+            integration_uri=p["IntegrationUri"], opts=self.opts(r), **self.regional(),
+        )
+
+    def route_response(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        return aws.apigatewayv2.RouteResponse(
+            self.child_name(r), api_id=p["ApiId"], route_id=p["RouteId"], route_response_key=p["RouteResponseKey"],
+            opts=self.opts(r), **self.regional(),
+        )
+
+    def authorizer(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        return aws.apigatewayv2.Authorizer(
+            self.child_name(r), api_id=p["ApiId"], name=p["Name"], authorizer_type=p["AuthorizerType"],
+            authorizer_uri=p["AuthorizerUri"], identity_sources=p["IdentitySource"], opts=self.opts(r),
+            **self.regional(),
+        )
+
+    def permission(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        return aws.lambda_.Permission(
+            self.child_name(r), function=p["FunctionName"], action=p["Action"], principal=p["Principal"],
+            source_arn=p.get("SourceArn"), source_account=p.get("SourceAccount"), opts=self.opts(r),
+            **self.regional(),
+        )
+
+    def route(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        return aws.apigatewayv2.Route(
+            self.child_name(r), api_id=p["ApiId"], route_key=p["RouteKey"], authorization_type=p["AuthorizationType"],
+            target=p["Target"], route_response_selection_expression=p.get("RouteResponseSelectionExpression"),
+            authorizer_id=p.get("AuthorizerId"), opts=self.opts(r), **self.regional(),
+        )
+
+    def stage(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        route_settings = p.get("DefaultRouteSettings")
+        access_logs = p.get("AccessLogSettings")
+        return aws.apigatewayv2.Stage(
+            self.child_name(r), api_id=p["ApiId"], name=p["StageName"], description=p["Description"],
+            deployment_id=p["DeploymentId"],
+            default_route_settings=None if route_settings is None else aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                data_trace_enabled=route_settings["DataTraceEnabled"], logging_level=route_settings["LoggingLevel"]
+            ),
+            access_log_settings=None if access_logs is None else aws.apigatewayv2.StageAccessLogSettingsArgs(
+                destination_arn=access_logs["DestinationArn"], format=access_logs["Format"]
+            ),
+            opts=self.opts(r), **self.regional(),
+        )
+
+    def log_group(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        group = aws.cloudwatch.LogGroup(
+            self.child_name(r), name=p["LogGroupName"], retention_in_days=p.get("RetentionInDays"),
+            opts=self.opts(r), **self.regional(),
+        )
+        if "DataProtectionPolicy" in p:  # a property in CloudFormation, its own resource in Pulumi
+            aws.cloudwatch.LogDataProtectionPolicy(
+                self.child_name(r, "-data-protection"), log_group_name=group.name,
+                policy_document=json.dumps(p["DataProtectionPolicy"]), opts=pulumi.ResourceOptions(parent=self),
+                **self.regional(),
+            )
+        return group
+
+    def deployment(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        # Redeploy when the plan changes, or when a function ARN given at run time changes an integration.
+        targets = [self.value(x.properties["IntegrationUri"]) for x in self.plan.by_type("AWS::ApiGatewayV2::Integration")]
+        targets += [self.value(x.properties["AuthorizerUri"]) for x in self.plan.by_type("AWS::ApiGatewayV2::Authorizer")]
+        targets_digest = pulumi.Output.all(*targets).apply(
+            lambda uris: hashlib.sha256("\n".join(map(str, uris)).encode()).hexdigest()
+        )
+        return aws.apigatewayv2.Deployment(
+            self.child_name(r), api_id=p["ApiId"], description=p["Description"],
+            triggers={"plan": self.plan.deployment_digest, "targets": targets_digest},
+            opts=self.opts(r), **self.regional(),
+        )
+
+    def role(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        role = aws.iam.Role(
+            self.child_name(r), assume_role_policy=json.dumps(p["AssumeRolePolicyDocument"]), opts=self.opts(r)
+        )
+        for index, policy_arn in enumerate(p.get("ManagedPolicyArns", [])):
+            aws.iam.RolePolicyAttachment(
+                self.child_name(r, f"-policy-{index}" if index else "-policy"), role=role.name, policy_arn=policy_arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return role
+
+    def account(self, r: Resource) -> pulumi.CustomResource:
+        p = self.value(r.properties)
+        return aws.apigateway.Account(
+            self.child_name(r), cloudwatch_role_arn=p["CloudWatchRoleArn"], opts=self.opts(r), **self.regional()
+        )
+
+    HANDLERS: dict[str, Callable[["WebSocketApi", Resource], pulumi.CustomResource]] = {
+        "AWS::ApiGatewayV2::Api": api,
+        "AWS::ApiGatewayV2::Integration": integration,
+        "AWS::ApiGatewayV2::RouteResponse": route_response,
+        "AWS::ApiGatewayV2::Authorizer": authorizer,
+        "AWS::Lambda::Permission": permission,
+        "AWS::ApiGatewayV2::Route": route,
+        "AWS::ApiGatewayV2::Stage": stage,
+        "AWS::Logs::LogGroup": log_group,
+        "AWS::ApiGatewayV2::Deployment": deployment,
+        "AWS::IAM::Role": role,
+        "AWS::ApiGateway::Account": account,
+    }
+
+    # -- outputs -------------------------------------------------------------------------------------------
+
+    def _set_outputs(self) -> None:
+        plan = self.plan
+        outputs = {o.key: o for o in plan.outputs}
+        self.api_id = pulumi.Output.from_input(self.value(plan.api_id))
+        self.url = pulumi.Output.from_input(self.value(outputs[naming.SERVICE_ENDPOINT_OUTPUT].value))
+        self.management_endpoint = pulumi.Output.from_input(self.value(outputs[naming.MANAGEMENT_ENDPOINT_OUTPUT].value))
+        self.stage_name = pulumi.Output.from_input(plan.service.stage)
+        api = self.resources.get(naming.API)
+        if api is not None:
+            self.api_endpoint = api.api_endpoint
+            self.execution_arn = api.execution_arn
+        else:
+            self.api_endpoint = pulumi.Output.concat(
+                "wss://", self.api_id, ".execute-api.", self.pseudo(REGION), ".", self.pseudo(URL_SUFFIX)
+            )
+            self.execution_arn = pulumi.Output.concat(
+                "arn:", self.pseudo(PARTITION), ":execute-api:", self.pseudo(REGION), ":", self.pseudo(ACCOUNT_ID),
+                ":", self.api_id,
+            )
+        routes = {r.properties["RouteKey"]: self.resources[r.key].id for r in plan.by_type("AWS::ApiGatewayV2::Route")}
+        self.route_ids = pulumi.Output.all(**routes) if routes else pulumi.Output.from_input({})
+        self.register_outputs(
+            {
+                "api_id": self.api_id,
+                "api_endpoint": self.api_endpoint,
+                "url": self.url,
+                "management_endpoint": self.management_endpoint,
+                "stage_name": self.stage_name,
+                "execution_arn": self.execution_arn,
+                "route_ids": self.route_ids,
+            }
+        )
+
+
+def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
+    """Problems Pulumi would only hit half-way through an update: unknown function keys, wrong function
+    values, and CloudFormation intrinsics it cannot evaluate (it can read `Fn::ImportValue` exports)."""
+    problems: list[Problem] = []
+    for key, value in functions.items():
+        if key not in plan.service.functions:
+            known = ", ".join(sorted(plan.service.functions)) or "none"
+            problems.append(Problem(f"functions.{key}", f"is not a function of this service (functions: {known})"))
+        elif isinstance(value, str) and not value.startswith("arn:"):
+            problems.append(Problem(f"functions.{key}", f"must be a Lambda function ARN (arn:...), got {value!r}"))
+        elif not isinstance(value, (aws.lambda_.Function, str, pulumi.Output)):
+            problems.append(Problem(f"functions.{key}", f"must be an aws.lambda_.Function, an ARN or an Output, got {type(value).__name__}"))
+
+    def walk(value: Any) -> None:
+        if isinstance(value, External):
+            raw = value.value
+            if is_cfn_function(raw) and not (set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str)):
+                problems.append(
+                    Problem(value.path, f"{json.dumps(raw)} is a CloudFormation intrinsic Pulumi cannot evaluate; use the literal value or an Fn::ImportValue of a stack export")
+                )
+        elif isinstance(value, Join):
+            walk(value.parts)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(plan.api_id)
+    for resource in plan.resources:
+        walk(resource.properties)
+    if problems:
+        label = os.fspath(plan.service.config_path) if plan.service.config_path else "<config>"
+        raise ConfigError(problems, label)

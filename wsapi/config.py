@@ -1,0 +1,65 @@
+"""load -> resolve variables -> validate: the one entry point from a serverless.yml to a `model.Service`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+from .errors import ConfigError
+from .model import Service
+from .validate import READ_PATHS, validate_document
+
+ConfigSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+
+
+def load_service(
+    source: ConfigSource,
+    *,
+    stage: Optional[str] = None,
+    region: Optional[str] = None,
+    params: Optional[Mapping[str, str]] = None,
+    options: Optional[Mapping[str, str]] = None,
+    env: Optional[Mapping[str, str]] = None,
+    label: Optional[str] = None,
+) -> Service:
+    """Read a serverless.yml (a path to it, its folder, or an already-loaded mapping) as Serverless v3 does.
+
+    `stage`/`region` are `--stage`/`--region`, `params` are `--param K=V`, `options` any other `--K V`.
+    Raises `ConfigError` naming every problem, with `label` (default: the path given) as the file.
+    """
+    from .loader import load_config
+    from .variables import resolve_variables
+
+    path: Optional[Path]
+    if isinstance(source, Mapping):
+        path, document, service_dir = None, source, Path.cwd()
+        label = label or "<config>"
+    else:
+        label = label or os.fspath(source)
+        try:
+            path, document = load_config(source)
+        except ConfigError as error:
+            raise error.with_file(label) from None
+        service_dir = path.parent
+        if os.path.isdir(source):
+            label = os.path.join(os.fspath(source), path.name)
+    all_options = dict(options or {})
+    stage = stage if stage is not None else all_options.get("stage")
+    region = region if region is not None else all_options.get("region")
+    if stage is not None:
+        all_options["stage"] = stage
+    if region is not None:
+        all_options["region"] = region
+    try:
+        resolved = resolve_variables(
+            dict(document),
+            service_dir=service_dir,
+            options=all_options,
+            params=dict(params or {}),
+            env=env,
+            only=READ_PATHS,
+        )
+        return validate_document(resolved, stage=stage, region=region, file=label, config_path=path)
+    except ConfigError as error:
+        raise error.with_file(label) from None

@@ -1,0 +1,135 @@
+"""Every name wsapi gives a resource: Serverless v3 logical ids (CloudFormation) and Pulumi child names.
+
+Both renderers read names from here only. Logical ids follow Serverless v3's `lib/plugins/aws/lib/naming.js`
+so a compat export drops into (and compares with) a Serverless template. Pulumi child names derive only from
+function keys and route keys, so adding or removing a route never renames another resource.
+"""
+
+from __future__ import annotations
+
+import re
+
+API = "WebsocketsApi"
+STAGE = "WebsocketsDeploymentStage"
+LOG_GROUP = "WebsocketsLogGroup"
+DEPLOYMENT_PREFIX = "WebsocketsDeployment"
+# Serverless's custom resource that sets the account's API Gateway CloudWatch role (compat mode only).
+CUSTOM_ACCOUNT_ROLE = "CustomApiGatewayAccountCloudWatchRole"
+CUSTOM_ACCOUNT_ROLE_FUNCTION = "CustomDashresourceDashapigwDashcwDashroleLambdaFunction"
+# Native replacement used by the standalone template and the Pulumi component.
+CLOUDWATCH_ROLE = "WebsocketsApiGatewayCloudWatchRole"
+ACCOUNT = "WebsocketsApiGatewayAccount"
+SERVICE_ENDPOINT_OUTPUT = "ServiceEndpointWebsocket"
+
+
+def upper_first(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def normalized_function_name(function_key: str) -> str:
+    """Serverless's getNormalizedFunctionName: `-` -> Dash, `_` -> Underscore, first letter upper."""
+    return upper_first(function_key.replace("-", "Dash").replace("_", "Underscore"))
+
+
+def normalized_route_key(route_key: str) -> str:
+    """Serverless's getNormalizedWebsocketsRouteKey (note: no upper-casing)."""
+    return (
+        route_key.replace("$", "S")
+        .replace("/", "Slash")
+        .replace("-", "Dash")
+        .replace("_", "Underscore")
+        .replace(".", "Period")
+    )
+
+
+def lambda_function(function_key: str) -> str:
+    return f"{normalized_function_name(function_key)}LambdaFunction"
+
+
+def provisioned_concurrency_alias(function_key: str) -> str:
+    return f"{normalized_function_name(function_key)}ProvConcLambdaAlias"
+
+
+def snapstart_alias(function_key: str) -> str:
+    return f"{normalized_function_name(function_key)}SnapStartLambdaAlias"
+
+
+def integration(function_key: str) -> str:
+    return f"{normalized_function_name(function_key)}WebsocketsIntegration"
+
+
+def permission(function_key: str) -> str:
+    return f"{normalized_function_name(function_key)}LambdaPermissionWebsockets"
+
+
+def route(route_key: str) -> str:
+    return f"{normalized_route_key(route_key)}WebsocketsRoute"
+
+
+def route_response(route_key: str) -> str:
+    return f"{route(route_key)}Response"
+
+
+def authorizer(authorizer_name: str) -> str:
+    return f"{normalized_function_name(authorizer_name)}WebsocketsAuthorizer"
+
+
+def deployment(digest: str) -> str:
+    return DEPLOYMENT_PREFIX + re.sub(r"[^0-9a-zA-Z]", "", digest)
+
+
+def default_function_name(service: str, stage: str, function_key: str) -> str:
+    return f"{service}-{stage}-{function_key}"
+
+
+def default_api_name(service: str, stage: str) -> str:
+    return f"{stage}-{service}-websockets"
+
+
+def log_group_name(service: str, stage: str) -> str:
+    return f"/aws/websocket/{service}-{stage}"
+
+
+def serverless_export(service: str, stage: str, output: str) -> str:
+    """Serverless exports every stack output as `sls-{service}-{stage}-{output}`."""
+    return f"sls-{service}-{stage}-{output}"
+
+
+def authorizer_name_from_arn(arn: str) -> str:
+    return arn.split(":")[-1]
+
+
+# --- Pulumi child names -------------------------------------------------------------------------------
+
+
+def child(component: str, kind: str, ident: str | None = None) -> str:
+    """`chat` + `route` + `$connect` -> `chat-route-$connect`."""
+    return f"{component}-{kind}" if ident is None else f"{component}-{kind}-{ident}"
+
+
+MANAGEMENT_ENDPOINT_OUTPUT = "ServiceEndpointWebsocketManagement"
+API_ID_OUTPUT = "WebsocketsApiId"
+
+#: The component's type token: part of every child's URN, so it never changes.
+COMPONENT_TYPE = "wsapi:index:WebSocketApi"
+
+#: Pulumi type tokens of the resources a plan holds, as `pulumi preview` prints them.
+PULUMI_TYPES = {
+    "AWS::ApiGatewayV2::Api": "aws:apigatewayv2/api:Api",
+    "AWS::ApiGatewayV2::Integration": "aws:apigatewayv2/integration:Integration",
+    "AWS::ApiGatewayV2::RouteResponse": "aws:apigatewayv2/routeResponse:RouteResponse",
+    "AWS::ApiGatewayV2::Authorizer": "aws:apigatewayv2/authorizer:Authorizer",
+    "AWS::Lambda::Permission": "aws:lambda/permission:Permission",
+    "AWS::ApiGatewayV2::Route": "aws:apigatewayv2/route:Route",
+    "AWS::ApiGatewayV2::Stage": "aws:apigatewayv2/stage:Stage",
+    "AWS::Logs::LogGroup": "aws:cloudwatch/logGroup:LogGroup",
+    "AWS::ApiGatewayV2::Deployment": "aws:apigatewayv2/deployment:Deployment",
+    "AWS::IAM::Role": "aws:iam/role:Role",
+    "AWS::ApiGateway::Account": "aws:apigateway/account:Account",
+}
+
+
+def short_pulumi_type(token: str) -> str:
+    """`aws:apigatewayv2/api:Api` -> `aws:apigatewayv2:Api`, the form `pulumi preview` shows."""
+    package, module, member = token.split(":")
+    return f"{package}:{module.split('/')[0]}:{member}"

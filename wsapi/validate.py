@@ -1,0 +1,552 @@
+"""Turn a variable-resolved serverless.yml mapping into a `model.Service`, or report every problem at once.
+
+Checks the `websocket` event schema Serverless v3 defines, the provider and function settings the websocket
+module reads, and the rules AWS enforces at deploy time that Serverless lets through (authorizers only on
+`$connect`, duplicate route keys, route keys that collide on one logical id, unknown `$` route keys).
+Keys that belong to other parts of a Serverless service are passed over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from . import naming
+from .errors import ProblemCollector, join_path
+from .model import (
+    DEFAULT_DESCRIPTION,
+    DEFAULT_IDENTITY_SOURCE,
+    DEFAULT_ROUTE_SELECTION_EXPRESSION,
+    RESERVED_ROUTE_KEYS,
+    Authorizer,
+    Function,
+    LogSettings,
+    Route,
+    Service,
+)
+
+#: The paths of a serverless.yml this module reads; variables are resolved there and nowhere else.
+READ_PATHS = (
+    "service",
+    "provider.name",
+    "provider.stage",
+    "provider.region",
+    "provider.websocketsApiName",
+    "provider.websocketsApiRouteSelectionExpression",
+    "provider.websocketsDescription",
+    "provider.apiGateway.websocketApiId",
+    "provider.logs.websocket",
+    "provider.logs.restApi",
+    "provider.logRetentionInDays",
+    "provider.logDataProtectionPolicy",
+    "provider.tags",
+    "provider.websocket",
+    "functions.*.handler",
+    "functions.*.image",
+    "functions.*.name",
+    "functions.*.provisionedConcurrency",
+    "functions.*.snapStart",
+    "functions.*.events[*].websocket",
+)
+
+SERVICE_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z-]+$")
+FUNCTION_KEY = re.compile(r"^[a-zA-Z0-9-_]+$")
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso|-isob|-isoe|-isof)?-[a-z]+-\d+$")
+TAG_KEY = re.compile(r"^(?!aws:)[\w./=+:\-_ ]{1,128}$")
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+LOG_LEVELS = ("INFO", "ERROR")
+WEBSOCKET_LOG_KEYS = ("accessLogging", "executionLogging", "format", "fullExecutionData", "level")
+CFN_FUNCTIONS = (
+    "Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::Join", "Fn::Sub", "Fn::Base64", "Fn::ToJsonString",
+    "Fn::Select", "Fn::Split", "Fn::If", "Fn::FindInMap",
+)  # fmt: skip
+DEFAULT_STAGE = "dev"
+DEFAULT_REGION = "us-east-1"
+
+
+def is_cfn_function(value: Any) -> bool:
+    return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in CFN_FUNCTIONS
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+class _Validator:
+    def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str]) -> None:
+        self.doc = document
+        self.problems = ProblemCollector()
+        self.stage_option = stage
+        self.region_option = region
+
+    # -- small typed readers: each reports a problem and returns None when the value is wrong ----------
+
+    def mapping(self, value: Any, path: str) -> Optional[Mapping[str, Any]]:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            self.problems.add(path, f"must be a mapping, got {type_name(value)}")
+            return None
+        return value
+
+    def string(self, value: Any, path: str, *, non_empty: bool = True) -> Optional[str]:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problems.add(path, f"must be a string, got {type_name(value)}")
+            return None
+        if non_empty and not value.strip():
+            self.problems.add(path, "must not be empty")
+            return None
+        return value
+
+    def boolean(self, value: Any, path: str) -> Optional[bool]:
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.problems.add(path, f"must be true or false, got {type_name(value)}")
+            return None
+        return value
+
+    def string_or_cfn(self, value: Any, path: str) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip():
+            return value
+        if is_cfn_function(value):
+            return value
+        self.problems.add(
+            path, f"must be a non-empty string or a CloudFormation intrinsic (Ref, Fn::GetAtt, Fn::ImportValue, ...), got {type_name(value)}"
+        )
+        return None
+
+    def unknown_keys(self, value: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
+        for key in value:
+            if key not in allowed:
+                self.problems.add(
+                    join_path(path, str(key)), f"unknown setting; expected one of: {', '.join(allowed)}"
+                )
+
+    # -- the document --------------------------------------------------------------------------------
+
+    def run(self) -> Optional[Service]:
+        doc = self.doc
+        service_name = self.service_name(doc.get("service"))
+        provider = self.mapping(doc.get("provider"), "provider")
+        if "provider" not in doc:
+            self.problems.add("provider", "is required (provider: {name: aws})")
+        provider = provider or {}
+        self.provider_name(provider.get("name"), "name" in provider)
+
+        stage = self.stage(provider.get("stage"))
+        region = self.region(provider.get("region"))
+        api_name = self.string(provider.get("websocketsApiName"), "provider.websocketsApiName")
+        expression = self.string(
+            provider.get("websocketsApiRouteSelectionExpression"), "provider.websocketsApiRouteSelectionExpression"
+        )
+        description = self.string(provider.get("websocketsDescription"), "provider.websocketsDescription")
+        api_gateway = self.mapping(provider.get("apiGateway"), "provider.apiGateway") or {}
+        external_api_id = self.string_or_cfn(
+            api_gateway.get("websocketApiId"), "provider.apiGateway.websocketApiId"
+        )
+        logs = self.mapping(provider.get("logs"), "provider.logs") or {}
+        log_settings = self.websocket_logs(logs.get("websocket"))
+        role_arn, role_external = self.rest_api_logs(logs.get("restApi"))
+        retention = self.retention(provider.get("logRetentionInDays"))
+        protection = self.data_protection(provider.get("logDataProtectionPolicy"))
+        tags = self.tags(provider.get("tags"))
+        use_provider_tags = self.use_provider_tags(provider.get("websocket"))
+
+        functions, routes = self.functions(doc.get("functions"), service_name or "service", stage)
+        self.cross_checks(functions, routes)
+
+        if self.problems or service_name is None:
+            return None
+        return Service(
+            name=service_name,
+            stage=stage,
+            region=region,
+            api_name=api_name or naming.default_api_name(service_name, stage),
+            route_selection_expression=expression or DEFAULT_ROUTE_SELECTION_EXPRESSION,
+            description=description or DEFAULT_DESCRIPTION,
+            external_api_id=external_api_id,
+            logs=log_settings,
+            cloudwatch_role_arn=role_arn,
+            cloudwatch_role_managed_externally=role_external,
+            log_retention_in_days=retention,
+            log_data_protection_policy=protection,
+            tags=tags,
+            api_tags=dict(tags) if tags and use_provider_tags else None,
+            functions=functions,
+            routes=tuple(routes),
+            region_is_default=self.region_option is None and provider.get("region") is None,
+        )
+
+    def service_name(self, value: Any) -> Optional[str]:
+        if value is None:
+            self.problems.add("service", "is required: the service name")
+            return None
+        if isinstance(value, Mapping) and "name" in value:  # the pre-v3 object form
+            self.problems.add("service", "must be a string (the `service: {name: ...}` form was removed in v3)")
+            return None
+        name = self.string(value, "service")
+        if name is not None and not SERVICE_NAME.match(name):
+            self.problems.add(
+                "service",
+                f"{name!r} is not a valid service name: start with a letter, then letters, digits or dashes",
+            )
+            return None
+        return name
+
+    def provider_name(self, value: Any, present: bool) -> None:
+        if not present:
+            self.problems.add("provider.name", "is required and must be aws")
+        elif value != "aws":
+            self.problems.add("provider.name", f"must be aws, got {value!r}")
+
+    def stage(self, value: Any) -> str:
+        if self.stage_option is not None:
+            if not self.stage_option.strip():
+                self.problems.add("--stage", "must not be empty")
+            return self.stage_option
+        return self.string(value, "provider.stage") or DEFAULT_STAGE
+
+    def region(self, value: Any) -> str:
+        if self.region_option is not None:
+            if not REGION.match(self.region_option):
+                self.problems.add("--region", f"{self.region_option!r} is not an AWS region name")
+            return self.region_option
+        region = self.string(value, "provider.region")
+        if region is not None and not REGION.match(region):
+            self.problems.add("provider.region", f"{region!r} is not an AWS region name")
+        return region or DEFAULT_REGION
+
+    def websocket_logs(self, value: Any) -> Optional[LogSettings]:
+        path = "provider.logs.websocket"
+        if value is None or value is False:
+            return None
+        if value is True:
+            return LogSettings()
+        settings = self.mapping(value, path)
+        if settings is None:
+            return None
+        self.unknown_keys(settings, WEBSOCKET_LOG_KEYS, path)
+        access = self.boolean(settings.get("accessLogging"), f"{path}.accessLogging")
+        execution = self.boolean(settings.get("executionLogging"), f"{path}.executionLogging")
+        full = self.boolean(settings.get("fullExecutionData"), f"{path}.fullExecutionData")
+        log_format = self.string(settings.get("format"), f"{path}.format")
+        level = settings.get("level")
+        if level is not None and level not in LOG_LEVELS:
+            self.problems.add(f"{path}.level", f"must be INFO or ERROR, got {level!r}")
+            level = None
+        execution = True if execution is None else execution
+        defaults = LogSettings()
+        return LogSettings(
+            access_logging=True if access is None else access,
+            execution_logging=execution,
+            full_execution_data=True if full is None else full,
+            format=log_format or defaults.format,
+            level=(level or "INFO") if execution else "OFF",
+        )
+
+    def rest_api_logs(self, value: Any) -> tuple[Any, bool]:
+        path = "provider.logs.restApi"
+        if value is None or isinstance(value, bool):
+            return None, False
+        settings = self.mapping(value, path)
+        if settings is None:
+            return None, False
+        role = settings.get("role")
+        if role is not None:
+            if isinstance(role, str) and not role.startswith("arn:"):
+                self.problems.add(f"{path}.role", f"must be an IAM role ARN (arn:...), got {role!r}")
+                role = None
+            else:
+                role = self.string_or_cfn(role, f"{path}.role")
+        external = self.boolean(settings.get("roleManagedExternally"), f"{path}.roleManagedExternally")
+        return role, bool(external)
+
+    def retention(self, value: Any) -> Optional[int]:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value not in LOG_RETENTION_DAYS:
+            self.problems.add(
+                "provider.logRetentionInDays",
+                f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}",
+            )
+            return None
+        return value
+
+    def data_protection(self, value: Any) -> Optional[Mapping[str, Any]]:
+        path = "provider.logDataProtectionPolicy"
+        policy = self.mapping(value, path)
+        if policy is None:
+            return None
+        self.unknown_keys(policy, ("Name", "Description", "Version", "Statement"), path)
+        for key in ("Name", "Version", "Statement"):
+            if key not in policy:
+                self.problems.add(f"{path}.{key}", "is required")
+        if "Statement" in policy and not isinstance(policy["Statement"], list):
+            self.problems.add(f"{path}.Statement", f"must be a list, got {type_name(policy['Statement'])}")
+        for key in ("Name", "Description", "Version"):
+            if key in policy:
+                self.string(policy[key], f"{path}.{key}")
+        return policy
+
+    def tags(self, value: Any) -> Mapping[str, str]:
+        tags = self.mapping(value, "provider.tags")
+        if tags is None:
+            return {}
+        for key, tag_value in tags.items():
+            path = join_path("provider.tags", str(key))
+            if not isinstance(key, str) or not TAG_KEY.match(key):
+                self.problems.add(path, "is not a valid tag key (1-128 characters, not starting with aws:)")
+            if not isinstance(tag_value, str):
+                self.problems.add(path, f"must be a string (quote it), got {type_name(tag_value)}")
+            elif len(tag_value) > 256:
+                self.problems.add(path, "must be at most 256 characters")
+        return dict(tags)
+
+    def use_provider_tags(self, value: Any) -> bool:
+        settings = self.mapping(value, "provider.websocket")
+        if settings is None:
+            return False
+        self.unknown_keys(settings, ("useProviderTags",), "provider.websocket")
+        return bool(self.boolean(settings.get("useProviderTags"), "provider.websocket.useProviderTags"))
+
+    # -- functions and their websocket events --------------------------------------------------------
+
+    def functions(self, value: Any, service: str, stage: str) -> tuple[dict[str, Function], list[Route]]:
+        functions: dict[str, Function] = {}
+        routes: list[Route] = []
+        table = self.mapping(value, "functions")
+        if table is None:
+            return functions, routes
+        pending: list[tuple[str, Any, str]] = []  # (function key, event value, path), checked after all functions are known
+        for key, config in table.items():
+            path = join_path("functions", str(key))
+            if not isinstance(key, str) or not FUNCTION_KEY.match(key):
+                self.problems.add(path, "is not a valid function key: use letters, digits, - and _")
+                continue
+            config = self.mapping(config, path)
+            if config is None:
+                if table[key] is None:
+                    self.problems.add(path, "must be a mapping with at least a handler")
+                continue
+            function = self.function(key, config, path, service, stage)
+            if function is not None:
+                functions[key] = function
+            events = config.get("events")
+            if events is None:
+                continue
+            if not isinstance(events, list):
+                self.problems.add(f"{path}.events", f"must be a list, got {type_name(events)}")
+                continue
+            for index, event in enumerate(events):
+                if isinstance(event, Mapping) and "websocket" in event:
+                    pending.append((key, event["websocket"], f"{path}.events[{index}].websocket"))
+        for key, event, path in pending:
+            route = self.websocket_event(key, event, path, functions)
+            if route is not None:
+                routes.append(route)
+        return functions, routes
+
+    def function(self, key: str, config: Mapping[str, Any], path: str, service: str, stage: str) -> Optional[Function]:
+        handler = self.string(config.get("handler"), f"{path}.handler")
+        if "handler" not in config and "image" not in config:
+            self.problems.add(f"{path}.handler", "is required (or image)")
+        name = self.string(config.get("name"), f"{path}.name")
+        concurrency = config.get("provisionedConcurrency")
+        if concurrency is not None and not is_cfn_function(concurrency):
+            if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:
+                self.problems.add(f"{path}.provisionedConcurrency", f"must be a whole number >= 0, got {concurrency!r}")
+                concurrency = None
+        snap_start = self.boolean(config.get("snapStart"), f"{path}.snapStart")
+        if concurrency and snap_start:
+            self.problems.add(
+                f"{path}.snapStart",
+                "SnapStart does not support provisioned concurrency: remove snapStart or provisionedConcurrency",
+            )
+        alias = "provisioned" if concurrency else ("snapstart" if snap_start else None)
+        return Function(
+            key=key,
+            deployed_name=name or naming.default_function_name(service, stage, key),
+            alias=alias,
+            handler=handler,
+        )
+
+    def websocket_event(self, function_key: str, value: Any, path: str, functions: Mapping[str, Function]) -> Optional[Route]:
+        if isinstance(value, str):
+            route_key = self.route_key(value, path)
+            return None if route_key is None else Route(function_key, route_key, None, None, path)
+        if not isinstance(value, Mapping):
+            self.problems.add(path, f"must be a route key string or a mapping with `route`, got {type_name(value)}")
+            return None
+        self.unknown_keys(value, ("route", "routeResponseSelectionExpression", "authorizer"), path)
+        if "route" not in value:
+            self.problems.add(f"{path}.route", "is required")
+            return None
+        route_key = self.route_key(value["route"], f"{path}.route")
+        expression = value.get("routeResponseSelectionExpression")
+        if expression is not None and expression != "$default":
+            self.problems.add(
+                f"{path}.routeResponseSelectionExpression",
+                f"must be $default (the only route response key WebSocket APIs support), got {expression!r}",
+            )
+            expression = None
+        authorizer = None
+        if value.get("authorizer") is not None:
+            authorizer = self.authorizer(value["authorizer"], f"{path}.authorizer", functions)
+        elif "authorizer" in value:
+            self.problems.add(f"{path}.authorizer", "must not be empty")
+        if route_key is None:
+            return None
+        return Route(function_key, route_key, expression, authorizer, path)
+
+    def route_key(self, value: Any, path: str) -> Optional[str]:
+        if not isinstance(value, str):
+            self.problems.add(path, f"must be a string route key, got {type_name(value)}")
+            return None
+        if not value.strip():
+            self.problems.add(path, "must not be empty")
+            return None
+        if value.startswith("$") and value not in RESERVED_ROUTE_KEYS:
+            self.problems.add(
+                path,
+                f"{value!r} is not allowed: route keys starting with $ are reserved; use $connect, $disconnect, $default, or a key without $",
+            )
+            return None
+        return value
+
+    def authorizer(self, value: Any, path: str, functions: Mapping[str, Function]) -> Optional[Authorizer]:
+        if isinstance(value, str):
+            if value.startswith("arn:"):
+                return Authorizer(naming.authorizer_name_from_arn(value), None, value)
+            if ":" in value:
+                self.problems.add(path, f"{value!r} is neither an ARN (arn:...) nor a function key")
+                return None
+            return self.local_authorizer(value, path, functions, (DEFAULT_IDENTITY_SOURCE,))
+        if not isinstance(value, Mapping):
+            self.problems.add(path, f"must be a function key, an ARN, or a mapping with name/arn, got {type_name(value)}")
+            return None
+        self.unknown_keys(value, ("name", "arn", "identitySource"), path)
+        identity = self.identity_sources(value.get("identitySource"), f"{path}.identitySource")
+        name, arn = value.get("name"), value.get("arn")
+        if name is None and arn is None:
+            self.problems.add(path, "needs `name` (a function key) or `arn`")
+            return None
+        if name is not None:
+            name = self.string(name, f"{path}.name")
+            if name is not None and not FUNCTION_KEY.match(name):
+                self.problems.add(f"{path}.name", f"{name!r} is not a valid function name: use letters, digits, - and _")
+                return None
+        if arn is not None:
+            if isinstance(arn, str):
+                if not arn.startswith("arn:"):
+                    self.problems.add(f"{path}.arn", f"must be an ARN (arn:...) or an intrinsic, got {arn!r}")
+                    return None
+                return Authorizer(naming.authorizer_name_from_arn(arn), None, arn, identity)
+            if not is_cfn_function(arn):
+                self.problems.add(f"{path}.arn", f"must be an ARN string or a CloudFormation intrinsic, got {type_name(arn)}")
+                return None
+            if name is None:
+                self.problems.add(f"{path}.name", 'is required when "arn" is not a string (it names the authorizer)')
+                return None
+            return Authorizer(name, None, arn, identity)
+        if name is None:
+            return None
+        return self.local_authorizer(name, path, functions, identity)
+
+    def local_authorizer(self, name: str, path: str, functions: Mapping[str, Function], identity: tuple[str, ...]) -> Optional[Authorizer]:
+        if name not in functions:
+            known = ", ".join(sorted(functions)) or "none"
+            self.problems.add(path, f"function {name!r} does not exist in this service (functions: {known})")
+            return None
+        return Authorizer(name, name, None, identity)
+
+    def identity_sources(self, value: Any, path: str) -> tuple[str, ...]:
+        if value is None:
+            return (DEFAULT_IDENTITY_SOURCE,)
+        if not isinstance(value, list):
+            self.problems.add(path, f"must be a list of identity sources, got {type_name(value)}")
+            return (DEFAULT_IDENTITY_SOURCE,)
+        sources = []
+        for index, item in enumerate(value):
+            source = self.string(item, f"{path}[{index}]")
+            if source is not None:
+                sources.append(source)
+        return tuple(sources) if sources else (DEFAULT_IDENTITY_SOURCE,)
+
+    def cross_checks(self, functions: Mapping[str, Function], routes: list[Route]) -> None:
+        by_key: dict[str, Route] = {}
+        by_logical_id: dict[str, Route] = {}
+        for route in routes:
+            if route.authorizer is not None and route.route_key != "$connect":
+                self.problems.add(
+                    f"{route.path}.authorizer",
+                    f"authorizers run only on $connect; AWS rejects one on {route.route_key!r}. Move it to the $connect route",
+                )
+            first = by_key.get(route.route_key)
+            if first is not None:
+                self.problems.add(
+                    route.path,
+                    f"route {route.route_key!r} is already declared at {first.path}; each route key may appear once",
+                )
+                continue
+            by_key[route.route_key] = route
+            logical_id = naming.route(route.route_key)
+            clash = by_logical_id.get(logical_id)
+            if clash is not None:
+                self.problems.add(
+                    route.path,
+                    f"route {route.route_key!r} and route {clash.route_key!r} (at {clash.path}) both become the logical id {logical_id}; rename one",
+                )
+                continue
+            by_logical_id[logical_id] = route
+        names: dict[str, Authorizer] = {}
+        for route in routes:
+            auth = route.authorizer
+            if auth is None:
+                continue
+            logical_id = naming.authorizer(auth.name)
+            other = names.get(logical_id)
+            if other is not None and other != auth:
+                self.problems.add(
+                    f"{route.path}.authorizer",
+                    f"authorizer {auth.name!r} clashes with another authorizer on logical id {logical_id}",
+                )
+            names.setdefault(logical_id, auth)
+
+
+def validate_document(
+    document: Mapping[str, Any],
+    *,
+    stage: Optional[str] = None,
+    region: Optional[str] = None,
+    file: str = "serverless.yml",
+    config_path: Optional[Path] = None,
+) -> Service:
+    """Validate a resolved document; raise `ConfigError` listing every problem."""
+    validator = _Validator(document, stage, region)
+    service = validator.run()
+    validator.problems.raise_if_any(file)
+    assert service is not None
+    if config_path is not None:
+        service = dataclasses.replace(service, config_path=config_path)
+    return service
