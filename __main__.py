@@ -1,0 +1,20 @@
+"""The Pulumi program: deploy the WebSocket API of the serverless.yml named by `wsapi:serverlessConfig`."""
+
+import os
+
+import pulumi
+
+from wsapi import WebSocketApi, load_service
+
+config = pulumi.Config("wsapi")
+serverless_config = os.path.join(os.path.dirname(os.path.abspath(__file__)), config.require("serverlessConfig"))
+stage = config.get("stage")
+params = config.get_object("params") or {}
+functions = config.get_object("functions") or {}
+name = config.get("name") or load_service(serverless_config, stage=stage, params=params).name
+
+api = WebSocketApi(name, config=serverless_config, stage=stage, params=params, functions=functions)
+
+pulumi.export("url", api.url)
+pulumi.export("managementEndpoint", api.management_endpoint)
+pulumi.export("apiId", api.api_id)
