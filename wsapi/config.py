@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional, Union
 
 from .errors import ConfigError
 from .model import Service
-from .validate import READ_PATHS, validate_document
+from .validate import READ_PATHS, RUNTIME_PATHS, validate_document
 
 ConfigSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
@@ -22,11 +22,14 @@ def load_service(
     options: Optional[Mapping[str, str]] = None,
     env: Optional[Mapping[str, str]] = None,
     label: Optional[str] = None,
+    with_runtime: bool = False,
 ) -> Service:
     """Read a serverless.yml (a path to it, its folder, or an already-loaded mapping) as Serverless v3 does.
 
     `stage`/`region` are `--stage`/`--region`, `params` are `--param K=V`, `options` any other `--K V`.
     Raises `ConfigError` naming every problem, with `label` (default: the path given) as the file.
+    `with_runtime` also reads (and resolves variables in) each function's runtime, timeout, memory size
+    and environment, for consumers that run or create the functions.
     """
     from .loader import load_config
     from .variables import resolve_variables
@@ -58,8 +61,10 @@ def load_service(
             options=all_options,
             params=dict(params or {}),
             env=env,
-            only=READ_PATHS,
+            only=READ_PATHS + (RUNTIME_PATHS if with_runtime else ()),
         )
-        return validate_document(resolved, stage=stage, region=region, file=label, config_path=path)
+        return validate_document(
+            resolved, stage=stage, region=region, file=label, config_path=path, with_runtime=with_runtime
+        )
     except ConfigError as error:
         raise error.with_file(label) from None

@@ -31,6 +31,17 @@ RESERVED_ROUTE_KEYS = ("$connect", "$disconnect", "$default")
 
 
 @dataclass(frozen=True)
+class FunctionRuntime:
+    """How a function runs: read only when asked for (`load_service(..., with_runtime=True)`), so a
+    `${ssm:...}` in an environment never blocks validate or export, which do not need it."""
+
+    runtime: Optional[str]  #: function `runtime`, else `provider.runtime`
+    timeout: int  #: seconds: function `timeout`, else `provider.timeout`, else 6 (Serverless's default)
+    memory_size: int  #: MB: function `memorySize`, else `provider.memorySize`, else 1024
+    environment: Mapping[str, str]  #: `provider.environment` overlaid with the function's
+
+
+@dataclass(frozen=True)
 class Function:
     """A function of the service, as the websocket module refers to it."""
 
@@ -38,6 +49,7 @@ class Function:
     deployed_name: str  #: `name:`, else `{service}-{stage}-{key}`
     alias: Optional[str]  #: `provisioned` (provisionedConcurrency) or `snapstart`, else None
     handler: Optional[str]
+    runtime: Optional[FunctionRuntime] = None
 
 
 @dataclass(frozen=True)

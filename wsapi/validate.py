@@ -22,6 +22,7 @@ from .model import (
     RESERVED_ROUTE_KEYS,
     Authorizer,
     Function,
+    FunctionRuntime,
     LogSettings,
     Route,
     Service,
@@ -50,6 +51,20 @@ READ_PATHS = (
     "functions.*.snapStart",
     "functions.*.events[*].websocket",
 )
+
+#: Read as well when a consumer runs the functions (`wsapi offline`, created functions).
+RUNTIME_PATHS = (
+    "provider.runtime",
+    "provider.timeout",
+    "provider.memorySize",
+    "provider.environment",
+    "functions.*.runtime",
+    "functions.*.timeout",
+    "functions.*.memorySize",
+    "functions.*.environment",
+)
+DEFAULT_TIMEOUT = 6
+DEFAULT_MEMORY_SIZE = 1024
 
 SERVICE_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z-]+$")
 FUNCTION_KEY = re.compile(r"^[a-zA-Z0-9-_]+$")
@@ -89,8 +104,9 @@ def type_name(value: Any) -> str:
 
 
 class _Validator:
-    def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str]) -> None:
+    def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str], with_runtime: bool = False) -> None:
         self.doc = document
+        self.with_runtime = with_runtime
         self.problems = ProblemCollector()
         self.stage_option = stage
         self.region_option = region
@@ -173,6 +189,7 @@ class _Validator:
         tags = self.tags(provider.get("tags"))
         use_provider_tags = self.use_provider_tags(provider.get("websocket"))
 
+        self.provider_runtime = self.runtime_settings(provider, "provider") if self.with_runtime else {}
         functions, routes = self.functions(doc.get("functions"), service_name or "service", stage)
         self.cross_checks(functions, routes)
 
@@ -389,6 +406,43 @@ class _Validator:
             deployed_name=name or naming.default_function_name(service, stage, key),
             alias=alias,
             handler=handler,
+            runtime=self.function_runtime(config, path) if self.with_runtime else None,
+        )
+
+    def runtime_settings(self, config: Mapping[str, Any], path: str) -> dict[str, Any]:
+        settings: dict[str, Any] = {}
+        runtime = self.string(config.get("runtime"), f"{path}.runtime")
+        if runtime is not None:
+            settings["runtime"] = runtime
+        for key, low, high in (("timeout", 1, 900), ("memorySize", 128, 10240)):
+            value = config.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                self.problems.add(f"{path}.{key}", f"must be a whole number from {low} to {high}, got {value!r}")
+            else:
+                settings[key] = value
+        environment = self.mapping(config.get("environment"), f"{path}.environment")
+        if environment is not None:
+            settings["environment"] = {}
+            for name, value in environment.items():
+                where = join_path(f"{path}.environment", str(name))
+                if not isinstance(name, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
+                    self.problems.add(where, "is not a valid environment variable name")
+                elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                    self.problems.add(where, f"must be a string, got {type_name(value)} (a CloudFormation intrinsic cannot be evaluated here)")
+                else:
+                    settings["environment"][name] = str(value)
+        return settings
+
+    def function_runtime(self, config: Mapping[str, Any], path: str) -> FunctionRuntime:
+        own = self.runtime_settings(config, path)
+        base = self.provider_runtime
+        return FunctionRuntime(
+            runtime=own.get("runtime", base.get("runtime")),
+            timeout=own.get("timeout", base.get("timeout", DEFAULT_TIMEOUT)),
+            memory_size=own.get("memorySize", base.get("memorySize", DEFAULT_MEMORY_SIZE)),
+            environment={**base.get("environment", {}), **own.get("environment", {})},
         )
 
     def websocket_event(self, function_key: str, value: Any, path: str, functions: Mapping[str, Function]) -> Optional[Route]:
@@ -541,9 +595,11 @@ def validate_document(
     region: Optional[str] = None,
     file: str = "serverless.yml",
     config_path: Optional[Path] = None,
+    with_runtime: bool = False,
 ) -> Service:
-    """Validate a resolved document; raise `ConfigError` listing every problem."""
-    validator = _Validator(document, stage, region)
+    """Validate a resolved document; raise `ConfigError` listing every problem. `with_runtime` also reads
+    how each function runs (runtime, timeout, memory, environment)."""
+    validator = _Validator(document, stage, region, with_runtime)
     service = validator.run()
     validator.problems.raise_if_any(file)
     assert service is not None
