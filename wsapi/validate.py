@@ -68,6 +68,7 @@ DEFAULT_MEMORY_SIZE = 1024
 
 SERVICE_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z-]+$")
 FUNCTION_KEY = re.compile(r"^[a-zA-Z0-9-_]+$")
+LAMBDA_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso|-isob|-isoe|-isof)?-[a-z]+-\d+$")
 TAG_KEY = re.compile(r"^(?!aws:)[\w./=+:\-_ ]{1,128}$")
 LOG_RETENTION_DAYS = (
@@ -389,6 +390,8 @@ class _Validator:
         if "handler" not in config and "image" not in config:
             self.problems.add(f"{path}.handler", "is required (or image)")
         name = self.string(config.get("name"), f"{path}.name")
+        if name is not None and not LAMBDA_NAME.match(name):
+            self.problems.add(f"{path}.name", f"{name!r} is not a valid Lambda function name (1-64 letters, digits, - and _)")
         concurrency = config.get("provisionedConcurrency")
         if concurrency is not None and not is_cfn_function(concurrency):
             if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:

@@ -1,0 +1,34 @@
+"""Data-driven: every folder under tests/invalid holds a broken serverless.yml and expected.txt, the exact
+lines `wsapi validate` must print (exit 2, nothing on stdout, no traceback)."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+CASES = sorted(p for p in (Path(__file__).parent / "invalid").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_invalid_config_is_rejected_with_every_problem(case: Path) -> None:
+    expected = (case / "expected.txt").read_text().splitlines()
+    started = time.monotonic()
+    result = run_cli("validate", "serverless.yml", cwd=case)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == expected
+    assert "Traceback" not in result.stderr
+    assert elapsed < 5  # the issue's "under a second" is measured by bench/, this only guards against hangs
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_export_rejects_the_same_config_and_writes_nothing(case: Path, tmp_path: Path) -> None:
+    out = tmp_path / "template.json"
+    result = run_cli("export", "serverless.yml", "-o", str(out), cwd=case)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == (case / "expected.txt").read_text().splitlines()
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
