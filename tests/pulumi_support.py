@@ -1,0 +1,438 @@
+"""Shared helpers for the Pulumi component tests and benchmark: a mock recorder, a fresh-mocks fixture, a way
+to run a Pulumi program to completion, and an evaluator for CloudFormation intrinsics.
+
+Every test gets its own `Recorder` (`fresh_mocks()` / the `pulumi_mocks` fixture): `pulumi.runtime.set_mocks`
+is process-global, so the fixture installs new mocks and a new root stack before the test, and drains every
+outstanding RPC after it, so nothing a test started can register into the next test's recorder.
+
+The recorder sees what the engine would see: type, name, parent URN, wire-name inputs (`routeKey`,
+`identitySources`), dependencies; it answers the invokes the component uses (caller identity, region,
+partition, CloudFormation exports) with fixed, recognisable values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Optional
+
+import pulumi
+import pytest
+from pulumi.runtime import mocks as _mocks
+from pulumi.runtime import settings as _settings
+from pulumi.runtime.stack import wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(p for p in GOLDEN.iterdir() if (p / "expected.json").exists())
+
+ACCOUNT = "123456789012"
+#: The stack's `aws:region` as the mocked `getRegion` reports it; deliberately not us-east-1 (Serverless's
+#: default), so a test sees which of the two a resource landed in.
+STACK_REGION = "ap-southeast-2"
+PARTITION = "aws"
+DNS_SUFFIX = "amazonaws.com"
+PROJECT = "wsapi-tests"
+STACK = "test"
+
+COMPONENT_TYPE = "wsapi:index:WebSocketApi"
+
+#: pulumi-aws type tokens by CloudFormation type (written out here, not imported from wsapi, so a test
+#: notices when the component's choice changes).
+PULUMI_TYPE = {
+    "AWS::ApiGatewayV2::Api": "aws:apigatewayv2/api:Api",
+    "AWS::ApiGatewayV2::Integration": "aws:apigatewayv2/integration:Integration",
+    "AWS::ApiGatewayV2::RouteResponse": "aws:apigatewayv2/routeResponse:RouteResponse",
+    "AWS::ApiGatewayV2::Authorizer": "aws:apigatewayv2/authorizer:Authorizer",
+    "AWS::ApiGatewayV2::Route": "aws:apigatewayv2/route:Route",
+    "AWS::ApiGatewayV2::Stage": "aws:apigatewayv2/stage:Stage",
+    "AWS::ApiGatewayV2::Deployment": "aws:apigatewayv2/deployment:Deployment",
+    "AWS::Lambda::Permission": "aws:lambda/permission:Permission",
+    "AWS::Logs::LogGroup": "aws:cloudwatch/logGroup:LogGroup",
+    "AWS::IAM::Role": "aws:iam/role:Role",
+    "AWS::ApiGateway::Account": "aws:apigateway/account:Account",
+}
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+LOG_DATA_PROTECTION_POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
+#: Resources that are not regional (no per-resource `region` input in pulumi-aws 7).
+GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT}
+
+
+# -- the corpus ------------------------------------------------------------------------------------------
+
+
+def case_settings(case: Path) -> dict[str, Any]:
+    """stage/region/params/options of a corpus case, as keyword arguments of load_service/WebSocketApi."""
+    settings = json.loads((case / "case.json").read_text())
+    return {
+        "stage": settings.get("stage"),
+        "region": settings.get("region"),
+        "params": settings.get("params") or {},
+        "options": settings.get("options") or {},
+    }
+
+
+@contextlib.contextmanager
+def case_environment(case: Path) -> Iterator[None]:
+    """os.environ as the case's `env` says (a null value: make sure the variable is NOT set), restored after.
+    The component reads `${env:...}` from the process environment, as a Pulumi program does."""
+    env = json.loads((case / "case.json").read_text()).get("env") or {}
+    saved = {key: os.environ.get(key) for key in env}
+    try:
+        for key, value in env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def load_case(case: Path):
+    """The `Service` of a corpus case (what the component loads from the same files)."""
+    from wsapi import load_service
+
+    with case_environment(case):
+        return load_service(case, **case_settings(case))
+
+
+# -- mocks -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Registered:
+    """One resource as the engine saw it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str  #: parent URN ("" for none)
+    inputs: dict  #: wire names, values resolved
+    id: str
+    state: dict  #: the outputs the mock gave it
+    dependencies: tuple = ()  #: URNs from depends_on and from inputs
+    custom: bool = True
+
+    @property
+    def region(self) -> Optional[str]:
+        return self.inputs.get("region")
+
+
+@dataclass
+class Call:
+    token: str
+    args: dict
+
+
+class Recorder(_mocks.Mocks):
+    """Records every registration and invoke, and answers them with deterministic values."""
+
+    def __init__(self, *, region: str = STACK_REGION, account: str = ACCOUNT, exports: Optional[Mapping[str, str]] = None) -> None:
+        self.stack_region = region
+        self.account = account
+        self.exports = dict(exports or {})
+        self.resources: list[Registered] = []
+        self.calls: list[Call] = []
+        self._lock = threading.Lock()
+        self._current = threading.local()
+
+    # What the mock gives each resource type beyond its inputs (what AWS would compute).
+    def outputs(self, type_: str, name: str, id_: str, inputs: dict) -> dict:
+        region = inputs.get("region") or self.stack_region
+        state = dict(inputs)
+        if type_ not in GLOBAL_TYPES:
+            state["region"] = region
+        if type_ == "aws:apigatewayv2/api:Api":
+            state["apiEndpoint"] = f"wss://{id_}.execute-api.{region}.{DNS_SUFFIX}"
+            state["executionArn"] = f"arn:{PARTITION}:execute-api:{region}:{self.account}:{id_}"
+            state["arn"] = f"arn:{PARTITION}:apigateway:{region}::/apis/{id_}"
+        elif type_ == "aws:iam/role:Role":
+            state.setdefault("name", f"{name}-0a1b2c3")  # the engine's auto-name
+            state["arn"] = f"arn:{PARTITION}:iam::{self.account}:role/{state['name']}"
+        elif type_ == "aws:cloudwatch/logGroup:LogGroup":
+            state.setdefault("name", f"{name}-0a1b2c3")
+            state["arn"] = f"arn:{PARTITION}:logs:{region}:{self.account}:log-group:{state['name']}"
+        elif type_ == "aws:lambda/function:Function":
+            state.setdefault("name", f"{name}-0a1b2c3")
+            state["arn"] = f"arn:{PARTITION}:lambda:{region}:{self.account}:function:{state['name']}"
+        elif type_ == "aws:apigatewayv2/stage:Stage":
+            state["invokeUrl"] = f"wss://{inputs.get('apiId')}.execute-api.{region}.{DNS_SUFFIX}/{inputs.get('name')}"
+        return state
+
+    def new_resource(self, args: _mocks.MockResourceArgs):
+        id_ = f"{args.name}-id"
+        state = self.outputs(args.typ, args.name, id_, args.inputs)
+        urn, parent, dependencies = getattr(self._current, "request", ("", "", ()))
+        with self._lock:
+            self.resources.append(
+                Registered(urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom))
+            )
+        return id_, state
+
+    def call(self, args: _mocks.MockCallArgs):
+        with self._lock:
+            self.calls.append(Call(args.token, dict(args.args)))
+        region = args.args.get("region") or self.stack_region
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account,
+                "arn": f"arn:{PARTITION}:iam::{self.account}:user/tester",
+                "userId": "AIDATESTER",
+                "id": self.account,
+            }
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.{DNS_SUFFIX}", "description": region}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": PARTITION, "dnsSuffix": DNS_SUFFIX, "reverseDnsPrefix": "com.amazonaws", "id": PARTITION}
+        if args.token == "aws:cloudformation/getExport:getExport":
+            name = args.args["name"]
+            return {"name": name, "value": self.export_value(name, region), "id": name, "region": region}
+        raise AssertionError(f"unexpected invoke {args.token} {args.args}")
+
+    def export_value(self, name: str, region: str) -> str:
+        """A stack export's value; region-qualified so a test sees which region it was read from."""
+        return self.exports.get(name, f"{name}@{region}")
+
+    # -- queries -------------------------------------------------------------------------------------------
+
+    def custom(self) -> list[Registered]:
+        return [r for r in self.resources if r.custom]
+
+    def of_type(self, type_: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> Registered:
+        found = [r for r in self.resources if r.name == name]
+        assert len(found) == 1, f"{len(found)} resources named {name!r}: {[r.urn for r in found]}"
+        return found[0]
+
+    def by_urn(self) -> dict[str, Registered]:
+        return {r.urn: r for r in self.resources}
+
+    def invokes(self, token: str) -> list[Call]:
+        return [c for c in self.calls if c.token == token]
+
+
+class RecordingMonitor(_mocks.MockMonitor):
+    """The SDK's mock monitor, telling the recorder each registration's URN, parent and dependencies (which
+    `MockResourceArgs` does not carry). The recorder's `new_resource` runs on the same thread."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(recorder)
+        self.recorder = recorder
+
+    def RegisterResource(self, request):
+        urn = self.make_urn(request.parent, request.type, request.name)
+        dependencies = tuple(request.dependencies)
+        self.recorder._current.request = (urn, request.parent, dependencies)
+        try:
+            return super().RegisterResource(request)
+        finally:
+            self.recorder._current.request = ("", "", ())
+
+
+def drain() -> None:
+    """Finish every RPC and output the runtime still holds (a failed test may leave some), so none reaches
+    the next test's mocks."""
+    try:
+        _sync_await(wait_for_rpcs())
+    except Exception:  # noqa: BLE001 - the failing test already reported it
+        pass
+    _settings.SETTINGS.rpc_manager.clear()
+    _settings.SETTINGS.outputs.clear()
+
+
+def fresh_mocks(*, preview: bool = False, **recorder_args: Any) -> Recorder:
+    """Install a new recorder as the process's mocks, with a new root stack."""
+    drain()
+    recorder = Recorder(**recorder_args)
+    _settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(recorder, project=PROJECT, stack=STACK, preview=preview, monitor=RecordingMonitor(recorder))
+    return recorder
+
+
+@pytest.fixture
+def pulumi_mocks() -> Iterator[Recorder]:
+    """A recorder of this test's own; nothing left running afterwards."""
+    recorder = fresh_mocks()
+    yield recorder
+    drain()
+
+
+def run_program(program: Callable[[], Any]) -> Any:
+    """Run `program` as a Pulumi program under the current mocks and wait until every resource it
+    registered and every Output it made has settled. Returns the program's result with Outputs resolved
+    (a mapping or list of Outputs is resolved item by item)."""
+    resolved: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def body() -> pulumi.Output:
+        result = program()
+        # Returned, so the test wrapper awaits it (an assertion in an apply that is not returned never runs).
+        return pulumi.Output.from_input(result).apply(lambda value: resolved.setdefault("value", value))
+
+    body()
+    assert "value" in resolved, "the program's result never resolved"
+    return resolved["value"]
+
+
+def component_outputs(api: Any) -> dict[str, pulumi.Output]:
+    return {
+        "api_id": api.api_id,
+        "api_endpoint": api.api_endpoint,
+        "url": api.url,
+        "management_endpoint": api.management_endpoint,
+        "stage_name": api.stage_name,
+        "execution_arn": api.execution_arn,
+        "route_ids": api.route_ids,
+    }
+
+
+@dataclass
+class Rendered:
+    """A component rendered under fresh mocks: what was registered and its outputs, resolved."""
+
+    name: str
+    recorder: Recorder
+    outputs: dict
+    component: Any = field(repr=False, default=None)
+
+    @property
+    def component_urn(self) -> str:
+        """(The SDK's mock monitor puts the root stack's type in its children's URNs; the engine does not.)"""
+        (urn,) = [r.urn for r in self.recorder.resources if r.type == COMPONENT_TYPE and r.name == self.name]
+        return urn
+
+    def children(self) -> list[Registered]:
+        return [r for r in self.recorder.resources if r.parent == self.component_urn]
+
+    def urns(self) -> set[str]:
+        return {r.urn for r in self.recorder.resources}
+
+
+def render(name: str = "chat", *args: Any, recorder: Optional[Recorder] = None, **kwargs: Any) -> Rendered:
+    """`WebSocketApi(name, *args, **kwargs)` under `recorder` (default: new mocks), run to completion."""
+    from wsapi import WebSocketApi
+
+    recorder = recorder if recorder is not None else fresh_mocks()
+    holder: dict[str, Any] = {}
+
+    def program() -> Any:
+        holder["api"] = WebSocketApi(name, *args, **kwargs)
+        return component_outputs(holder["api"])
+
+    outputs = run_program(program)
+    return Rendered(name, recorder, outputs, holder["api"])
+
+
+def render_case(case: Path, name: str = "chat", recorder: Optional[Recorder] = None, **kwargs: Any) -> Rendered:
+    """The component for a corpus case, configured as its case.json says."""
+    with case_environment(case):
+        return render(name, recorder=recorder, config=case / "serverless.yml", **{**case_settings(case), **kwargs})
+
+
+# -- CloudFormation intrinsics ---------------------------------------------------------------------------
+
+SUB_NAME = re.compile(r"\$\{([^}]+)\}")
+
+
+class Intrinsics:
+    """Evaluates a CloudFormation value to a concrete one: `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`,
+    `Fn::ImportValue` and pseudo parameters, with the values given (from the mocked resources and invokes)."""
+
+    def __init__(
+        self,
+        *,
+        refs: Mapping[str, Any],
+        attributes: Mapping[tuple[str, str], Any],
+        region: str,
+        account: str = ACCOUNT,
+        partition: str = PARTITION,
+        url_suffix: str = DNS_SUFFIX,
+        import_value: Callable[[str], Any],
+    ) -> None:
+        self.refs = refs
+        self.attributes = attributes
+        self.pseudo = {
+            "AWS::Region": region,
+            "AWS::AccountId": account,
+            "AWS::Partition": partition,
+            "AWS::URLSuffix": url_suffix,
+        }
+        self.import_value = import_value
+
+    def ref(self, name: str) -> Any:
+        if name in self.pseudo:
+            return self.pseudo[name]
+        if name not in self.refs:
+            raise KeyError(f"Ref to {name!r}, which has no value here")
+        return self.refs[name]
+
+    def get_att(self, key: str, attribute: str) -> Any:
+        if (key, attribute) not in self.attributes:
+            raise KeyError(f"Fn::GetAtt {key}.{attribute}, which has no value here")
+        return self.attributes[(key, attribute)]
+
+    def sub(self, template: str, variables: Mapping[str, Any]) -> str:
+        def replace(match: re.Match) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return str(self(variables[name]))
+            if "." in name and not name.startswith("AWS::"):
+                key, attribute = name.split(".", 1)
+                return str(self.get_att(key, attribute))
+            return str(self.ref(name))
+
+        return SUB_NAME.sub(replace, template)
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            if len(value) == 1:
+                (function, argument), = value.items()
+                if function == "Ref":
+                    return self.ref(argument)
+                if function == "Fn::GetAtt":
+                    key, attribute = argument.split(".", 1) if isinstance(argument, str) else argument
+                    return self.get_att(key, attribute)
+                if function == "Fn::Join":
+                    separator, parts = argument
+                    return separator.join(str(self(part)) for part in parts)
+                if function == "Fn::Sub":
+                    if isinstance(argument, str):
+                        return self.sub(argument, {})
+                    template, variables = argument
+                    return self.sub(template, variables)
+                if function == "Fn::ImportValue":
+                    return self.import_value(self(argument))
+                if function.startswith("Fn::") or function == "Condition":
+                    raise NotImplementedError(f"intrinsic {function} is not evaluated here")
+            return {key: self(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        return value
+
+
+def _stub_variables_until_they_land() -> None:  # TEMPORARY: removed once wsapi/variables.py is committed
+    import importlib.util
+    import sys
+    import types
+
+    if importlib.util.find_spec("wsapi.variables") is None:
+        module = types.ModuleType("wsapi.variables")
+        module.resolve_variables = lambda document, **_: document  # type: ignore[attr-defined]
+        sys.modules["wsapi.variables"] = module
+
+
+_stub_variables_until_they_land()
