@@ -1,0 +1,159 @@
+"""For every service of the golden corpus: the component's resources, their inputs and parents, checked
+against the template the real Serverless v3 wrote for it (`expected.json`), not against wsapi's own output.
+
+Where the component deliberately differs from Serverless, the difference is spelled out here:
+
+* Serverless sets the account's API Gateway CloudWatch role with a custom resource backed by its own Lambda
+  (`CustomApiGatewayAccountCloudWatchRole`) whenever websocket logs are on. The component uses a native
+  `aws.apigateway.Account` (plus an IAM role unless `logs.restApi.role` names one), and only when execution
+  logging is on (access logs need no account role).
+* Serverless creates `WebsocketsLogGroup` even with `accessLogging: false`; nothing writes to it then, and the
+  component creates it only for access logs.
+* `DataProtectionPolicy` of the log group is an `aws.cloudwatch.LogDataProtectionPolicy` of its own.
+* With an external `websocketApiId`, Serverless's Deployment has `StageName` (see test_component_cfn.py's
+  NOT_EXPRESSIBLE).
+* An `Fn::GetAtt` or `Ref` into the Serverless stack is refused (test_component_cfn.py's REFUSED).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pulumi_support import (
+    CASES,
+    CFN_ATTRIBUTES,
+    CFN_REF,
+    COMPONENT_TYPE,
+    GLOBAL_TYPES,
+    LOG_DATA_PROTECTION_POLICY,
+    PULUMI_ONLY_INPUTS,
+    PULUMI_TYPE,
+    ROLE_POLICY_ATTACHMENT,
+    STACK_REGION,
+    WIRE,
+    Intrinsics,
+    Recorder,
+    as_json,
+    compare_properties,
+    load_case,
+    pulumi_mocks,  # noqa: F401 - the fixture
+    render_case,
+)
+from test_component_cfn import REFUSED
+from wsapi.compile import compile_service
+from wsapi.plan import COMPAT
+
+WEBSOCKET_RESOURCE = re.compile(
+    r"^(Websockets(Api|DeploymentStage|LogGroup|Deployment.*)"
+    r"|.+(WebsocketsIntegration|LambdaPermissionWebsockets|WebsocketsRoute|WebsocketsRouteResponse|WebsocketsAuthorizer)"
+    r"|CustomApiGatewayAccountCloudWatchRole)$"
+)
+ACCOUNT_ROLE = "CustomApiGatewayAccountCloudWatchRole"
+PUSH_TO_CLOUDWATCH = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+CASES_RENDERED = [c for c in CASES if c.name not in REFUSED]
+
+
+@pytest.mark.parametrize("case", CASES_RENDERED, ids=[c.name for c in CASES_RENDERED])
+def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder) -> None:
+    expected = json.loads((case / "expected.json").read_text())
+    service = load_case(case)
+    compat = compile_service(service, COMPAT)
+    rendered = render_case(case, recorder=pulumi_mocks)
+    recorder = rendered.recorder
+    component = rendered.component_urn
+    region = STACK_REGION if service.region_is_default else service.region
+    regional_input = None if service.region_is_default else service.region
+
+    # parents and names: everything is a child of the one component, named after it
+    assert [r.type for r in recorder.resources if not r.custom] == [COMPONENT_TYPE]
+    for child in recorder.custom():
+        assert child.parent == component, child.urn
+        assert child.name.startswith("chat-"), child.name
+        assert f"{COMPONENT_TYPE}$" in child.urn
+    pulumi_by_name = {r.name: r for r in recorder.custom()}
+
+    serverless = {k: v for k, v in expected["Resources"].items() if WEBSOCKET_RESOURCE.match(k)}
+    counterpart = {}
+    for key, body in serverless.items():
+        if key == ACCOUNT_ROLE:
+            continue
+        if body["Type"] == "AWS::ApiGatewayV2::Deployment":
+            name = "chat-deployment"
+        else:
+            name = f"chat-{compat.resource(key).name}"
+        if key == "WebsocketsLogGroup" and not service.logs.access_logging:
+            assert name not in pulumi_by_name, "a log group nothing writes to"
+            continue
+        assert name in pulumi_by_name, f"Serverless's {key} has no Pulumi counterpart {name!r}"
+        assert pulumi_by_name[name].type == PULUMI_TYPE[body["Type"]]
+        counterpart[key] = pulumi_by_name[name]
+
+    # Serverless's values: its own resources from the mocks, its Lambda functions by the names it gave them
+    refs, attributes = {}, {}
+    for key, registered in counterpart.items():
+        refs[key] = CFN_REF.get(serverless[key]["Type"], lambda r: r.id)(registered)
+        for attribute, output in CFN_ATTRIBUTES.get(serverless[key]["Type"], {}).items():
+            attributes[(key, attribute)] = registered.state[output]
+    for key, body in expected["Resources"].items():
+        if body["Type"] == "AWS::Lambda::Function":
+            attributes[(key, "Arn")] = f"arn:aws:lambda:{region}:{recorder.account}:function:{body['Properties']['FunctionName']}"
+    evaluate = Intrinsics(refs=refs, attributes=attributes, region=region, import_value=lambda n: recorder.export_value(n, region))
+
+    problems: list[str] = []
+    consumed = {r.urn for r in counterpart.values()}
+    for key, registered in counterpart.items():
+        body = serverless[key]
+        properties = evaluate(body["Properties"])
+        policy = properties.pop("DataProtectionPolicy", None)
+        used = compare_properties(key, body["Type"], properties, registered.inputs, WIRE[body["Type"]], problems)
+        extra = {w for w in registered.inputs if w not in used and w not in PULUMI_ONLY_INPUTS and (registered.type, w) not in PULUMI_ONLY_INPUTS}
+        if extra:
+            problems.append(f"{key}: Pulumi inputs {sorted(extra)} that Serverless does not set")
+        if registered.type not in GLOBAL_TYPES and registered.inputs.get("region") != regional_input:
+            problems.append(f"{key}: region {registered.inputs.get('region')!r}, expected {regional_input!r}")
+        depends_on = body.get("DependsOn", [])
+        for dependency in [depends_on] if isinstance(depends_on, str) else depends_on:
+            if dependency in counterpart and counterpart[dependency].urn not in registered.dependencies:
+                problems.append(f"{key}: does not wait for {dependency}")
+        if policy is not None:
+            (protection,) = [p for p in recorder.of_type(LOG_DATA_PROTECTION_POLICY) if p.inputs["logGroupName"] == registered.state["name"]]
+            assert as_json(protection.inputs["policyDocument"]) == policy
+            consumed.add(protection.urn)
+    assert not problems, "\n".join(problems)
+
+    # the account's CloudWatch role: native resources, only when execution logging needs them
+    accounts = recorder.of_type(PULUMI_TYPE["AWS::ApiGateway::Account"])
+    roles = recorder.of_type(PULUMI_TYPE["AWS::IAM::Role"])
+    attachments = recorder.of_type(ROLE_POLICY_ATTACHMENT)
+    needs_role = service.logs is not None and service.logs.execution_logging and ACCOUNT_ROLE in serverless
+    if ACCOUNT_ROLE not in serverless:
+        assert not accounts and not roles and not attachments
+    elif not needs_role:
+        assert not accounts and not roles and not attachments, "no execution logs, no account role"
+    else:
+        (account,) = accounts
+        consumed.add(account.urn)
+        assert account.inputs.get("region") == regional_input
+        stage = counterpart["WebsocketsDeploymentStage"]
+        assert account.urn in stage.dependencies, "stage logging before the account role is set"
+        given = serverless[ACCOUNT_ROLE]["Properties"].get("RoleArn")
+        if given is not None:
+            assert account.inputs["cloudwatchRoleArn"] == evaluate(given)
+            assert not roles and not attachments
+        else:
+            (role,) = roles
+            (attachment,) = attachments
+            assert as_json(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": ["apigateway.amazonaws.com"]}
+            assert attachment.inputs == {"role": role.state["name"], "policyArn": PUSH_TO_CLOUDWATCH}
+            assert account.inputs["cloudwatchRoleArn"] == role.state["arn"]
+            consumed.update({role.urn, attachment.urn})
+
+    leftover = [r.urn for r in recorder.custom() if r.urn not in consumed]
+    assert not leftover, f"Pulumi resources Serverless has no counterpart for: {leftover}"
+
+    # Serverless's one output is the component's url
+    assert evaluate(expected["Outputs"]["ServiceEndpointWebsocket"]["Value"]) == rendered.outputs["url"]
