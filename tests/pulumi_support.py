@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional
 
 import pulumi
-import pytest
 from pulumi.runtime import mocks as _mocks
 from pulumi.runtime import settings as _settings
 from pulumi.runtime.stack import wait_for_rpcs
@@ -261,9 +260,9 @@ def fresh_mocks(*, preview: bool = False, **recorder_args: Any) -> Recorder:
     return recorder
 
 
-@pytest.fixture
-def pulumi_mocks() -> Iterator[Recorder]:
-    """A recorder of this test's own; nothing left running afterwards."""
+def isolated_mocks() -> Iterator[Recorder]:
+    """Body of each test module's `pulumi_mocks` fixture: a recorder of the test's own, and nothing left
+    running afterwards."""
     recorder = fresh_mocks()
     yield recorder
     drain()

@@ -12,35 +12,41 @@ documented extras below, which CloudFormation expresses as properties.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-
 from pulumi_support import (
     CASES,
     CFN_ATTRIBUTES,
     CFN_REF,
     GLOBAL_TYPES,
-    PULUMI_ONLY_INPUTS,
-    WIRE,
     LOG_DATA_PROTECTION_POLICY,
+    PULUMI_ONLY_INPUTS,
     PULUMI_TYPE,
     ROLE_POLICY_ATTACHMENT,
     STACK_REGION,
+    WIRE,
     Intrinsics,
     Recorder,
     Registered,
     as_json,
-    compare_properties,
     case_environment,
     case_settings,
+    compare_properties,
+    isolated_mocks,
     load_case,
-    pulumi_mocks,  # noqa: F401 - the fixture
     render,
 )
+
 from wsapi.compile import compile_service
 from wsapi.errors import ConfigError
 from wsapi.plan import STANDALONE
 from wsapi.render_cfn import render_template
+
+
+@pytest.fixture
+def pulumi_mocks() -> Iterator[Recorder]:
+    yield from isolated_mocks()
 
 
 #: Cases whose configuration uses an intrinsic Pulumi cannot evaluate (an Fn::GetAtt or a Ref into the

@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-
 from pulumi_support import (
     CASES,
     CFN_ATTRIBUTES,
@@ -39,13 +39,19 @@ from pulumi_support import (
     Recorder,
     as_json,
     compare_properties,
+    isolated_mocks,
     load_case,
-    pulumi_mocks,  # noqa: F401 - the fixture
     render_case,
 )
 from test_component_cfn import REFUSED
+
 from wsapi.compile import compile_service
 from wsapi.plan import COMPAT
+
+
+@pytest.fixture
+def pulumi_mocks() -> Iterator[Recorder]:
+    yield from isolated_mocks()
 
 WEBSOCKET_RESOURCE = re.compile(
     r"^(Websockets(Api|DeploymentStage|LogGroup|Deployment.*)"

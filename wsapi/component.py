@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import naming
-from .compile import compile_service
+from .compile import canonical, compile_service
 from .config import ConfigSource, load_service
 from .errors import ConfigError, Problem
 from .plan import (
@@ -187,8 +187,8 @@ class WebSocketApi(pulumi.ComponentResource):
     def external(self, value: External) -> Any:
         raw = value.value
         if isinstance(raw, Mapping) and set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str):
-            return aws.cloudformation.get_export_output(
-                name=raw["Fn::ImportValue"], opts=pulumi.InvokeOutputOptions(parent=self)
+            return aws.cloudformation.get_export_output(  # read where the API lives, not the provider's region
+                name=raw["Fn::ImportValue"], region=self._region, opts=pulumi.InvokeOutputOptions(parent=self)
             ).value
         return raw  # a literal (checked by check_inputs)
 
@@ -282,7 +282,9 @@ class WebSocketApi(pulumi.ComponentResource):
 
     def deployment(self, r: Resource) -> pulumi.CustomResource:
         p = self.value(r.properties)
-        # Redeploy when the plan changes, or when a function ARN given at run time changes an integration.
+        # Redeploy when what the deployment publishes changes (routes, integrations, route responses,
+        # authorizers, the route selection expression), or when a function ARN given at run time changes an
+        # integration; not for stage, log or permission settings, which apply without a new deployment.
         targets = [self.value(x.properties["IntegrationUri"]) for x in self.plan.by_type("AWS::ApiGatewayV2::Integration")]
         targets += [self.value(x.properties["AuthorizerUri"]) for x in self.plan.by_type("AWS::ApiGatewayV2::Authorizer")]
         targets_digest = pulumi.Output.all(*targets).apply(
@@ -290,7 +292,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
         return aws.apigatewayv2.Deployment(
             self.child_name(r), api_id=p["ApiId"], description=p["Description"],
-            triggers={"plan": self.plan.deployment_digest, "targets": targets_digest},
+            triggers={"plan": deployed_digest(self.plan), "targets": targets_digest},
             opts=self.opts(r), **self.regional(),
         )
 
@@ -360,6 +362,24 @@ class WebSocketApi(pulumi.ComponentResource):
                 "route_ids": self.route_ids,
             }
         )
+
+
+#: What an API Gateway deployment publishes: a change here needs a new deployment, nothing else does.
+DEPLOYED_TYPES = (
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::Authorizer",
+)
+
+
+def deployed_digest(plan: Plan) -> str:
+    """sha256 over the plan resources a deployment publishes and the API's route selection expression
+    (`plan.deployment_digest` also covers the stage, log group and permissions, which need no redeploy)."""
+    deployed: dict[str, Any] = {r.key: canonical(r.properties) for r in plan.resources if r.type in DEPLOYED_TYPES}
+    deployed["RouteSelectionExpression"] = plan.service.route_selection_expression
+    payload = json.dumps(deployed, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
