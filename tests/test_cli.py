@@ -99,7 +99,7 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 
 def test_export_warns_when_cloudformation_limits_are_exceeded(tmp_path: Path) -> None:
-    functions = {f"f{i}": {"handler": "h.h", "events": [{"websocket": f"route{i}"}]} for i in range(130)}
+    functions = {f"f{i}": {"handler": "h.h", "events": [{"websocket": f"route{i}"}]} for i in range(170)}
     (tmp_path / "serverless.yml").write_text(yaml.safe_dump({"service": "big", "provider": {"name": "aws"}, "functions": functions}))
     result = run_cli("export", str(tmp_path), "-o", str(tmp_path / "t.json"))
     assert result.returncode == 0

@@ -168,8 +168,9 @@ class _Validator:
         provider = self.mapping(doc.get("provider"), "provider")
         if "provider" not in doc:
             self.problems.add("provider", "is required (provider: {name: aws})")
+        if "provider" in doc and provider is not None:
+            self.provider_name(provider.get("name"), "name" in provider)
         provider = provider or {}
-        self.provider_name(provider.get("name"), "name" in provider)
 
         stage = self.stage(provider.get("stage"))
         region = self.region(provider.get("region"))
