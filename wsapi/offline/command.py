@@ -1,0 +1,136 @@
+"""The `offline` command line: `python -m wsapi offline PATH` (wired in `wsapi/cli.py`) and, standalone,
+`python -m wsapi.offline PATH`. Serves until Ctrl-C (SIGINT) or SIGTERM, then stops cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import signal
+import sys
+from typing import Optional, Sequence, TextIO
+
+from ..errors import ConfigError
+from .app import DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, MAX_DURATION, Settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `offline` subcommand's arguments (beyond PATH/--stage/--region/--param/--option)."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument(
+        "--idle-timeout", type=float, default=IDLE_TIMEOUT, metavar="SECONDS",
+        help="close a connection after this long without a frame from its client (default: 600, as AWS)",
+    )
+    parser.add_argument(
+        "--max-duration", type=float, default=MAX_DURATION, metavar="SECONDS",
+        help="close a connection this long after it opened (default: 7200, as AWS)",
+    )
+    parser.add_argument(
+        "--max-workers", type=int, default=DEFAULT_MAX_WORKERS, metavar="N",
+        help=f"warm worker processes per function, at most (default: {DEFAULT_MAX_WORKERS})",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no log line per event (errors and handler output still show)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    for name in ("idle_timeout", "max_duration"):
+        if getattr(args, name) <= 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be positive")
+    if args.max_workers < 1:
+        raise ValueError("--max-workers must be at least 1")
+    if not 0 <= args.port <= 65535:
+        raise ValueError("--port must be from 0 to 65535")
+    return Settings(
+        host=args.host, port=args.port, idle_timeout=args.idle_timeout, max_duration=args.max_duration,
+        max_workers=args.max_workers, quiet=args.quiet,
+    )  # fmt: skip
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def serve(service, settings: Settings, file: str, stream: Optional[TextIO] = None) -> None:
+    """Serve until SIGINT/SIGTERM. Raises ConfigError before serving when the service cannot run offline."""
+    from .app import build_app
+    from .logs import Log
+    from .server import OfflineServer
+
+    app = build_app(service, file)
+    log = Log(stream, quiet=settings.quiet)
+    for warning in app.warnings:
+        log.warning(warning)
+    if not _is_loopback(settings.host):
+        log.warning(f"listening on {settings.host}: the handlers and the unauthenticated @connections API are reachable from the network")
+    server = OfflineServer(app, settings, log)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    routes = ", ".join(app.routes)
+    log.info(f"wsapi offline: {app.service.name} (stage {app.api.stage}) on {server.url}  routes: {routes}")
+    log.info(f"@connections API: http://{settings.host}:{server.port}/{app.api.stage}/@connections/{{id}}  (Ctrl-C stops)")
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        log.info("wsapi offline: stopping")
+        await server.stop()
+
+
+def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> str:
+    """Load the service as `wsapi validate` does (plus each function's runtime), serve it, return "" once
+    stopped. ConfigError/OSError propagate for the CLI to report (exit 2)."""
+    from ..cli import UsageError, key_values
+    from ..config import load_service
+
+    try:
+        settings = settings_from(args)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    service = load_service(
+        args.path,
+        stage=args.stage,
+        region=getattr(args, "region", None),
+        params=key_values(args.param, "--param"),
+        options=key_values(getattr(args, "option", []) or [], "--option"),
+        with_runtime=True,
+    )
+    try:
+        asyncio.run(serve(service, settings, args.path, stream))
+    except ConfigError as error:
+        raise error.with_file(args.path) from None
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
+        pass
+    return ""
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """`python -m wsapi.offline`: the same command, for use before (or without) the `wsapi` CLI wiring."""
+    from ..cli import EXIT_BAD_INPUT, EXIT_OK, UsageError, add_service_arguments
+
+    parser = argparse.ArgumentParser(prog="python -m wsapi.offline", description="Serve a service's WebSocket API locally.")
+    add_service_arguments(parser)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        run_offline(args)
+        return EXIT_OK
+    except ConfigError as error:
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UsageError as error:
+        print(f"{args.path}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"wsapi: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,201 @@
+"""The runtime each function's worker process runs, as Lambda's Python runtime does in a sandbox: import the
+handler once (the init phase, with the function's environment already set), then invoke it for every request
+read from the IPC socket, and keep the process warm between invocations.
+
+Run as a script (`python -u runtime.py FD CONFIG`), never imported through `wsapi`, and standard library only:
+the function's `sys.modules` then holds its own modules and nothing of the server. The server side imports
+this module only for the framing helpers below.
+
+Wire format, both directions: a 4-byte big-endian length, then that many bytes of JSON.
+  server -> worker: {"id": n, "requestId": str, "deadline": epoch ms, "event": {...}}
+  worker -> server: first {"ready": true} or {"ready": false, "error": ERROR}, then per invocation
+                    {"id": n, "result": ...} or {"id": n, "error": ERROR}
+  ERROR is Lambda's error shape: {"errorMessage", "errorType", "stackTrace": [...]}.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+from decimal import Decimal
+from typing import Any, Callable, Optional
+
+HEADER = struct.Struct("!I")
+#: Largest frame either side accepts (an event carries at most a 128 KB message; results are bounded here).
+MAX_FRAME = 64 * 1024 * 1024
+
+
+def frame(payload: bytes) -> bytes:
+    return HEADER.pack(len(payload)) + payload
+
+
+class InitError(Exception):
+    """The handler could not be loaded: Lambda's Runtime.* init errors."""
+
+    def __init__(self, error_type: str, message: str, stack: Optional[list] = None) -> None:
+        super().__init__(message)
+        self.error = {"errorMessage": message, "errorType": error_type, "stackTrace": stack or []}
+
+
+def load_handler(handler: str) -> Callable[..., Any]:
+    """`dir/module.function` or `package.module.function`, resolved against `sys.path` as Lambda does."""
+    module_name, _, function_name = handler.rpartition(".")
+    if not module_name or not function_name:
+        raise InitError("Runtime.MalformedHandlerName", f"Bad handler '{handler}': expected MODULE.FUNCTION")
+    dotted = module_name.replace("/", ".")
+    if dotted.split(".")[0] in sys.builtin_module_names:
+        raise InitError("Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module")
+    try:
+        module = importlib.import_module(dotted)
+    except ImportError as error:
+        raise InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {error}") from None
+    except SyntaxError as error:
+        raise InitError(
+            "Runtime.UserCodeSyntaxError",
+            f"Syntax error in module '{module_name}': {error}",
+            [f'  File "{error.filename}" Line {error.lineno}\n    {error.text}'],
+        ) from None
+    except Exception as error:  # an exception raised while the module initializes
+        raise InitError(type(error).__name__, f"{error}", _stack(error.__traceback__)) from None
+    function = getattr(module, function_name, None)
+    if function is None:
+        raise InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+    if not callable(function):
+        raise InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' on module '{module_name}' is not callable")
+    return function
+
+
+def _stack(tb: Any) -> list:
+    frames = traceback.extract_tb(tb)
+    here = os.path.abspath(__file__)
+    frames = [f for f in frames if os.path.abspath(f.filename) != here]
+    return traceback.format_list(frames)
+
+
+class LambdaContext:
+    """The `context` argument, with the attributes and method Lambda's Python runtime provides."""
+
+    def __init__(self, request_id: str, deadline_ms: int, invoked_function_arn: str) -> None:
+        self.aws_request_id = request_id
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")  # a string, as in Lambda
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = invoked_function_arn
+        self.client_context = None
+        self.identity = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+
+    def log(self, message: Any) -> None:
+        sys.stdout.write(str(message))
+
+    def __repr__(self) -> str:
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},function_name={self.function_name},"
+            f"function_version={self.function_version},invoked_function_arn={self.invoked_function_arn}])"
+        )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):  # as Lambda's marshaller does
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_current_request_id = ""
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = _current_request_id
+        return True
+
+
+def _setup_logging() -> None:
+    """The root handler Lambda installs, so `logging.getLogger().info(...)` prints as it does there."""
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_RequestIdFilter())
+    logging.getLogger().addHandler(handler)
+
+
+class _Channel:
+    def __init__(self, fd: int) -> None:
+        self.sock = socket.socket(fileno=fd)
+        self.reader = self.sock.makefile("rb")
+
+    def receive(self) -> Optional[bytes]:
+        header = self.reader.read(HEADER.size)
+        if len(header) < HEADER.size:
+            return None
+        (size,) = HEADER.unpack(header)
+        if size > MAX_FRAME:
+            return None
+        payload = self.reader.read(size)
+        return payload if len(payload) == size else None
+
+    def send(self, payload: bytes) -> None:
+        self.sock.sendall(frame(payload))
+
+
+def _invoke(handler: Callable[..., Any], message: dict, function_arn: str) -> bytes:
+    global _current_request_id
+    request_id = message["requestId"]
+    _current_request_id = request_id
+    prefix = b'{"id":%d,' % message["id"]
+    try:
+        context = LambdaContext(request_id, message["deadline"], function_arn)
+        result = handler(message["event"], context)
+    except Exception as error:
+        stack = _stack(error.__traceback__)
+        payload = {"errorMessage": str(error), "errorType": type(error).__name__, "stackTrace": stack}
+        return prefix + b'"error":' + json.dumps(payload).encode() + b"}"
+    finally:
+        sys.stdout.flush()
+    try:
+        encoded = json.dumps(result, default=_json_default, ensure_ascii=False).encode()
+    except (TypeError, ValueError) as error:
+        payload = {"errorMessage": f"Unable to marshal response: {error}", "errorType": "Runtime.MarshalError", "stackTrace": []}
+        return prefix + b'"error":' + json.dumps(payload).encode() + b"}"
+    return prefix + b'"result":' + encoded + b"}"
+
+
+def main(argv: list) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself: never a traceback here
+    fd, config = int(argv[1]), json.loads(argv[2])
+    task_root = config["taskRoot"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [task_root] + [p for p in sys.path if p and os.path.abspath(p) != here]
+    os.chdir(task_root)
+    channel = _Channel(fd)
+    _setup_logging()
+    try:
+        handler = load_handler(config["handler"])
+    except InitError as error:
+        channel.send(json.dumps({"ready": False, "error": error.error}).encode())
+        return 1
+    channel.send(b'{"ready":true}')
+    function_arn = config["functionArn"]
+    while True:
+        payload = channel.receive()
+        if payload is None:  # the server closed the channel: stop
+            return 0
+        channel.send(_invoke(handler, json.loads(payload), function_arn))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
