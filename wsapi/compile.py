@@ -68,14 +68,12 @@ def lambda_invocation_uri(target: Any) -> Join:
 
 
 def canonical(value: Any) -> Any:
-    """A JSON-able form of plan values, used for hashing."""
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): canonical(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
+    """A JSON-able form of the plan's reference types, for hashing (`json.dumps(..., default=canonical)`)."""
     if isinstance(value, (Ref, GetAtt, Pseudo, Sub, FunctionArn, External, Join)):
-        return {type(value).__name__: canonical(vars(value))}
-    return value
+        return {type(value).__name__: vars(value)}
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot hash {type(value).__name__}")
 
 
 class _Compiler:
@@ -371,9 +369,7 @@ class _Compiler:
 
     def digest(self) -> str:
         """sha256 over every resource the deployment publishes, so any change gives a new deployment."""
-        payload = json.dumps(
-            canonical({key: draft for key, draft in self.drafts.items()}), sort_keys=True, separators=(",", ":")
-        )
+        payload = json.dumps(self.drafts, sort_keys=True, separators=(",", ":"), default=canonical)
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def compile_deployment(self, digest: str) -> str:
