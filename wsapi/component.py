@@ -3,6 +3,7 @@ renders, one explicit handler per resource type, and never creates resources ins
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -14,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import naming
-from .compile import canonical, compile_service
+from .compile import compile_service
 from .config import ConfigSource, load_service
 from .errors import ConfigError, Problem
 from .plan import (
@@ -112,6 +113,9 @@ class WebSocketApi(pulumi.ComponentResource):
         self._functions = function_inputs
         self._region: Optional[str] = None if service.region_is_default else service.region
         self._pseudo: dict[str, pulumi.Output] = {}
+        self._pseudo_sets: dict[tuple[str, ...], pulumi.Output] = {}
+        self._exports: dict[str, pulumi.Output] = {}
+        self._inputs: dict[str, Any] = {}  #: evaluated properties by plan key, for the deployment's triggers
         self.resources: dict[str, pulumi.CustomResource] = {}
         for resource in plan.creation_order():
             self.resources[resource.key] = self.HANDLERS[resource.type](self, resource)
@@ -126,16 +130,8 @@ class WebSocketApi(pulumi.ComponentResource):
         if isinstance(value, GetAtt):
             target = self.plan.resource(value.key)
             return getattr(self.resources[value.key], GETATT_ATTRIBUTE[(target.type, value.attribute)])
-        if isinstance(value, Pseudo):
-            return self.pseudo(value.name)
-        if isinstance(value, Join):
-            return pulumi.Output.all(*[self.value(p) for p in value.parts]).apply(
-                lambda parts, sep=value.separator: sep.join(str(p) for p in parts)
-            )
-        if isinstance(value, Sub):
-            return self.substitute(value.template)
-        if isinstance(value, FunctionArn):
-            return self.function_arn(value)
+        if isinstance(value, (Pseudo, Join, Sub, FunctionArn)):
+            return self.text(self.pieces(value))
         if isinstance(value, External):
             return self.external(value)
         if isinstance(value, Mapping):
@@ -144,16 +140,70 @@ class WebSocketApi(pulumi.ComponentResource):
             return [self.value(v) for v in value]
         return value
 
-    def substitute(self, template: str) -> pulumi.Output[str]:
-        pieces: list[Any] = []
-        position = 0
-        for match in re.finditer(r"\$\{([^}]+)\}", template):
-            pieces.append(template[position : match.start()])
-            ref = match.group(1)
-            pieces.append(self.pseudo(ref) if ref.startswith("AWS::") else self.value(Ref(ref)))
-            position = match.end()
-        pieces.append(template[position:])
-        return pulumi.Output.concat(*pieces)
+    def pieces(self, value: Any) -> list[Any]:
+        """A string-valued plan value as a flat list of literal strings, Outputs and (not yet known) pseudo
+        parameters, so `text` builds it with one Output at most however deeply Joins and ARNs nest
+        (a 300-route API would otherwise make thousands of intermediate Outputs)."""
+        if isinstance(value, Pseudo):
+            return [self._region] if value.name == REGION and self._region is not None else [value]
+        if isinstance(value, Join):
+            found: list[Any] = []
+            for index, part in enumerate(value.parts):
+                if index:
+                    found.append(value.separator)
+                found.extend(self.pieces(part))
+            return found
+        if isinstance(value, Sub):
+            found = []
+            position = 0
+            for match in re.finditer(r"\$\{([^}]+)\}", value.template):
+                found.append(value.template[position : match.start()])
+                name = match.group(1)
+                found.extend(self.pieces(Pseudo(name) if name.startswith("AWS::") else Ref(name)))
+                position = match.end()
+            found.append(value.template[position:])
+            return found
+        if isinstance(value, FunctionArn):
+            given = self._functions.get(value.function_key)
+            qualifier = f":{value.alias}" if value.alias else ""
+            if isinstance(given, aws.lambda_.Function):
+                return [given.arn, qualifier]
+            if given is not None:
+                return [given]
+            return [
+                "arn:", Pseudo(PARTITION), ":lambda:", *self.pieces(Pseudo(REGION)), ":", Pseudo(ACCOUNT_ID),
+                ":function:", value.deployed_name, qualifier,
+            ]
+        if isinstance(value, (Ref, GetAtt, External)):
+            return [self.value(value)]
+        return [value]
+
+    def text(self, pieces: list[Any]) -> Any:
+        """Join pieces into a string, or an Output of one when any piece is not known yet."""
+        outputs = [p for p in pieces if isinstance(p, pulumi.Output)]
+        names = sorted({p.name for p in pieces if isinstance(p, Pseudo)})
+        if not outputs and not names:
+            return "".join(str(p) for p in pieces)
+        if not names and len(pieces) == 1:
+            return outputs[0]
+        if names:
+            outputs.append(self.pseudo_values(tuple(names)))
+
+        def fill(values: list[Any]) -> str:
+            resolved = iter(values)
+            env = values[-1] if names else {}
+            return "".join(
+                str(next(resolved)) if isinstance(p, pulumi.Output) else str(env[p.name]) if isinstance(p, Pseudo) else str(p)
+                for p in pieces
+            )
+
+        return pulumi.Output.all(*outputs).apply(fill)
+
+    def pseudo_values(self, names: tuple[str, ...]) -> pulumi.Output[dict]:
+        """One Output of the named pseudo parameters, shared by every value that needs the same ones."""
+        if names not in self._pseudo_sets:
+            self._pseudo_sets[names] = pulumi.Output.all(**{name: self.pseudo(name) for name in names})
+        return self._pseudo_sets[names]
 
     def pseudo(self, name: str) -> Any:
         if name == REGION and self._region is not None:
@@ -172,27 +222,22 @@ class WebSocketApi(pulumi.ComponentResource):
                 raise KeyError(name)
         return self._pseudo[name]
 
-    def function_arn(self, ref: FunctionArn) -> Any:
-        given = self._functions.get(ref.function_key)
-        qualifier = f":{ref.alias}" if ref.alias else ""
-        if isinstance(given, aws.lambda_.Function):
-            return pulumi.Output.concat(given.arn, qualifier)
-        if given is not None:
-            return given
-        return pulumi.Output.concat(
-            "arn:", self.pseudo(PARTITION), ":lambda:", self.pseudo(REGION), ":", self.pseudo(ACCOUNT_ID),
-            ":function:", ref.deployed_name, qualifier,
-        )
-
     def external(self, value: External) -> Any:
         raw = value.value
         if isinstance(raw, Mapping) and set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str):
-            return aws.cloudformation.get_export_output(  # read where the API lives, not the provider's region
-                name=raw["Fn::ImportValue"], region=self._region, opts=pulumi.InvokeOutputOptions(parent=self)
-            ).value
+            name = raw["Fn::ImportValue"]
+            if name not in self._exports:  # one read per export, not one per resource that uses it
+                self._exports[name] = aws.cloudformation.get_export_output(  # where the API lives
+                    name=name, region=self._region, opts=pulumi.InvokeOutputOptions(parent=self)
+                ).value
+            return self._exports[name]
         return raw  # a literal (checked by check_inputs)
 
     # -- one handler per resource type ---------------------------------------------------------------------
+
+    def props(self, resource: Resource) -> Any:
+        self._inputs[resource.key] = self.value(resource.properties)
+        return self._inputs[resource.key]
 
     def opts(self, resource: Resource, **extra: Any) -> pulumi.ResourceOptions:
         depends_on = [self.resources[key] for key in resource.depends_on or () if key in self.resources]
@@ -205,7 +250,7 @@ class WebSocketApi(pulumi.ComponentResource):
         return {"region": self._region} if self._region else {}
 
     def api(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         return aws.apigatewayv2.Api(
             self.child_name(r), name=p["Name"], protocol_type=p["ProtocolType"],
             route_selection_expression=p["RouteSelectionExpression"], description=p["Description"],
@@ -213,21 +258,21 @@ class WebSocketApi(pulumi.ComponentResource):
         )
 
     def integration(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         return aws.apigatewayv2.Integration(
             self.child_name(r), api_id=p["ApiId"], integration_type=p["IntegrationType"],
             integration_uri=p["IntegrationUri"], opts=self.opts(r), **self.regional(),
         )
 
     def route_response(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         return aws.apigatewayv2.RouteResponse(
             self.child_name(r), api_id=p["ApiId"], route_id=p["RouteId"], route_response_key=p["RouteResponseKey"],
             opts=self.opts(r), **self.regional(),
         )
 
     def authorizer(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         return aws.apigatewayv2.Authorizer(
             self.child_name(r), api_id=p["ApiId"], name=p["Name"], authorizer_type=p["AuthorizerType"],
             authorizer_uri=p["AuthorizerUri"], identity_sources=p["IdentitySource"], opts=self.opts(r),
@@ -235,7 +280,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
 
     def permission(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         return aws.lambda_.Permission(
             self.child_name(r), function=p["FunctionName"], action=p["Action"], principal=p["Principal"],
             source_arn=p.get("SourceArn"), source_account=p.get("SourceAccount"), opts=self.opts(r),
@@ -243,7 +288,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
 
     def route(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         return aws.apigatewayv2.Route(
             self.child_name(r), api_id=p["ApiId"], route_key=p["RouteKey"], authorization_type=p["AuthorizationType"],
             target=p["Target"], route_response_selection_expression=p.get("RouteResponseSelectionExpression"),
@@ -251,7 +296,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
 
     def stage(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         route_settings = p.get("DefaultRouteSettings")
         access_logs = p.get("AccessLogSettings")
         return aws.apigatewayv2.Stage(
@@ -267,7 +312,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
 
     def log_group(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         group = aws.cloudwatch.LogGroup(
             self.child_name(r), name=p["LogGroupName"], retention_in_days=p.get("RetentionInDays"),
             opts=self.opts(r), **self.regional(),
@@ -281,12 +326,12 @@ class WebSocketApi(pulumi.ComponentResource):
         return group
 
     def deployment(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         # Redeploy when what the deployment publishes changes (routes, integrations, route responses,
         # authorizers, the route selection expression), or when a function ARN given at run time changes an
         # integration; not for stage, log or permission settings, which apply without a new deployment.
-        targets = [self.value(x.properties["IntegrationUri"]) for x in self.plan.by_type("AWS::ApiGatewayV2::Integration")]
-        targets += [self.value(x.properties["AuthorizerUri"]) for x in self.plan.by_type("AWS::ApiGatewayV2::Authorizer")]
+        targets = [self._inputs[x.key]["IntegrationUri"] for x in self.plan.by_type("AWS::ApiGatewayV2::Integration")]
+        targets += [self._inputs[x.key]["AuthorizerUri"] for x in self.plan.by_type("AWS::ApiGatewayV2::Authorizer")]
         targets_digest = pulumi.Output.all(*targets).apply(
             lambda uris: hashlib.sha256("\n".join(map(str, uris)).encode()).hexdigest()
         )
@@ -297,7 +342,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
 
     def role(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         role = aws.iam.Role(
             self.child_name(r), assume_role_policy=json.dumps(p["AssumeRolePolicyDocument"]), opts=self.opts(r)
         )
@@ -309,7 +354,7 @@ class WebSocketApi(pulumi.ComponentResource):
         return role
 
     def account(self, r: Resource) -> pulumi.CustomResource:
-        p = self.value(r.properties)
+        p = self.props(r)
         return aws.apigateway.Account(
             self.child_name(r), cloudwatch_role_arn=p["CloudWatchRoleArn"], opts=self.opts(r), **self.regional()
         )
@@ -376,10 +421,19 @@ DEPLOYED_TYPES = (
 def deployed_digest(plan: Plan) -> str:
     """sha256 over the plan resources a deployment publishes and the API's route selection expression
     (`plan.deployment_digest` also covers the stage, log group and permissions, which need no redeploy)."""
-    deployed: dict[str, Any] = {r.key: canonical(r.properties) for r in plan.resources if r.type in DEPLOYED_TYPES}
+    deployed: dict[str, Any] = {r.key: r.properties for r in plan.resources if r.type in DEPLOYED_TYPES}
     deployed["RouteSelectionExpression"] = plan.service.route_selection_expression
-    payload = json.dumps(deployed, sort_keys=True, separators=(",", ":"))
+    payload = json.dumps(deployed, sort_keys=True, separators=(",", ":"), default=_reference_json)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _reference_json(value: Any) -> Any:
+    """The plan's reference types (Ref, Join, FunctionArn, ...) as JSON, for hashing."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {type(value).__name__: {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}}
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"cannot hash {type(value).__name__}")
 
 
 def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
