@@ -197,6 +197,8 @@ class WebSocketApi(pulumi.ComponentResource):
                 for p in pieces
             )
 
+        if len(outputs) == 1:  # the common case (one pseudo-parameter set, or one id): no Output.all
+            return outputs[0].apply(lambda value: fill([value]))
         return pulumi.Output.all(*outputs).apply(fill)
 
     def pseudo_values(self, names: tuple[str, ...]) -> pulumi.Output[dict]:
