@@ -541,17 +541,3 @@ def compare_properties(where: str, cfn_type: str, expected: dict, inputs: dict, 
         if normal(convert(actual)) != normal(value):
             problems.append(f"{where}.{prop}: CloudFormation {value!r} != Pulumi {target}={actual!r}")
     return used
-
-
-def _stub_variables_until_they_land() -> None:  # TEMPORARY: removed once wsapi/variables.py is committed
-    import importlib.util
-    import sys
-    import types
-
-    if importlib.util.find_spec("wsapi.variables") is None:
-        module = types.ModuleType("wsapi.variables")
-        module.resolve_variables = lambda document, **_: document  # type: ignore[attr-defined]
-        sys.modules["wsapi.variables"] = module
-
-
-_stub_variables_until_they_land()
