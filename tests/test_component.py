@@ -96,16 +96,23 @@ def test_config_keyword_and_args_object_build_the_same_resources(pulumi_mocks: R
     assert len(by_keyword.recorder.custom()) > 30
 
 
-def test_stage_region_params_and_options_reach_the_config(pulumi_mocks: Recorder) -> None:
+@pytest.mark.parametrize("form", ["keywords", "args"])
+def test_stage_region_params_options_and_functions_reach_the_config(form: str, pulumi_mocks: Recorder) -> None:
     config = {
         "service": "chat",
         "provider": {"name": "aws", "websocketsDescription": "${param:what} via ${opt:via}"},
         "functions": {"connect": {"handler": "h.c", "events": [{"websocket": "$connect"}]}},
     }
-    rendered = render(
-        "chat", recorder=pulumi_mocks, config=config, stage="prod", region="eu-west-1",
-        params={"what": "chat API"}, options={"via": "pulumi"},
-    )
+    settings = {
+        "stage": "prod", "region": "eu-west-1", "params": {"what": "chat API"}, "options": {"via": "pulumi"},
+        "functions": {"connect": "arn:aws:lambda:eu-west-1:999999999999:function:given"},
+    }
+    if form == "keywords":
+        rendered = render("chat", recorder=pulumi_mocks, config=config, **settings)
+    else:
+        rendered = render("chat", WebSocketApiArgs(config=config, **settings), recorder=pulumi_mocks)
+    (permission,) = pulumi_mocks.of_type(PERMISSION)
+    assert permission.inputs["function"] == "arn:aws:lambda:eu-west-1:999999999999:function:given"
     (api,) = pulumi_mocks.of_type(PULUMI_TYPE["AWS::ApiGatewayV2::Api"])
     assert api.inputs["name"] == "prod-chat-websockets"
     assert api.inputs["description"] == "chat API via pulumi"

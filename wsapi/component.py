@@ -432,7 +432,8 @@ def deployed_digest(plan: Plan) -> str:
 def _reference_json(value: Any) -> Any:
     """The plan's reference types (Ref, Join, FunctionArn, ...) as JSON, for hashing."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {type(value).__name__: {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}}
+        # fields that do not take part in equality (External.path: where it was written) do not redeploy
+        return {type(value).__name__: {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.compare}}
     if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"cannot hash {type(value).__name__}")
