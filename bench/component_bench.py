@@ -83,15 +83,31 @@ def bare_program(functions: int) -> Callable[[], Any]:
         region = "eu-west-1"
         account = "123456789012"
         api = aws.apigatewayv2.Api(
-            "bench-api", name="dev-bench-websockets", protocol_type="WEBSOCKET",
-            route_selection_expression="$request.body.action", description="Serverless Websockets", region=region,
+            "bench-api",
+            name="dev-bench-websockets",
+            protocol_type="WEBSOCKET",
+            route_selection_expression="$request.body.action",
+            description="Serverless Websockets",
+            region=region,
         )
-        role = aws.iam.Role("bench-cloudwatch-role", assume_role_policy=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": ["apigateway.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}],
-        }))
+        role = aws.iam.Role(
+            "bench-cloudwatch-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": ["apigateway.amazonaws.com"]},
+                            "Action": ["sts:AssumeRole"],
+                        }
+                    ],
+                }
+            ),
+        )
         aws.iam.RolePolicyAttachment(
-            "bench-cloudwatch-role-policy", role=role.name,
+            "bench-cloudwatch-role-policy",
+            role=role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
         )
         account_settings = aws.apigateway.Account("bench-account", cloudwatch_role_arn=role.arn, region=region)
@@ -104,12 +120,21 @@ def bare_program(functions: int) -> Callable[[], Any]:
             return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn(key)}/invocations"
 
         authorizer = aws.apigatewayv2.Authorizer(
-            "bench-authorizer-auth", api_id=api.id, name="auth", authorizer_type="REQUEST", authorizer_uri=uri("auth"),
-            identity_sources=["route.request.header.Auth"], region=region,
+            "bench-authorizer-auth",
+            api_id=api.id,
+            name="auth",
+            authorizer_type="REQUEST",
+            authorizer_uri=uri("auth"),
+            identity_sources=["route.request.header.Auth"],
+            region=region,
         )
         aws.lambda_.Permission(
-            "bench-authorizer-permission-auth", function=arn("auth"), action="lambda:InvokeFunction",
-            principal="apigateway.amazonaws.com", region=region, opts=pulumi.ResourceOptions(depends_on=[api]),
+            "bench-authorizer-permission-auth",
+            function=arn("auth"),
+            action="lambda:InvokeFunction",
+            principal="apigateway.amazonaws.com",
+            region=region,
+            opts=pulumi.ResourceOptions(depends_on=[api]),
         )
         routes: list[pulumi.Resource] = []
         predefined = ["$connect", "$disconnect", "$default"]
@@ -117,39 +142,69 @@ def bare_program(functions: int) -> Callable[[], Any]:
             key = f"fn{index:03d}"
             route_key = predefined[index] if index < len(predefined) else f"action{index:03d}"
             integration = aws.apigatewayv2.Integration(
-                f"bench-integration-{key}", api_id=api.id, integration_type="AWS_PROXY", integration_uri=uri(key), region=region,
+                f"bench-integration-{key}",
+                api_id=api.id,
+                integration_type="AWS_PROXY",
+                integration_uri=uri(key),
+                region=region,
             )
             aws.lambda_.Permission(
-                f"bench-permission-{key}", function=arn(key), action="lambda:InvokeFunction",
-                principal="apigateway.amazonaws.com", region=region, opts=pulumi.ResourceOptions(depends_on=[api]),
+                f"bench-permission-{key}",
+                function=arn(key),
+                action="lambda:InvokeFunction",
+                principal="apigateway.amazonaws.com",
+                region=region,
+                opts=pulumi.ResourceOptions(depends_on=[api]),
             )
             route = aws.apigatewayv2.Route(
-                f"bench-route-{route_key}", api_id=api.id, route_key=route_key,
+                f"bench-route-{route_key}",
+                api_id=api.id,
+                route_key=route_key,
                 authorization_type="CUSTOM" if route_key == "$connect" else "NONE",
                 authorizer_id=authorizer.id if route_key == "$connect" else None,
                 route_response_selection_expression="$default" if index == 3 else None,
-                target=pulumi.Output.concat("integrations/", integration.id), region=region,
+                target=pulumi.Output.concat("integrations/", integration.id),
+                region=region,
             )
             routes.append(route)
             if index == 3:
-                routes.append(aws.apigatewayv2.RouteResponse(
-                    f"bench-route-response-{route_key}", api_id=api.id, route_id=route.id, route_response_key="$default",
-                    region=region,
-                ))
+                routes.append(
+                    aws.apigatewayv2.RouteResponse(
+                        f"bench-route-response-{route_key}",
+                        api_id=api.id,
+                        route_id=route.id,
+                        route_response_key="$default",
+                        region=region,
+                    )
+                )
         deployment = aws.apigatewayv2.Deployment(
-            "bench-deployment", api_id=api.id, description="Serverless Websockets", triggers={"plan": "x"}, region=region,
+            "bench-deployment",
+            api_id=api.id,
+            description="Serverless Websockets",
+            triggers={"plan": "x"},
+            region=region,
             opts=pulumi.ResourceOptions(depends_on=routes),
         )
         stage = aws.apigatewayv2.Stage(
-            "bench-stage", api_id=api.id, name="dev", description="Serverless Websockets", deployment_id=deployment.id,
-            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(data_trace_enabled=True, logging_level="INFO"),
+            "bench-stage",
+            api_id=api.id,
+            name="dev",
+            description="Serverless Websockets",
+            deployment_id=deployment.id,
+            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                data_trace_enabled=True, logging_level="INFO"
+            ),
             access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
                 destination_arn=pulumi.Output.concat(f"arn:aws:logs:{region}:{account}:log-group:", log_group.name),
                 format="$context.requestId",
             ),
-            region=region, opts=pulumi.ResourceOptions(depends_on=[account_settings, log_group]),
+            region=region,
+            opts=pulumi.ResourceOptions(depends_on=[account_settings, log_group]),
         )
-        return {"url": pulumi.Output.concat("wss://", api.id, f".execute-api.{region}.amazonaws.com/dev"), "stage": stage.id}
+        return {
+            "url": pulumi.Output.concat("wss://", api.id, f".execute-api.{region}.amazonaws.com/dev"),
+            "stage": stage.id,
+        }
 
     return program
 
@@ -208,10 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
-        print(f"{figures['resources']} resources ({args.functions} functions, {args.functions} routes), {args.runs} runs each")
+        size = f"{figures['resources']} resources ({args.functions} functions, {args.functions} routes)"
+        print(f"{size}, {args.runs} runs each")
         print(f"component: median {component_median:.3f} s  runs {figures['component_seconds']}")
         print(f"bare:      median {bare_median:.3f} s  runs {figures['bare_seconds']}")
-        print(f"of which reading, validating and compiling the serverless.yml: median {figures['load_and_compile_median']:.4f} s")
+        load = figures["load_and_compile_median"]
+        print(f"of which reading, validating and compiling the serverless.yml: median {load:.4f} s")
         print(f"overhead ratio {ratio:.3f} (target <= {TARGET_RATIO})")
     return 0 if ratio <= TARGET_RATIO else 1
 

@@ -136,7 +136,9 @@ class Call:
 class Recorder(_mocks.Mocks):
     """Records every registration and invoke, and answers them with deterministic values."""
 
-    def __init__(self, *, region: str = STACK_REGION, account: str = ACCOUNT, exports: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(
+        self, *, region: str = STACK_REGION, account: str = ACCOUNT, exports: Optional[Mapping[str, str]] = None
+    ) -> None:
         self.stack_region = region
         self.account = account
         self.exports = dict(exports or {})
@@ -174,7 +176,9 @@ class Recorder(_mocks.Mocks):
         urn, parent, dependencies = getattr(self._current, "request", ("", "", ()))
         with self._lock:
             self.resources.append(
-                Registered(urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom))
+                Registered(
+                    urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom)
+                )
             )
         return id_, state
 
@@ -190,9 +194,20 @@ class Recorder(_mocks.Mocks):
                 "id": self.account,
             }
         if args.token == "aws:index/getRegion:getRegion":
-            return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.{DNS_SUFFIX}", "description": region}
+            return {
+                "region": region,
+                "name": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.{DNS_SUFFIX}",
+                "description": region,
+            }
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": PARTITION, "dnsSuffix": DNS_SUFFIX, "reverseDnsPrefix": "com.amazonaws", "id": PARTITION}
+            return {
+                "partition": PARTITION,
+                "dnsSuffix": DNS_SUFFIX,
+                "reverseDnsPrefix": "com.amazonaws",
+                "id": PARTITION,
+            }
         if args.token == "aws:cloudformation/getExport:getExport":
             name = args.args["name"]
             return {"name": name, "value": self.export_value(name, region), "id": name, "region": region}
@@ -256,7 +271,9 @@ def fresh_mocks(*, preview: bool = False, **recorder_args: Any) -> Recorder:
     drain()
     recorder = Recorder(**recorder_args)
     _settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(recorder, project=PROJECT, stack=STACK, preview=preview, monitor=RecordingMonitor(recorder))
+    pulumi.runtime.set_mocks(
+        recorder, project=PROJECT, stack=STACK, preview=preview, monitor=RecordingMonitor(recorder)
+    )
     return recorder
 
 
@@ -399,7 +416,7 @@ class Intrinsics:
     def __call__(self, value: Any) -> Any:
         if isinstance(value, Mapping):
             if len(value) == 1:
-                (function, argument), = value.items()
+                ((function, argument),) = value.items()
                 if function == "Ref":
                     return self.ref(argument)
                 if function == "Fn::GetAtt":
@@ -440,8 +457,16 @@ WIRE: dict[str, dict[str, Any]] = {
         "ProtocolType": "protocolType",
         "Tags": "tags",
     },
-    "AWS::ApiGatewayV2::Integration": {"ApiId": "apiId", "IntegrationType": "integrationType", "IntegrationUri": "integrationUri"},
-    "AWS::ApiGatewayV2::RouteResponse": {"ApiId": "apiId", "RouteId": "routeId", "RouteResponseKey": "routeResponseKey"},
+    "AWS::ApiGatewayV2::Integration": {
+        "ApiId": "apiId",
+        "IntegrationType": "integrationType",
+        "IntegrationUri": "integrationUri",
+    },
+    "AWS::ApiGatewayV2::RouteResponse": {
+        "ApiId": "apiId",
+        "RouteId": "routeId",
+        "RouteResponseKey": "routeResponseKey",
+    },
     "AWS::ApiGatewayV2::Authorizer": {
         "ApiId": "apiId",
         "Name": "name",
@@ -462,7 +487,10 @@ WIRE: dict[str, dict[str, Any]] = {
         "StageName": "name",
         "Description": "description",
         "DeploymentId": "deploymentId",
-        "DefaultRouteSettings": ("defaultRouteSettings", {"DataTraceEnabled": "dataTraceEnabled", "LoggingLevel": "loggingLevel"}),
+        "DefaultRouteSettings": (
+            "defaultRouteSettings",
+            {"DataTraceEnabled": "dataTraceEnabled", "LoggingLevel": "loggingLevel"},
+        ),
         "AccessLogSettings": ("accessLogSettings", {"DestinationArn": "destinationArn", "Format": "format"}),
     },
     "AWS::ApiGatewayV2::Deployment": {"ApiId": "apiId", "Description": "description"},
@@ -509,7 +537,9 @@ def normal(value: Any) -> Any:
     return value
 
 
-def compare_properties(where: str, cfn_type: str, expected: dict, inputs: dict, wire: dict, problems: list[str]) -> set[str]:
+def compare_properties(
+    where: str, cfn_type: str, expected: dict, inputs: dict, wire: dict, problems: list[str]
+) -> set[str]:
     """Compare evaluated CloudFormation properties with Pulumi inputs; returns the wire names used."""
     used: set[str] = set()
     for prop, value in expected.items():

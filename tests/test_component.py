@@ -34,6 +34,7 @@ from wsapi.cli import main as cli_main
 def pulumi_mocks() -> Iterator[Recorder]:
     yield from isolated_mocks()
 
+
 INVALID = Path(__file__).parent / "invalid"
 DEPLOYMENT = PULUMI_TYPE["AWS::ApiGatewayV2::Deployment"]
 ROUTE = PULUMI_TYPE["AWS::ApiGatewayV2::Route"]
@@ -51,7 +52,14 @@ def chat_config() -> dict:
         "functions": {
             "connect": {
                 "handler": "h.connect",
-                "events": [{"websocket": {"route": "$connect", "authorizer": {"name": "auth", "identitySource": ["route.request.header.Auth"]}}}],
+                "events": [
+                    {
+                        "websocket": {
+                            "route": "$connect",
+                            "authorizer": {"name": "auth", "identitySource": ["route.request.header.Auth"]},
+                        }
+                    }
+                ],
             },
             "disconnect": {"handler": "h.disconnect", "events": [{"websocket": "$disconnect"}]},
             "message": {
@@ -69,7 +77,9 @@ def chat_config() -> dict:
 
 def with_route(config: dict, function: str, route: Any) -> dict:
     config = copy.deepcopy(config)
-    config["functions"].setdefault(function, {"handler": f"h.{function}"}).setdefault("events", []).append({"websocket": route})
+    config["functions"].setdefault(function, {"handler": f"h.{function}"}).setdefault("events", []).append(
+        {"websocket": route}
+    )
     return config
 
 
@@ -104,7 +114,10 @@ def test_stage_region_params_options_and_functions_reach_the_config(form: str, p
         "functions": {"connect": {"handler": "h.c", "events": [{"websocket": "$connect"}]}},
     }
     settings = {
-        "stage": "prod", "region": "eu-west-1", "params": {"what": "chat API"}, "options": {"via": "pulumi"},
+        "stage": "prod",
+        "region": "eu-west-1",
+        "params": {"what": "chat API"},
+        "options": {"via": "pulumi"},
         "functions": {"connect": "arn:aws:lambda:eu-west-1:999999999999:function:given"},
     }
     if form == "keywords":
@@ -158,7 +171,9 @@ def test_invalid_config_raises_the_cli_messages(case: Path, pulumi_mocks: Record
 def test_bad_function_inputs_are_reported_together(pulumi_mocks: Recorder) -> None:
     with pytest.raises(ConfigError) as raised:
         render(
-            "chat", recorder=pulumi_mocks, config=chat_config(),
+            "chat",
+            recorder=pulumi_mocks,
+            config=chat_config(),
             functions={"nope": "arn:aws:lambda:eu-west-1:1:function:x", "connect": "connect-fn", "message": 42},
         )
     assert raised.value.lines() == [
@@ -178,11 +193,16 @@ def test_functions_as_resource_arn_or_output(pulumi_mocks: Recorder) -> None:
 
     def program():
         message = aws.lambda_.Function(
-            "message-fn", name="message-fn", role="arn:aws:iam::123456789012:role/r", runtime="python3.11", handler="h.message",
+            "message-fn",
+            name="message-fn",
+            role="arn:aws:iam::123456789012:role/r",
+            runtime="python3.11",
+            handler="h.message",
             code=pulumi.AssetArchive({}),
         )
         api = WebSocketApi(
-            "chat", config=config,
+            "chat",
+            config=config,
             functions={
                 "message": message,
                 "connect": "arn:aws:lambda:eu-west-1:999999999999:function:connect-elsewhere",
@@ -192,7 +212,10 @@ def test_functions_as_resource_arn_or_output(pulumi_mocks: Recorder) -> None:
         return component_outputs(api)
 
     run_program(program)
-    uri = {r.name: r.inputs.get("integrationUri") or r.inputs.get("authorizerUri") for r in pulumi_mocks.of_type(INTEGRATION) + pulumi_mocks.of_type(AUTHORIZER)}
+    uri = {
+        r.name: r.inputs.get("integrationUri") or r.inputs.get("authorizerUri")
+        for r in pulumi_mocks.of_type(INTEGRATION) + pulumi_mocks.of_type(AUTHORIZER)
+    }
     function = {r.name: r.inputs["function"] for r in pulumi_mocks.of_type(PERMISSION)}
     prefix = f"arn:aws:apigateway:{STACK_REGION}:lambda:path/2015-03-31/functions/"
     # a resource: its ARN, with the alias Serverless would invoke
@@ -200,11 +223,22 @@ def test_functions_as_resource_arn_or_output(pulumi_mocks: Recorder) -> None:
     assert uri["chat-integration-message"] == f"{prefix}{message_arn}/invocations"
     assert function["chat-permission-message"] == message_arn
     # an ARN or an Output of one: as given
-    assert uri["chat-integration-connect"] == f"{prefix}arn:aws:lambda:eu-west-1:999999999999:function:connect-elsewhere/invocations"
-    assert uri["chat-authorizer-auth"] == f"{prefix}arn:aws:lambda:eu-west-1:999999999999:function:auth-elsewhere/invocations"
-    assert function["chat-authorizer-permission-auth"] == "arn:aws:lambda:eu-west-1:999999999999:function:auth-elsewhere"
+    assert (
+        uri["chat-integration-connect"]
+        == f"{prefix}arn:aws:lambda:eu-west-1:999999999999:function:connect-elsewhere/invocations"
+    )
+    assert (
+        uri["chat-authorizer-auth"]
+        == f"{prefix}arn:aws:lambda:eu-west-1:999999999999:function:auth-elsewhere/invocations"
+    )
+    assert (
+        function["chat-authorizer-permission-auth"] == "arn:aws:lambda:eu-west-1:999999999999:function:auth-elsewhere"
+    )
     # anything else: its Serverless name in the stack's partition, region and account
-    assert function["chat-permission-disconnect"] == f"arn:aws:lambda:{STACK_REGION}:123456789012:function:chat-dev-disconnect"
+    assert (
+        function["chat-permission-disconnect"]
+        == f"arn:aws:lambda:{STACK_REGION}:123456789012:function:chat-dev-disconnect"
+    )
     # the function resource is the program's, not the component's
     (fn,) = pulumi_mocks.of_type("aws:lambda/function:Function")
     assert COMPONENT_TYPE not in fn.urn
@@ -212,7 +246,9 @@ def test_functions_as_resource_arn_or_output(pulumi_mocks: Recorder) -> None:
 
 def test_a_changed_function_arn_redeploys(pulumi_mocks: Recorder) -> None:
     arn = "arn:aws:lambda:eu-west-1:999999999999:function:connect-{}"
-    first = triggers(render("chat", recorder=pulumi_mocks, config=chat_config(), functions={"connect": arn.format(1)}).recorder)
+    first = triggers(
+        render("chat", recorder=pulumi_mocks, config=chat_config(), functions={"connect": arn.format(1)}).recorder
+    )
     again = triggers(render("chat", config=chat_config(), functions={"connect": arn.format(1)}).recorder)
     changed = triggers(render("chat", config=chat_config(), functions={"connect": arn.format(2)}).recorder)
     assert first == again
@@ -240,9 +276,13 @@ def test_resources_land_in_the_chosen_region(region_arg, provider_region, expect
     assert resources and all(r.inputs.get("region") == expected for r in resources)
     where = expected or STACK_REGION  # no region input: the provider's, i.e. the stack's aws:region
     (integration, *_) = pulumi_mocks.of_type(INTEGRATION)
-    assert integration.inputs["integrationUri"].startswith(f"arn:aws:apigateway:{where}:lambda:path/2015-03-31/functions/arn:aws:lambda:{where}:")
+    assert integration.inputs["integrationUri"].startswith(
+        f"arn:aws:apigateway:{where}:lambda:path/2015-03-31/functions/arn:aws:lambda:{where}:"
+    )
     (stage,) = pulumi_mocks.of_type(PULUMI_TYPE["AWS::ApiGatewayV2::Stage"])
-    assert stage.inputs["accessLogSettings"]["destinationArn"].startswith(f"arn:aws:logs:{where}:123456789012:log-group:")
+    assert stage.inputs["accessLogSettings"]["destinationArn"].startswith(
+        f"arn:aws:logs:{where}:123456789012:log-group:"
+    )
     assert rendered.outputs["url"] == f"wss://chat-api-id.execute-api.{where}.amazonaws.com/dev"
     assert rendered.outputs["api_endpoint"] == f"wss://chat-api-id.execute-api.{where}.amazonaws.com"
 
@@ -266,7 +306,9 @@ def test_external_api_creates_nothing_serverless_would_not(pulumi_mocks: Recorde
     config["provider"]["apiGateway"] = {"websocketApiId": "abc123"}
     rendered = render("chat", recorder=pulumi_mocks, config=config)
     kinds = sorted({r.type for r in pulumi_mocks.custom()})
-    assert kinds == sorted({INTEGRATION, PERMISSION, ROUTE, AUTHORIZER, DEPLOYMENT, PULUMI_TYPE["AWS::ApiGatewayV2::RouteResponse"]})
+    assert kinds == sorted(
+        {INTEGRATION, PERMISSION, ROUTE, AUTHORIZER, DEPLOYMENT, PULUMI_TYPE["AWS::ApiGatewayV2::RouteResponse"]}
+    )
     assert {r.inputs["apiId"] for r in pulumi_mocks.custom() if "apiId" in r.inputs} == {"abc123"}
     assert rendered.outputs == {
         "api_id": "abc123",
@@ -305,7 +347,9 @@ def test_one_more_route_changes_no_other_urn(pulumi_mocks: Recorder) -> None:
     # a route on a new function: that route, its integration and permission
     new_function = render("chat", config=with_route(chat_config(), "presence", "whoIsHere")).urns()
     assert {u.rsplit("::", 1)[1] for u in new_function - base} == {
-        "chat-route-whoIsHere", "chat-integration-presence", "chat-permission-presence",
+        "chat-route-whoIsHere",
+        "chat-integration-presence",
+        "chat-permission-presence",
     }
     assert base - new_function == set()
 
@@ -357,7 +401,7 @@ def test_outputs_as_a_pulumi_program_sees_them():
     def check(values):
         url, management, routes = values
         assert url.startswith("wss://") and url.endswith("/dev")
-        assert management == "https://" + url[len("wss://"):]
+        assert management == "https://" + url[len("wss://") :]
         assert sorted(routes) == ["$connect", "$default", "$disconnect", "sendMessage"]
         return True
 
@@ -396,7 +440,9 @@ def route_changes() -> dict[str, dict]:
     del config["functions"]["message"]["events"][0]["websocket"]["routeResponseSelectionExpression"]
     changes["route response dropped"] = config
     config = chat_config()
-    config["functions"]["connect"]["events"][0]["websocket"]["authorizer"]["identitySource"] = ["route.request.querystring.token"]
+    config["functions"]["connect"]["events"][0]["websocket"]["authorizer"]["identitySource"] = [
+        "route.request.querystring.token"
+    ]
     changes["authorizer identity source"] = config
     config = chat_config()
     config["functions"]["message"]["name"] = "renamed-message"

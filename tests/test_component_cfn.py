@@ -82,7 +82,9 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
         name = f"chat-{resource.name}"
         assert name in pulumi_resources, f"{resource.key} ({resource.type}) has no Pulumi resource {name!r}"
         found = pulumi_resources[name]
-        assert found.type == PULUMI_TYPE[resource.type], f"{resource.key}: {found.type} is not {PULUMI_TYPE[resource.type]}"
+        assert found.type == PULUMI_TYPE[resource.type], (
+            f"{resource.key}: {found.type} is not {PULUMI_TYPE[resource.type]}"
+        )
         assert found.parent == rendered.component_urn, f"{name} is not parented to the component"
         counterpart[resource.key] = found
     assert set(template["Resources"]) == set(counterpart)
@@ -110,7 +112,8 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
         extras = {k: properties.pop(k) for k in ("ManagedPolicyArns", "DataProtectionPolicy") if k in properties}
         used = compare_properties(key, cfn_type, properties, registered.inputs, WIRE[cfn_type], problems)
         unaccounted = {
-            wire for wire in registered.inputs
+            wire
+            for wire in registered.inputs
             if wire not in used and wire not in PULUMI_ONLY_INPUTS and (registered.type, wire) not in PULUMI_ONLY_INPUTS
         }
         if unaccounted:
@@ -120,7 +123,9 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
         if registered.type not in GLOBAL_TYPES:
             expected_region = None if service.region_is_default else service.region
             if registered.inputs.get("region") != expected_region:
-                problems.append(f"{key}: region input {registered.inputs.get('region')!r}, expected {expected_region!r}")
+                problems.append(
+                    f"{key}: region input {registered.inputs.get('region')!r}, expected {expected_region!r}"
+                )
 
         # DependsOn: Pulumi waits for the same resources
         for dependency in body.get("DependsOn", []):
@@ -139,7 +144,9 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
                 consumed.add(attachment.urn)
         if "DataProtectionPolicy" in extras:
             policies = [
-                r for r in recorder.of_type(LOG_DATA_PROTECTION_POLICY) if r.inputs.get("logGroupName") == registered.state["name"]
+                r
+                for r in recorder.of_type(LOG_DATA_PROTECTION_POLICY)
+                if r.inputs.get("logGroupName") == registered.state["name"]
             ]
             assert len(policies) == 1, key
             (policy,) = policies

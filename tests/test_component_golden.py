@@ -53,6 +53,7 @@ from wsapi.plan import COMPAT
 def pulumi_mocks() -> Iterator[Recorder]:
     yield from isolated_mocks()
 
+
 WEBSOCKET_RESOURCE = re.compile(
     r"^(Websockets(Api|DeploymentStage|LogGroup|Deployment.*)"
     r"|.+(WebsocketsIntegration|LambdaPermissionWebsockets|WebsocketsRoute|WebsocketsRouteResponse|WebsocketsAuthorizer)"
@@ -106,8 +107,12 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
             attributes[(key, attribute)] = registered.state[output]
     for key, body in expected["Resources"].items():
         if body["Type"] == "AWS::Lambda::Function":
-            attributes[(key, "Arn")] = f"arn:aws:lambda:{region}:{recorder.account}:function:{body['Properties']['FunctionName']}"
-    evaluate = Intrinsics(refs=refs, attributes=attributes, region=region, import_value=lambda n: recorder.export_value(n, region))
+            attributes[(key, "Arn")] = (
+                f"arn:aws:lambda:{region}:{recorder.account}:function:{body['Properties']['FunctionName']}"
+            )
+    evaluate = Intrinsics(
+        refs=refs, attributes=attributes, region=region, import_value=lambda n: recorder.export_value(n, region)
+    )
 
     problems: list[str] = []
     consumed = {r.urn for r in counterpart.values()}
@@ -116,7 +121,11 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
         properties = evaluate(body["Properties"])
         policy = properties.pop("DataProtectionPolicy", None)
         used = compare_properties(key, body["Type"], properties, registered.inputs, WIRE[body["Type"]], problems)
-        extra = {w for w in registered.inputs if w not in used and w not in PULUMI_ONLY_INPUTS and (registered.type, w) not in PULUMI_ONLY_INPUTS}
+        extra = {
+            w
+            for w in registered.inputs
+            if w not in used and w not in PULUMI_ONLY_INPUTS and (registered.type, w) not in PULUMI_ONLY_INPUTS
+        }
         if extra:
             problems.append(f"{key}: Pulumi inputs {sorted(extra)} that Serverless does not set")
         if registered.type not in GLOBAL_TYPES and registered.inputs.get("region") != regional_input:
@@ -126,7 +135,11 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
             if dependency in counterpart and counterpart[dependency].urn not in registered.dependencies:
                 problems.append(f"{key}: does not wait for {dependency}")
         if policy is not None:
-            (protection,) = [p for p in recorder.of_type(LOG_DATA_PROTECTION_POLICY) if p.inputs["logGroupName"] == registered.state["name"]]
+            (protection,) = [
+                p
+                for p in recorder.of_type(LOG_DATA_PROTECTION_POLICY)
+                if p.inputs["logGroupName"] == registered.state["name"]
+            ]
             assert as_json(protection.inputs["policyDocument"]) == policy
             consumed.add(protection.urn)
     assert not problems, "\n".join(problems)
@@ -153,7 +166,9 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
         else:
             (role,) = roles
             (attachment,) = attachments
-            assert as_json(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": ["apigateway.amazonaws.com"]}
+            assert as_json(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+                "Service": ["apigateway.amazonaws.com"]
+            }
             assert attachment.inputs == {"role": role.state["name"], "policyArn": PUSH_TO_CLOUDWATCH}
             assert account.inputs["cloudwatchRoleArn"] == role.state["arn"]
             consumed.update({role.urn, attachment.urn})

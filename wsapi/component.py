@@ -192,10 +192,14 @@ class WebSocketApi(pulumi.ComponentResource):
         def fill(values: list[Any]) -> str:
             resolved = iter(values)
             env = values[-1] if names else {}
-            return "".join(
-                str(next(resolved)) if isinstance(p, pulumi.Output) else str(env[p.name]) if isinstance(p, Pseudo) else str(p)
-                for p in pieces
-            )
+            text = []
+            for piece in pieces:
+                if isinstance(piece, pulumi.Output):
+                    piece = next(resolved)
+                elif isinstance(piece, Pseudo):
+                    piece = env[piece.name]
+                text.append(str(piece))
+            return "".join(text)
 
         if len(outputs) == 1:  # the common case (one pseudo-parameter set, or one id): no Output.all
             return outputs[0].apply(lambda value: fill([value]))
