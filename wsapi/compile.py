@@ -9,9 +9,10 @@ what the Pulumi component provisions.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from . import naming
 from .model import Authorizer, Function, Route, Service
@@ -68,12 +69,31 @@ def lambda_invocation_uri(target: Any) -> Join:
 
 
 def canonical(value: Any) -> Any:
-    """A JSON-able form of the plan's reference types, for hashing (`json.dumps(..., default=canonical)`)."""
-    if isinstance(value, (Ref, GetAtt, Pseudo, Sub, FunctionArn, External, Join)):
-        return {type(value).__name__: vars(value)}
+    """JSON for the plan's reference types, for hashing (`json.dumps(..., default=canonical)`). Fields that
+    take no part in equality (where a value was written) take no part in the hash either."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.compare}
+        return {type(value).__name__: fields}
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
     raise TypeError(f"cannot hash {type(value).__name__}")
+
+
+def digest(value: Any) -> str:
+    payload = json.dumps(value, sort_keys=True, separators=(",", ":"), default=canonical)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+#: What an API Gateway deployment publishes: a change to these needs a new deployment; stage, log and
+#: permission settings apply without one.
+PUBLISHED_TYPES = (
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::Authorizer",
+)
 
 
 class _Compiler:
@@ -145,8 +165,8 @@ class _Compiler:
         self.compile_permissions()
         self.compile_routes()
         stage_key = self.compile_stage()
-        digest = self.digest()
-        deployment_key = self.compile_deployment(digest)
+        everything, published = self.digests()
+        deployment_key = self.compile_deployment(everything if self.compat else published)
         if stage_key is not None:
             self.drafts[stage_key]["properties"]["DeploymentId"] = Ref(deployment_key)
         resources = tuple(
@@ -166,7 +186,8 @@ class _Compiler:
             resources=resources,
             outputs=self.outputs(),
             api_id=self.api_id,
-            deployment_digest=digest,
+            deployment_digest=everything,
+            published_digest=published,
         )
 
     def compile_api(self) -> None:
@@ -367,10 +388,13 @@ class _Compiler:
         value = self.service.cloudwatch_role_arn
         return value if isinstance(value, str) else External(value, "provider.logs.restApi.role")
 
-    def digest(self) -> str:
-        """sha256 over every resource the deployment publishes, so any change gives a new deployment."""
-        payload = json.dumps(self.drafts, sort_keys=True, separators=(",", ":"), default=canonical)
-        return hashlib.sha256(payload.encode()).hexdigest()
+    def digests(self) -> tuple[str, str]:
+        """(everything compiled so far, what a deployment publishes). Serverless names its deployment after
+        a hash of the whole websocket part, and compat does the same; standalone and Pulumi redeploy only
+        when what the deployment publishes changes."""
+        published: dict[str, Any] = {k: d["properties"] for k, d in self.drafts.items() if d["type"] in PUBLISHED_TYPES}
+        published["RouteSelectionExpression"] = self.service.route_selection_expression
+        return digest(self.drafts), digest(published)
 
     def compile_deployment(self, digest: str) -> str:
         service = self.service

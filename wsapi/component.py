@@ -3,7 +3,6 @@ renders, one explicit handler per resource type, and never creates resources ins
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -343,7 +342,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
         return aws.apigatewayv2.Deployment(
             self.child_name(r), api_id=p["ApiId"], description=p["Description"],
-            triggers={"plan": deployed_digest(self.plan), "targets": targets_digest},
+            triggers={"plan": self.plan.published_digest, "targets": targets_digest},
             opts=self.opts(r), **self.regional(),
         )
 
@@ -413,34 +412,6 @@ class WebSocketApi(pulumi.ComponentResource):
                 "route_ids": self.route_ids,
             }
         )
-
-
-#: What an API Gateway deployment publishes: a change here needs a new deployment, nothing else does.
-DEPLOYED_TYPES = (
-    "AWS::ApiGatewayV2::Integration",
-    "AWS::ApiGatewayV2::Route",
-    "AWS::ApiGatewayV2::RouteResponse",
-    "AWS::ApiGatewayV2::Authorizer",
-)
-
-
-def deployed_digest(plan: Plan) -> str:
-    """sha256 over the plan resources a deployment publishes and the API's route selection expression
-    (`plan.deployment_digest` also covers the stage, log group and permissions, which need no redeploy)."""
-    deployed: dict[str, Any] = {r.key: r.properties for r in plan.resources if r.type in DEPLOYED_TYPES}
-    deployed["RouteSelectionExpression"] = plan.service.route_selection_expression
-    payload = json.dumps(deployed, sort_keys=True, separators=(",", ":"), default=_reference_json)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _reference_json(value: Any) -> Any:
-    """The plan's reference types (Ref, Join, FunctionArn, ...) as JSON, for hashing."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # fields that do not take part in equality (External.path: where it was written) do not redeploy
-        return {type(value).__name__: {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.compare}}
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"cannot hash {type(value).__name__}")
 
 
 def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:

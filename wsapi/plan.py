@@ -115,7 +115,8 @@ class Plan:
     resources: Tuple[Resource, ...]
     outputs: Tuple[Output, ...]
     api_id: Any  #: Ref to the API, or External for `websocketApiId`
-    deployment_digest: str  #: hash of everything the deployment deploys
+    deployment_digest: str  #: hash of every resource before the deployment (compat's deployment id)
+    published_digest: str  #: hash of what a deployment publishes (routes, integrations, ...): redeploy trigger
 
     def __post_init__(self) -> None:
         keys = [r.key for r in self.resources]

@@ -56,7 +56,7 @@ DETAILS: dict[str, Callable[[Plan, Resource], str]] = {
         f"name={r.properties['LogGroupName']}"
         + (f" retention={r.properties['RetentionInDays']}d" if "RetentionInDays" in r.properties else "")
     ),
-    "AWS::ApiGatewayV2::Deployment": lambda p, r: f"triggers={p.deployment_digest[:12]} after {len(r.depends_on or ())} routes/responses",
+    "AWS::ApiGatewayV2::Deployment": lambda p, r: f"triggers={p.published_digest[:12]} after {len(r.depends_on or ())} routes/responses",
     "AWS::IAM::Role": lambda p, r: "assumed by apigateway.amazonaws.com, AmazonAPIGatewayPushToCloudWatchLogs",
     "AWS::ApiGateway::Account": lambda p, r: f"cloudWatchRoleArn={text(r.properties['CloudWatchRoleArn'])} (account-wide setting)",
 }

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import random
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -27,8 +29,16 @@ NO_STATUS_REASON = "Client-side close frame status not set"
 Pairs = Sequence[Tuple[str, str]]
 
 
+_random = random.Random(secrets.randbits(128))
+
+
 def new_id() -> str:
-    """An id shaped like AWS's connection, request and message ids: 15 URL-safe characters and `=`."""
+    """An id shaped like AWS's request and message ids: 15 URL-safe characters and `=` (cheap: not secret)."""
+    return base64.urlsafe_b64encode(_random.getrandbits(88).to_bytes(11, "big"))[:15].decode("ascii") + "="
+
+
+def new_connection_id() -> str:
+    """A connection id: the same shape, unguessable (it is all the @connections API asks for)."""
     return secrets.token_urlsafe(11)[:15] + "="
 
 
@@ -39,10 +49,19 @@ def api_id(service: str, stage: str) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:10])
 
 
+_last_second = [-1, ""]
+
+
 def request_time(epoch_ms: int) -> str:
     """`09/Feb/2024:18:11:43 +0000`, the CLF time AWS puts in requestTime (never locale-dependent)."""
-    t = time.gmtime(epoch_ms / 1000)
-    return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    second = epoch_ms // 1000
+    cached = _last_second
+    if cached[0] == second:
+        return cached[1]  # type: ignore[return-value]
+    t = time.gmtime(second)
+    text = f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    cached[0], cached[1] = second, text
+    return text
 
 
 def iso_time(epoch_ms: int) -> str:
@@ -81,7 +100,8 @@ class ConnectionInfo:
     query: Pairs = ()  #: its query string parameters, in order
     authorizer: Optional[Mapping[str, Any]] = None  #: principalId, context values, integrationLatency
     last_active_at: int = 0
-    extra: dict = field(default_factory=dict)
+    #: JSON fragments of this connection's requestContext, for `message_event_json` (set once accepted)
+    fragments: Optional[Tuple[str, str, str]] = None
 
     def identity(self) -> dict:
         identity: dict = {"sourceIp": self.source_ip}
@@ -175,6 +195,35 @@ def message_event(
         "body": body,
         "isBase64Encoded": binary,
     }
+
+
+def connection_fragments(api: Api, conn: ConnectionInfo) -> Tuple[str, str, str]:
+    """The parts of a MESSAGE event's requestContext that never change on a connection, as JSON."""
+    dumps = json.dumps
+    first = f'"stage":{dumps(api.stage)},"connectedAt":{conn.connected_at}'
+    second = f'"identity":{dumps(conn.identity())}'
+    third = f'"domainName":{dumps(conn.domain_name)},"connectionId":{dumps(conn.connection_id)},"apiId":{dumps(api.api_id)}'
+    if conn.authorizer is not None:
+        third += f',"authorizer":{dumps(dict(conn.authorizer))}'
+    return first, second, third
+
+
+def message_event_json(
+    fragments: Tuple[str, str, str], route_key_json: str, data: Any, request_id: str, message_id: str, epoch_ms: int
+) -> str:
+    """`message_event` as JSON text, built from the connection's fragments: the same document, without
+    building and encoding a dict per message (the server's hot path)."""
+    if isinstance(data, str):
+        body, binary = json.dumps(data), "false"
+    else:
+        body, binary = '"' + base64.b64encode(bytes(data)).decode("ascii") + '"', "true"
+    first, second, third = fragments
+    return (
+        '{"requestContext":{"routeKey":' + route_key_json + ',"messageId":"' + message_id
+        + '","eventType":"MESSAGE","extendedRequestId":"' + request_id + '","requestTime":"' + request_time(epoch_ms)
+        + '","messageDirection":"IN",' + first + ',"requestTimeEpoch":' + str(epoch_ms) + "," + second
+        + ',"requestId":"' + request_id + '",' + third + '},"body":' + body + ',"isBase64Encoded":' + binary + "}"
+    )  # fmt: skip
 
 
 def disconnect_event(api: Api, conn: ConnectionInfo, code: int, reason: str, request_id: str, epoch_ms: int) -> dict:

@@ -3,31 +3,53 @@ handlers' own output tagged with their function key, errors with their traceback
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 import time
-from typing import Optional, TextIO
+from typing import List, Optional, TextIO
 
 
 class Log:
+    """Lines written during one event-loop iteration go out together at its end (one write and flush for
+    a burst of events, never a line held longer than that)."""
+
     def __init__(self, stream: Optional[TextIO] = None, quiet: bool = False) -> None:
         self.stream = stream
         self.quiet = quiet  #: no per-event lines (errors and handler output still show)
         self._lock = threading.Lock()
+        self._pending: List[str] = []
+        self._second = -1
+        self._prefix = ""
 
     def _write(self, text: str) -> None:
-        stream = self.stream if self.stream is not None else sys.stderr
         with self._lock:
+            schedule = not self._pending
+            self._pending.append(text)
+        if schedule:
             try:
-                stream.write(text + "\n")
-                stream.flush()
-            except (OSError, ValueError):  # a closed or broken stream never stops the server
-                pass
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no loop running: write now
+                self.flush()
 
-    @staticmethod
-    def _stamp() -> str:
+    def flush(self) -> None:
+        with self._lock:
+            lines, self._pending = self._pending, []
+        if not lines:
+            return
+        stream = self.stream if self.stream is not None else sys.stderr
+        try:
+            stream.write("\n".join(lines) + "\n")
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream never stops the server
+            pass
+
+    def _stamp(self) -> str:
         now = time.time()
-        return time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now * 1000) % 1000:03d}"
+        second = int(now)
+        if second != self._second:
+            self._second, self._prefix = second, time.strftime("%H:%M:%S", time.localtime(second))
+        return f"{self._prefix}.{int(now * 1000) % 1000:03d}"
 
     def event(self, kind: str, route: str, connection_id: str, status: object, duration_ms: float, note: str = "") -> None:
         """`12:00:01.234 MESSAGE    sendMessage      conn=AbC...= 200   1.3 ms  note`."""

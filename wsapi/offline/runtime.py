@@ -134,19 +134,29 @@ def _setup_logging() -> None:
 
 
 class _Channel:
+    """The worker's end of the socket. The server may queue several invocations at once (for a fast
+    function); they are read together and run one after the other, each reply sent as soon as it is ready."""
+
     def __init__(self, fd: int) -> None:
         self.sock = socket.socket(fileno=fd)
-        self.reader = self.sock.makefile("rb")
+        self.buffer = bytearray()
 
     def receive(self) -> Optional[bytes]:
-        header = self.reader.read(HEADER.size)
-        if len(header) < HEADER.size:
-            return None
-        (size,) = HEADER.unpack(header)
-        if size > MAX_FRAME:
-            return None
-        payload = self.reader.read(size)
-        return payload if len(payload) == size else None
+        buffer = self.buffer
+        while True:
+            if len(buffer) >= HEADER.size:
+                (size,) = HEADER.unpack_from(buffer)
+                if size > MAX_FRAME:
+                    return None
+                end = HEADER.size + size
+                if len(buffer) >= end:
+                    payload = bytes(buffer[HEADER.size : end])
+                    del buffer[:end]
+                    return payload
+            data = self.sock.recv(1 << 20)
+            if not data:
+                return None
+            buffer += data
 
     def send(self, payload: bytes) -> None:
         self.sock.sendall(frame(payload))

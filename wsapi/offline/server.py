@@ -98,6 +98,7 @@ class Gateway:
         self.api = app.api
         self.routes: Dict[str, RouteTarget] = app.routes
         self.route_keys = frozenset(app.routes)
+        self.route_json = {key: json.dumps(key) for key in app.routes}
         self.selector = app.selector
         self.invoker = invoker
         self.settings = settings
@@ -126,7 +127,7 @@ class Gateway:
         host = request.headers.get("Host") or f"{self.settings.host}:{self.port}"
         headers += [("X-Forwarded-For", peer.source_ip), ("X-Forwarded-Port", str(self.port)), ("X-Forwarded-Proto", "http")]
         info = events.ConnectionInfo(
-            connection_id=events.new_id(),
+            connection_id=events.new_connection_id(),
             connected_at=now,
             source_ip=peer.source_ip,
             user_agent=request.headers.get("User-Agent"),
@@ -150,7 +151,7 @@ class Gateway:
         if connect is not None:
             event = events.connect_event(self.api, info, request_id, now)
             try:
-                result = await self.invoker.invoke(connect.function_key, event, request_id)
+                result = await self.invoker.invoke_async(connect.function_key, event, request_id)
             except InvocationError as error:
                 self.log.error(f"$connect ({connect.function_key}) failed:\n{error.describe()}")
                 peer.respond(_json_response(502, {"message": "Internal server error"}))
@@ -168,6 +169,7 @@ class Gateway:
             return
         for name, value in extra:
             response.headers[name] = value
+        info.fragments = events.connection_fragments(self.api, info)
         connection = WsConnection(info, peer)
         self.connections[info.connection_id] = connection
         peer.accepted(connection, response)
@@ -184,7 +186,7 @@ class Gateway:
         event = events.authorizer_event(self.api, info, request_id, now)
         started = time.perf_counter()
         try:
-            result = await self.invoker.invoke(route.authorizer.function_key, event, request_id)
+            result = await self.invoker.invoke_async(route.authorizer.function_key, event, request_id)
         except InvocationError as error:
             decision = authz.decide_error(str(error.error.get("errorMessage", "")))
             if decision.status != 401:
@@ -223,13 +225,12 @@ class Gateway:
             self._log_event("MESSAGE", "(no route)", info, 403, started, "no route matches and there is no $default")
             return
         route = self.routes[route_key]
-        event = events.message_event(self.api, info, route_key, data, request_id, events.new_id(), now)
-        future = self.invoker.invoke(route.function_key, event, request_id)
-        future.add_done_callback(partial(self._message_done, connection, route, request_id, started))
+        assert info.fragments is not None
+        event = events.message_event_json(info.fragments, self.route_json[route_key], data, request_id, events.new_id(), now)
+        self.invoker.invoke(route.function_key, event, request_id, partial(self._message_done, connection, route, request_id, started))
 
-    def _message_done(self, connection: WsConnection, route: RouteTarget, request_id: str, started: float, future: "asyncio.Future[Any]") -> None:
+    def _message_done(self, connection: WsConnection, route: RouteTarget, request_id: str, started: float, result: Any, error: Optional[Exception]) -> None:
         info = connection.info
-        error = future.exception()
         if error is not None:
             if isinstance(error, InvocationError):
                 self.log.error(f"{route.route_key} ({route.function_key}) failed:\n{error.describe()}")
@@ -240,7 +241,6 @@ class Gateway:
             connection.peer.send_text(events.error_frame("Internal server error", info.connection_id, request_id))
             self._log_event("MESSAGE", route.route_key, info, 500, started, note)
             return
-        result = future.result()
         status: Any = 200
         if isinstance(result, dict):
             status = result.get("statusCode", 200)
@@ -266,10 +266,9 @@ class Gateway:
         started = time.perf_counter()
         request_id = events.new_id()
         event = events.disconnect_event(self.api, info, code, reason, request_id, events.now_ms())
-        future = self.invoker.invoke(route.function_key, event, request_id)
-        waiter = asyncio.ensure_future(future)
-        self.pending.add(waiter)
-        waiter.add_done_callback(self.pending.discard)
+        future = self.invoker.invoke_async(route.function_key, event, request_id)
+        self.pending.add(future)
+        future.add_done_callback(self.pending.discard)
         future.add_done_callback(partial(self._disconnect_done, info, route, code, reason, started))
 
     def _disconnect_done(self, info: events.ConnectionInfo, route: RouteTarget, code: int, reason: str, started: float, future: "asyncio.Future[Any]") -> None:

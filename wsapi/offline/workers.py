@@ -81,15 +81,28 @@ def exit_error(code: Optional[int]) -> InvocationError:
     return InvocationError({"errorMessage": f"Runtime exited with error: exit status {code}", "errorType": "Runtime.ExitError"})
 
 
-class _Invocation:
-    __slots__ = ("id", "payload", "future", "timer", "started")
+Callback = Callable[[Any, Optional[InvocationError]], None]
 
-    def __init__(self, invocation_id: int, payload: bytes, future: "asyncio.Future[Any]") -> None:
+#: A function whose invocations take less than this (moving average) is "fast": when all its workers are
+#: busy, invocations are queued on a worker's socket (up to PIPELINE_DEPTH) instead of waiting for one, so a
+#: burst crosses the process boundary in one write. Slower functions scale out instead, as Lambda does.
+FAST_SECONDS = 0.002
+PIPELINE_DEPTH = 32
+
+
+class _Invocation:
+    __slots__ = ("id", "payload", "callback", "started")
+
+    def __init__(self, invocation_id: int, payload: bytes, callback: Callback) -> None:
         self.id = invocation_id
         self.payload = payload
-        self.future = future
-        self.timer: Optional[asyncio.TimerHandle] = None
+        self.callback = callback
         self.started = 0.0
+
+    def finish(self, result: Any, error: Optional[InvocationError]) -> None:
+        callback, self.callback = self.callback, None  # type: ignore[assignment]
+        if callback is not None:
+            callback(result, error)
 
 
 class _Channel(asyncio.Protocol):
@@ -107,38 +120,47 @@ class _Channel(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         buffer = self.buffer
         buffer += data
-        while len(buffer) >= HEADER.size:
-            (size,) = HEADER.unpack_from(buffer)
+        offset = 0
+        size_of_header = HEADER.size
+        while len(buffer) - offset >= size_of_header:
+            (size,) = HEADER.unpack_from(buffer, offset)
             if size > MAX_FRAME:
                 self.transport.close()  # type: ignore[union-attr]
                 return
-            end = HEADER.size + size
+            end = offset + size_of_header + size
             if len(buffer) < end:
-                return
-            payload = bytes(buffer[HEADER.size : end])
-            del buffer[:end]
+                break
+            payload = bytes(buffer[offset + size_of_header : end])
+            offset = end
             self.on_frame(payload)
+        if offset:
+            del buffer[:offset]
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         self.on_close()
 
 
 class Worker:
-    """One warm process of a function."""
+    """One warm process of a function. It runs one invocation at a time; `inflight` holds the one running
+    and, for a fast function, those queued behind it on the socket."""
 
     def __init__(self, pool: "FunctionPool", number: int) -> None:
         self.pool = pool
         self.number = number
         self.process: Optional[asyncio.subprocess.Process] = None
         self.channel: Optional[_Channel] = None
-        self.current: Optional[_Invocation] = None
-        self.ready: "asyncio.Future[Any]" = asyncio.get_running_loop().create_future()
+        self.inflight: Deque[_Invocation] = collections.deque()
+        self.timer: Optional[asyncio.TimerHandle] = None
+        self.deadline = 0.0  #: loop time by which the running invocation must finish
+        self.loop = asyncio.get_running_loop()
+        self.ready: "asyncio.Future[Any]" = self.loop.create_future()
         self.alive = True
         self.output_task: Optional[asyncio.Task] = None
+        self.outgoing: List[bytes] = []
 
     async def start(self) -> None:
         spec = self.pool.spec
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         config = json.dumps({"handler": spec.handler, "taskRoot": spec.task_root, "functionArn": spec.function_arn})
         try:
@@ -179,18 +201,36 @@ class Worker:
             else:
                 self.ready.set_exception(InitError(message.get("error") or {}))
             return
-        invocation = self.current
-        if invocation is None or message.get("id") != invocation.id:
+        inflight = self.inflight
+        if not inflight or message.get("id") != inflight[0].id:
             return
-        self.current = None
-        if invocation.timer is not None:
-            invocation.timer.cancel()
-        if not invocation.future.done():
-            if "error" in message:
-                invocation.future.set_exception(InvocationError(message["error"]))
-            else:
-                invocation.future.set_result(message.get("result"))
+        invocation = inflight.popleft()
+        now = self.loop.time()
+        self.pool.observe(now - invocation.started)
+        if inflight:  # the next one starts now
+            self._start_head(now)
+        if "error" in message:
+            invocation.finish(None, InvocationError(message["error"]))
+        else:
+            invocation.finish(message.get("result"), None)
         self.pool.release(self)
+
+    def _start_head(self, now: float) -> None:
+        """The head of `inflight` is running from `now`. One lazily re-armed timer per worker watches the
+        deadline (no timer per invocation: the hot path stays cheap)."""
+        self.inflight[0].started = now
+        self.deadline = now + self.pool.spec.timeout
+        if self.timer is None:
+            self.timer = self.loop.call_at(self.deadline, self._check_deadline)
+
+    def _check_deadline(self) -> None:
+        self.timer = None
+        if not self.inflight or not self.alive:
+            return
+        if self.loop.time() < self.deadline - 0.001:
+            self.timer = self.loop.call_at(self.deadline, self._check_deadline)
+            return
+        self.kill(timeout_error(self.pool.spec.timeout))
 
     def _on_close(self) -> None:
         if not self.alive:
@@ -199,32 +239,35 @@ class Worker:
         code = self.process.returncode if self.process is not None else None
         if not self.ready.done():
             self.ready.set_exception(InitError({"errorMessage": f"the runtime exited while loading the handler (exit status {code})", "errorType": "Runtime.ExitError"}))
-        self._fail_current(exit_error(code))
-        self.pool.discard(self)
+        self._abandon(exit_error(code))
 
-    def _fail_current(self, error: Exception) -> None:
-        invocation, self.current = self.current, None
-        if invocation is not None:
-            if invocation.timer is not None:
-                invocation.timer.cancel()
-            if not invocation.future.done():
-                invocation.future.set_exception(error)
+    def _abandon(self, error: InvocationError) -> None:
+        """The process is gone: the running invocation fails, the ones queued behind it go back to the pool."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        inflight, self.inflight = self.inflight, collections.deque()
+        self.outgoing.clear()
+        self.pool.discard(self, list(inflight)[1:])
+        if inflight:
+            inflight[0].finish(None, error)
 
-    def run(self, invocation: _Invocation) -> None:
-        self.current = invocation
-        invocation.started = time.monotonic()
-        invocation.timer = asyncio.get_running_loop().call_later(self.pool.spec.timeout, self._timed_out, invocation)
-        self.channel.transport.write(HEADER.pack(len(invocation.payload)) + invocation.payload)  # type: ignore[union-attr]
+    def send(self, invocation: _Invocation) -> None:
+        self.inflight.append(invocation)
+        if len(self.inflight) == 1:
+            self._start_head(self.loop.time())
+        if not self.outgoing:
+            self.loop.call_soon(self._write)
+        self.outgoing.append(HEADER.pack(len(invocation.payload)))
+        self.outgoing.append(invocation.payload)
 
-    def _timed_out(self, invocation: _Invocation) -> None:
-        if self.current is not invocation:
-            return
-        self.current = None
-        if not invocation.future.done():
-            invocation.future.set_exception(timeout_error(self.pool.spec.timeout))
-        self.kill()
+    def _write(self) -> None:
+        """Everything sent to this worker during one loop iteration goes out in one write."""
+        if self.outgoing and self.alive and self.channel is not None and self.channel.transport is not None:
+            self.channel.transport.write(b"".join(self.outgoing))
+        self.outgoing.clear()
 
-    def kill(self) -> None:
+    def kill(self, error: Optional[InvocationError] = None) -> None:
         """Stop the process now (a timed-out sandbox is not reused)."""
         was_alive, self.alive = self.alive, False
         if self.process is not None and self.process.returncode is None:
@@ -235,8 +278,7 @@ class Worker:
         if self.channel is not None and self.channel.transport is not None:
             self.channel.transport.close()
         if was_alive:
-            self._fail_current(exit_error(None))
-            self.pool.discard(self)
+            self._abandon(error or exit_error(None))
 
     async def stop(self, grace: float = 2.0) -> None:
         """Close the channel (the runtime exits at end of input), then wait; kill if it lingers."""
@@ -259,6 +301,9 @@ class Worker:
                 self.output_task.cancel()
 
 
+STOPPING = {"errorMessage": "the server is stopping", "errorType": "Offline.Stopping"}
+
+
 class FunctionPool:
     """The warm processes of one function, and the invocations waiting for one."""
 
@@ -275,9 +320,13 @@ class FunctionPool:
         self.closed = False
         self.next_id = 0
         self.tasks: set = set()
+        self.average = 1.0  #: moving average of invocation durations, seconds (pessimistic until measured)
 
     def output(self, line: str) -> None:
         self._output(self.spec.key, line)
+
+    def observe(self, seconds: float) -> None:
+        self.average += (seconds - self.average) * 0.2
 
     async def start(self) -> None:
         """Start the first process: raises InitError when the handler cannot be loaded."""
@@ -297,42 +346,62 @@ class FunctionPool:
             raise
         return worker
 
-    def invoke(self, event: Any, request_id: str) -> "asyncio.Future[Any]":
-        """Queue an invocation; the future gives the handler's result or raises InvocationError."""
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
+    def invoke(self, event_json: str, request_id: str, callback: Callback) -> None:
+        """Run the function on an event (already JSON); `callback(result, error)` gets the outcome."""
         if self.closed:
-            future.set_exception(InvocationError({"errorMessage": "the server is stopping", "errorType": "Offline.Stopping"}))
-            return future
+            callback(None, InvocationError(STOPPING))
+            return
         self.next_id += 1
         deadline = int(time.time() * 1000 + self.spec.timeout * 1000)
         payload = b'{"id":%d,"requestId":"%s","deadline":%d,"event":%s}' % (
-            self.next_id, request_id.encode(), deadline, json.dumps(event, ensure_ascii=False).encode(),
+            self.next_id, request_id.encode(), deadline, event_json.encode(),
         )  # fmt: skip
-        invocation = _Invocation(self.next_id, payload, future)
+        self._dispatch(_Invocation(self.next_id, payload, callback))
+
+    def _dispatch(self, invocation: _Invocation) -> None:
         if self.idle:
-            self.idle.pop().run(invocation)
-        else:
-            self.queue.append(invocation)
-            self._scale()
-        return future
+            self.idle.pop().send(invocation)
+            return
+        if self.average < FAST_SECONDS and self.workers:
+            worker = min(self.workers, key=lambda w: len(w.inflight))
+            if worker.alive and worker.ready.done() and len(worker.inflight) < PIPELINE_DEPTH:
+                worker.send(invocation)
+                return
+        self.queue.append(invocation)
+        self._scale()
 
     def release(self, worker: Worker) -> None:
         """A worker finished an invocation: give it the next one, or park it (most recent on top)."""
         if not worker.alive or self.closed:
             return
-        if self.queue:
-            worker.run(self.queue.popleft())
-        else:
+        queue = self.queue
+        if queue:
+            if not worker.inflight:
+                worker.send(queue.popleft())
+            while queue and self.average < FAST_SECONDS and len(worker.inflight) < PIPELINE_DEPTH:
+                worker.send(queue.popleft())
+        elif not worker.inflight:
             self.idle.append(worker)
 
-    def discard(self, worker: Worker) -> None:
+    def discard(self, worker: Worker, requeue: List[_Invocation]) -> None:
+        """A worker died; invocations that were queued behind its running one never started: run them elsewhere."""
         if worker in self.workers:
             self.workers.remove(worker)
         if worker in self.idle:
             self.idle.remove(worker)
-        if self.queue and not self.closed:
+        for invocation in reversed(requeue):
+            self.queue.appendleft(invocation)
+        if self.closed:
+            self._fail_queue(InvocationError(STOPPING))
+        elif self.queue:
+            for idle in list(self.idle):
+                self.idle.remove(idle)
+                self.release(idle)
             self._scale()
+
+    def _fail_queue(self, error: InvocationError) -> None:
+        while self.queue:
+            self.queue.popleft().finish(None, error)
 
     def _scale(self) -> None:
         if self.closed or self.starting or len(self.workers) >= self.max_workers:
@@ -349,14 +418,13 @@ class FunctionPool:
             self.starting -= 1
             self._log_error(f"{self.spec.key}: a new worker failed to start:\n{error.describe()}")
             if not self.workers:  # nothing can serve the queue: fail it rather than hang
-                while self.queue:
-                    invocation = self.queue.popleft()
-                    if not invocation.future.done():
-                        invocation.future.set_exception(error)
+                self._fail_queue(error)
             return
         except Exception as error:  # e.g. too many open files
             self.starting -= 1
             self._log_error(f"{self.spec.key}: a new worker failed to start: {error}")
+            if not self.workers:
+                self._fail_queue(InvocationError({"errorMessage": str(error), "errorType": type(error).__name__}))
             return
         self.starting -= 1
         if self.closed:
@@ -368,13 +436,17 @@ class FunctionPool:
 
     async def close(self) -> None:
         self.closed = True
-        while self.queue:
-            invocation = self.queue.popleft()
-            if not invocation.future.done():
-                invocation.future.set_exception(InvocationError({"errorMessage": "the server is stopping", "errorType": "Offline.Stopping"}))
+        self._fail_queue(InvocationError(STOPPING))
         for task in list(self.tasks):
             task.cancel()
-        await asyncio.gather(*(worker.stop() for worker in list(self.workers)), return_exceptions=True)
+        workers = list(self.workers)
+        for worker in workers:
+            inflight, worker.inflight = worker.inflight, collections.deque()
+            if worker.timer is not None:
+                worker.timer.cancel()
+            for invocation in inflight:
+                invocation.finish(None, InvocationError(STOPPING))
+        await asyncio.gather(*(worker.stop() for worker in workers), return_exceptions=True)
         self.workers.clear()
         self.idle.clear()
 
@@ -399,8 +471,23 @@ class Invoker:
                 failures[key] = InitError({"errorMessage": str(result), "errorType": type(result).__name__})
         return failures
 
-    def invoke(self, key: str, event: Any, request_id: str) -> "asyncio.Future[Any]":
-        return self.pools[key].invoke(event, request_id)
+    def invoke(self, key: str, event_json: str, request_id: str, callback: Callback) -> None:
+        self.pools[key].invoke(event_json, request_id, callback)
+
+    def invoke_async(self, key: str, event: Any, request_id: str) -> "asyncio.Future[Any]":
+        """The same, awaitable, for an event given as a dict."""
+        future = asyncio.get_running_loop().create_future()
+
+        def done(result: Any, error: Optional[InvocationError]) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        self.invoke(key, json.dumps(event, ensure_ascii=False), request_id, done)
+        return future
 
     async def close(self) -> None:
         await asyncio.gather(*(pool.close() for pool in self.pools.values()), return_exceptions=True)
