@@ -306,8 +306,10 @@ def test_external_api_creates_nothing_serverless_would_not(pulumi_mocks: Recorde
     config["provider"]["apiGateway"] = {"websocketApiId": "abc123"}
     rendered = render("chat", recorder=pulumi_mocks, config=config)
     kinds = sorted({r.type for r in pulumi_mocks.custom()})
+    # the stage pointer creates nothing: it moves the existing stage, as Serverless's Deployment does
     assert kinds == sorted(
         {INTEGRATION, PERMISSION, ROUTE, AUTHORIZER, DEPLOYMENT, PULUMI_TYPE["AWS::ApiGatewayV2::RouteResponse"]}
+        | {"pulumi-python:dynamic:Resource"}
     )
     assert {r.inputs["apiId"] for r in pulumi_mocks.custom() if "apiId" in r.inputs} == {"abc123"}
     assert rendered.outputs == {
@@ -321,18 +323,43 @@ def test_external_api_creates_nothing_serverless_would_not(pulumi_mocks: Recorde
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: Serverless's Deployment names the external API's stage (StageName) so CloudFormation points "
-    "that stage at it; pulumi-aws's apigatewayv2.Deployment has no stage input and the component does not own the "
-    "stage, so the stage keeps serving its old deployment",
-)
 def test_external_api_stage_follows_the_deployment(pulumi_mocks: Recorder) -> None:
+    """Serverless's Deployment names the external API's stage (StageName) and CloudFormation moves that
+    stage to it; the component does the same with a stage pointer (one UpdateStage call)."""
     config = chat_config()
     config["provider"]["apiGateway"] = {"websocketApiId": "abc123"}
+    config["provider"]["region"] = "eu-west-1"
     render("chat", recorder=pulumi_mocks, config=config)
     (deployment,) = pulumi_mocks.of_type(DEPLOYMENT)
-    assert any(r.inputs.get("deploymentId") == deployment.id for r in pulumi_mocks.custom())
+    (pointer,) = pulumi_mocks.of_type("pulumi-python:dynamic:Resource")
+    assert pointer.name == "chat-deployment-stage"
+    assert {k: pointer.inputs[k] for k in ("api_id", "stage_name", "deployment_id", "region")} == {
+        "api_id": "abc123",
+        "stage_name": "dev",
+        "deployment_id": deployment.id,
+        "region": "eu-west-1",
+    }
+    assert deployment.urn in pointer.dependencies
+
+
+def test_stage_pointer_moves_the_stage_and_never_deletes_it(monkeypatch) -> None:
+    from wsapi import stage_deployment
+
+    calls = []
+    monkeypatch.setattr(stage_deployment, "point_stage", calls.append)
+    provider = stage_deployment.StageDeploymentProvider()
+    props = {"api_id": "abc123", "stage_name": "dev", "deployment_id": "d1", "region": "eu-west-1"}
+    created = provider.create(props)
+    assert created.id == "abc123/dev" and calls == [props]
+    newer = {**props, "deployment_id": "d2"}
+    diff = provider.diff(created.id, props, newer)
+    assert diff.changes and diff.replaces == []
+    assert provider.diff(created.id, props, dict(props)).changes is False
+    assert provider.diff(created.id, props, {**props, "stage_name": "prod"}).replaces == ["stage_name"]
+    provider.update(created.id, props, newer)
+    assert calls == [props, newer]
+    provider.delete(created.id, newer)
+    assert calls == [props, newer]  # the stage is not ours: deleting the pointer leaves it serving d2
 
 
 # -- stable identity ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pulumi_support import (
     CFN_REF,
     GLOBAL_TYPES,
     LOG_DATA_PROTECTION_POLICY,
+    STAGE_POINTER,
     PULUMI_ONLY_INPUTS,
     PULUMI_TYPE,
     ROLE_POLICY_ATTACHMENT,
@@ -110,6 +111,8 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
         cfn_type = body["Type"]
         properties = evaluate(body.get("Properties", {}))
         extras = {k: properties.pop(k) for k in ("ManagedPolicyArns", "DataProtectionPolicy") if k in properties}
+        if cfn_type == "AWS::ApiGatewayV2::Deployment" and "StageName" in properties:
+            extras["StageName"] = properties.pop("StageName")
         used = compare_properties(key, cfn_type, properties, registered.inputs, WIRE[cfn_type], problems)
         unaccounted = {
             wire
@@ -156,6 +159,15 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
             expected_region = None if service.region_is_default else service.region
             assert policy.inputs.get("region") == expected_region
             consumed.add(policy.urn)
+        if "StageName" in extras:  # an external API's stage, moved to the deployment by a stage pointer
+            pointers = [r for r in recorder.of_type(STAGE_POINTER) if r.inputs.get("deployment_id") == registered.id]
+            assert len(pointers) == 1, key
+            (pointer,) = pointers
+            assert pointer.inputs["stage_name"] == extras["StageName"]
+            assert pointer.inputs["api_id"] == properties["ApiId"]
+            assert pointer.inputs["region"] == region
+            assert pointer.parent == rendered.component_urn and registered.urn in pointer.dependencies
+            consumed.add(pointer.urn)
     assert not problems, "\n".join(problems)
 
     # 4. nothing left over

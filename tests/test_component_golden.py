@@ -10,8 +10,8 @@ Where the component deliberately differs from Serverless, the difference is spel
 * Serverless creates `WebsocketsLogGroup` even with `accessLogging: false`; nothing writes to it then, and the
   component creates it only for access logs.
 * `DataProtectionPolicy` of the log group is an `aws.cloudwatch.LogDataProtectionPolicy` of its own.
-* With an external `websocketApiId`, Serverless's Deployment has `StageName` (see test_component_cfn.py's
-  NOT_EXPRESSIBLE).
+* With an external `websocketApiId`, Serverless's Deployment has `StageName`; the component moves that stage
+  with a stage pointer of its own (`wsapi.stage_deployment`).
 * An `Fn::GetAtt` or `Ref` into the Serverless stack is refused (test_component_cfn.py's REFUSED).
 """
 
@@ -30,6 +30,7 @@ from pulumi_support import (
     COMPONENT_TYPE,
     GLOBAL_TYPES,
     LOG_DATA_PROTECTION_POLICY,
+    STAGE_POINTER,
     PULUMI_ONLY_INPUTS,
     PULUMI_TYPE,
     ROLE_POLICY_ATTACHMENT,
@@ -120,6 +121,7 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
         body = serverless[key]
         properties = evaluate(body["Properties"])
         policy = properties.pop("DataProtectionPolicy", None)
+        stage_name = properties.pop("StageName", None) if body["Type"] == "AWS::ApiGatewayV2::Deployment" else None
         used = compare_properties(key, body["Type"], properties, registered.inputs, WIRE[body["Type"]], problems)
         extra = {
             w
@@ -142,6 +144,10 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
             ]
             assert as_json(protection.inputs["policyDocument"]) == policy
             consumed.add(protection.urn)
+        if stage_name is not None:
+            (pointer,) = [p for p in recorder.of_type(STAGE_POINTER) if p.inputs["deployment_id"] == registered.id]
+            assert pointer.inputs["stage_name"] == stage_name and pointer.inputs["api_id"] == properties["ApiId"]
+            consumed.add(pointer.urn)
     assert not problems, "\n".join(problems)
 
     # the account's CloudWatch role: native resources, only when execution logging needs them

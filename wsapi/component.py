@@ -33,6 +33,7 @@ from .plan import (
     Resource,
     Sub,
 )
+from .stage_deployment import StageDeployment
 from .validate import is_cfn_function
 
 #: What `functions=` accepts for a function key: a function wsapi should invoke, or its ARN.
@@ -340,11 +341,18 @@ class WebSocketApi(pulumi.ComponentResource):
         targets_digest = pulumi.Output.all(*targets).apply(
             lambda uris: hashlib.sha256("\n".join(map(str, uris)).encode()).hexdigest()
         )
-        return aws.apigatewayv2.Deployment(
+        deployment = aws.apigatewayv2.Deployment(
             self.child_name(r), api_id=p["ApiId"], description=p["Description"],
             triggers={"plan": self.plan.published_digest, "targets": targets_digest},
             opts=self.opts(r), **self.regional(),
         )
+        if "StageName" in p:  # an external API's existing stage: CloudFormation moves it; so do we
+            StageDeployment(
+                self.child_name(r, "-stage"), api_id=p["ApiId"], stage_name=p["StageName"],
+                deployment_id=deployment.id, region=self.pseudo(REGION),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]),
+            )
+        return deployment
 
     def role(self, r: Resource) -> pulumi.CustomResource:
         p = self.props(r)
