@@ -39,7 +39,8 @@ def test_plan_lists_every_resource_under_the_component_with_a_count() -> None:
     names = [row.split()[3] if row.split()[1] in ("├─", "└─") else row.split()[2] for row in rows]
     assert "chat-route-$connect" in names and "chat-authorizer-auth" in names and "chat-deployment" in names
     template = json.loads(run_cli("export", str(CHAT)).stdout)
-    assert len(rows) == len(template["Resources"]) + 1  # the component itself
+    # the component, each template resource, and the role's policy attachment (a property in CloudFormation)
+    assert len(rows) == 1 + len(template["Resources"]) + 1
     assert lines[-1] == f"    + {len(rows)} to create"
     route_row = next(row for row in rows if "chat-route-sendMessage" in row)
     assert "key=sendMessage" in route_row and "routeResponse=$default" in route_row

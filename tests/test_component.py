@@ -540,3 +540,27 @@ def test_isolation_2_sees_none_of_it(pulumi_mocks: Recorder) -> None:
 def test_the_component_type_token_is_frozen(pulumi_mocks: Recorder) -> None:
     rendered = render("chat", recorder=pulumi_mocks, config=chat_config())
     assert rendered.component_urn.endswith("wsapi:index:WebSocketApi::chat")
+
+
+# -- wsapi plan tells the truth ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["logs-retention-data-protection", "external-api-id-string", "large-service"])
+def test_wsapi_plan_lists_exactly_what_the_component_registers(case: str, pulumi_mocks: Recorder) -> None:
+    from golden_support import GOLDEN, load_case
+    from wsapi.compile import compile_service
+    from wsapi.naming import short_pulumi_type
+    from wsapi.preview import describe_plan
+
+    from pulumi_support import render_case
+
+    rendered = render_case(GOLDEN / case, recorder=pulumi_mocks)
+    registered = [(r.type, r.name) for r in pulumi_mocks.custom()]
+    listing = describe_plan(compile_service(load_case(GOLDEN / case)), "chat").splitlines()
+    rows = [line.split() for line in listing if line.startswith(" +   ├─") or line.startswith(" +   └─")]
+    listed = [(row[2], row[3]) for row in rows]
+    as_listed = [(t if t.startswith("pulumi-python") else short_pulumi_type(t), n) for t, n in registered]
+    # same resources, same names (the mocks record when inputs resolve, so order is not comparable)
+    assert sorted(listed) == sorted(as_listed) and len(listed) == len(set(listed))
+    assert listing[-1] == f"    + {len(registered) + 1} to create"
+    assert rendered.name == "chat"

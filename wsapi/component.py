@@ -325,7 +325,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
         if "DataProtectionPolicy" in p:  # a property in CloudFormation, its own resource in Pulumi
             aws.cloudwatch.LogDataProtectionPolicy(
-                self.child_name(r, "-data-protection"), log_group_name=group.name,
+                self.child_name(r, naming.DATA_PROTECTION_SUFFIX), log_group_name=group.name,
                 policy_document=json.dumps(p["DataProtectionPolicy"]), opts=pulumi.ResourceOptions(parent=self),
                 **self.regional(),
             )
@@ -348,7 +348,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
         if "StageName" in p:  # an external API's existing stage: CloudFormation moves it; so do we
             StageDeployment(
-                self.child_name(r, "-stage"), api_id=p["ApiId"], stage_name=p["StageName"],
+                self.child_name(r, naming.STAGE_POINTER_SUFFIX), api_id=p["ApiId"], stage_name=p["StageName"],
                 deployment_id=deployment.id, region=self.pseudo(REGION),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]),
             )
@@ -361,7 +361,7 @@ class WebSocketApi(pulumi.ComponentResource):
         )
         for index, policy_arn in enumerate(p.get("ManagedPolicyArns", [])):
             aws.iam.RolePolicyAttachment(
-                self.child_name(r, f"-policy-{index}" if index else "-policy"), role=role.name, policy_arn=policy_arn,
+                self.child_name(r, naming.policy_attachment_suffix(index)), role=role.name, policy_arn=policy_arn,
                 opts=pulumi.ResourceOptions(parent=self),
             )
         return role

@@ -8,6 +8,7 @@ function keys and route keys, so adding or removing a route never renames anothe
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
 
 API = "WebsocketsApi"
 STAGE = "WebsocketsDeploymentStage"
@@ -127,6 +128,30 @@ PULUMI_TYPES = {
     "AWS::IAM::Role": "aws:iam/role:Role",
     "AWS::ApiGateway::Account": "aws:apigateway/account:Account",
 }
+
+
+# Pulumi resources that stand for what CloudFormation writes as a property, named after their owner.
+DATA_PROTECTION_SUFFIX = "-data-protection"  #: LogGroup.DataProtectionPolicy
+STAGE_POINTER_SUFFIX = "-stage"  #: Deployment.StageName (an external API's stage)
+STAGE_POINTER_TYPE = "pulumi-python:dynamic:Resource"
+
+
+def policy_attachment_suffix(index: int) -> str:
+    """Role.ManagedPolicyArns[index]"""
+    return f"-policy-{index}" if index else "-policy"
+
+
+def pulumi_extras(resource_type: str, properties: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(type token, name suffix) of the Pulumi resources a plan resource brings besides its own."""
+    extras = []
+    if resource_type == "AWS::IAM::Role":
+        for index, _ in enumerate(properties.get("ManagedPolicyArns", ())):
+            extras.append(("aws:iam/rolePolicyAttachment:RolePolicyAttachment", policy_attachment_suffix(index)))
+    if resource_type == "AWS::Logs::LogGroup" and "DataProtectionPolicy" in properties:
+        extras.append(("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", DATA_PROTECTION_SUFFIX))
+    if resource_type == "AWS::ApiGatewayV2::Deployment" and "StageName" in properties:
+        extras.append((STAGE_POINTER_TYPE, STAGE_POINTER_SUFFIX))
+    return extras
 
 
 def short_pulumi_type(token: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import naming
-from .plan import External, FunctionArn, Join, Plan, Ref, Resource, Sub
+from .plan import External, FunctionArn, GetAtt, Join, Plan, Ref, Resource, Sub
 
 
 def text(value: Any) -> str:
@@ -14,6 +14,8 @@ def text(value: Any) -> str:
         return value.deployed_name + (f":{value.alias}" if value.alias else "")
     if isinstance(value, Ref):
         return f"<{value.key}>"
+    if isinstance(value, GetAtt):
+        return f"<{value.key}.{value.attribute}>"
     if isinstance(value, Join):
         if len(value.parts) > 1 and value.parts[-1] == "/invocations":
             return text(value.parts[-2])  # a Lambda invocation URI: show the function
@@ -66,10 +68,16 @@ def describe_plan(plan: Plan, component: str) -> str:
     """One line per resource (type, name, what a reviewer checks), under the component, then a count."""
     service = plan.service
     rows = [("", naming.COMPONENT_TYPE, component, "")]
-    for index, resource in enumerate(plan.resources):
-        branch = "└─" if index == len(plan.resources) - 1 else "├─"
-        token = naming.short_pulumi_type(naming.PULUMI_TYPES[resource.type])
-        rows.append((branch, token, naming.child(component, resource.name), DETAILS[resource.type](plan, resource)))
+    children: list[tuple[str, str, str]] = []
+    for resource in plan.creation_order():  # the order the component registers them, as pulumi preview lists them
+        name = naming.child(component, resource.name)
+        children.append((naming.PULUMI_TYPES[resource.type], name, DETAILS[resource.type](plan, resource)))
+        for token, suffix in naming.pulumi_extras(resource.type, resource.properties):
+            children.append((token, name + suffix, f"with {name}"))
+    for index, (token, name, details) in enumerate(children):
+        branch = "└─" if index == len(children) - 1 else "├─"
+        short = token if token == naming.STAGE_POINTER_TYPE else naming.short_pulumi_type(token)
+        rows.append((branch, short, name, details))
     type_width = max(len(r[0]) + 1 + len(r[1]) for r in rows)
     name_width = max(len(r[2]) for r in rows)
     lines = [f"Plan for {service.name} (stage {service.stage}, region {service.region}):", ""]
@@ -80,5 +88,5 @@ def describe_plan(plan: Plan, component: str) -> str:
     if service.external_api_id is not None:
         lines.append("")
         lines.append(f"Uses the existing API {text(External(service.external_api_id))}: no API or stage is created.")
-    lines += ["", "Resources:", f"    + {len(plan.resources) + 1} to create"]
+    lines += ["", "Resources:", f"    + {len(rows)} to create"]
     return "\n".join(lines) + "\n"
