@@ -63,8 +63,8 @@ def test_export_uses_given_function_arns_and_serverless_names_otherwise() -> Non
     arn = "arn:aws:lambda:us-east-1:123456789012:function:elsewhere"
     template = json.loads(run_cli("export", str(CHAT), "--function", f"whoami={arn}").stdout)
     permissions = {k: v["Properties"]["FunctionName"] for k, v in template["Resources"].items() if v["Type"] == "AWS::Lambda::Permission"}
-    assert permissions["WhoamiLambdaPermissionWebsockets"] == arn
-    assert permissions["ConnectLambdaPermissionWebsockets"] == {
+    assert permissions["whoamiWebsocketsPermission"] == arn
+    assert permissions["SconnectWebsocketsPermission"] == {
         "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:chat-dev-connect"
     }
 

@@ -221,7 +221,7 @@ def test_functions_as_resource_arn_or_output(pulumi_mocks: Recorder) -> None:
     # a resource: its ARN, with the alias Serverless would invoke
     message_arn = f"arn:aws:lambda:{STACK_REGION}:123456789012:function:message-fn:provisioned"
     assert uri["chat-integration-message"] == f"{prefix}{message_arn}/invocations"
-    assert function["chat-permission-message"] == message_arn
+    assert function["chat-permission-sendMessage"] == function["chat-permission-$default"] == message_arn
     # an ARN or an Output of one: as given
     assert (
         uri["chat-integration-connect"]
@@ -236,7 +236,7 @@ def test_functions_as_resource_arn_or_output(pulumi_mocks: Recorder) -> None:
     )
     # anything else: its Serverless name in the stack's partition, region and account
     assert (
-        function["chat-permission-disconnect"]
+        function["chat-permission-$disconnect"]
         == f"arn:aws:lambda:{STACK_REGION}:123456789012:function:chat-dev-disconnect"
     )
     # the function resource is the program's, not the component's
@@ -367,16 +367,19 @@ def test_stage_pointer_moves_the_stage_and_never_deletes_it(monkeypatch) -> None
 
 def test_one_more_route_changes_no_other_urn(pulumi_mocks: Recorder) -> None:
     base = render("chat", recorder=pulumi_mocks, config=chat_config()).urns()
-    # a route on an existing function: only that route is new
+    # a route on an existing function: only that route and its permission (one per route) are new
     more = render("chat", config=with_route(chat_config(), "message", "typing")).urns()
-    assert more - base == {f"urn:pulumi:test::wsapi-tests::{COMPONENT_TYPE}${ROUTE}::chat-route-typing"}
+    assert more - base == {
+        f"urn:pulumi:test::wsapi-tests::{COMPONENT_TYPE}${ROUTE}::chat-route-typing",
+        f"urn:pulumi:test::wsapi-tests::{COMPONENT_TYPE}${PERMISSION}::chat-permission-typing",
+    }
     assert base - more == set()
     # a route on a new function: that route, its integration and permission
     new_function = render("chat", config=with_route(chat_config(), "presence", "whoIsHere")).urns()
     assert {u.rsplit("::", 1)[1] for u in new_function - base} == {
         "chat-route-whoIsHere",
         "chat-integration-presence",
-        "chat-permission-presence",
+        "chat-permission-whoIsHere",
     }
     assert base - new_function == set()
 
@@ -389,7 +392,12 @@ def test_renaming_a_route_replaces_only_that_route(pulumi_mocks: Recorder) -> No
     config_with_leave = render("chat", config=config).urns()
     renamed["functions"]["disconnect"]["events"][1] = {"websocket": "quit"}
     with_quit = render("chat", config=renamed).urns()
-    assert {u.rsplit("::", 1)[1] for u in config_with_leave ^ with_quit} == {"chat-route-leave", "chat-route-quit"}
+    assert {u.rsplit("::", 1)[1] for u in config_with_leave ^ with_quit} == {
+        "chat-route-leave",
+        "chat-route-quit",
+        "chat-permission-leave",
+        "chat-permission-quit",
+    }
     assert base <= config_with_leave
 
 

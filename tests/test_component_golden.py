@@ -10,6 +10,10 @@ Where the component deliberately differs from Serverless, the difference is spel
 * Serverless creates `WebsocketsLogGroup` even with `accessLogging: false`; nothing writes to it then, and the
   component creates it only for access logs.
 * `DataProtectionPolicy` of the log group is an `aws.cloudwatch.LogDataProtectionPolicy` of its own.
+* Lambda permissions: Serverless grants each function to any API Gateway (no `SourceArn`), one permission
+  per function. The component grants one permission per route, limited to this API, stage and route key
+  (`SourceArn`) and this account (`SourceAccount`), and the authorizer's to this API's authorizer. The same
+  functions end up invokable, each only from where it is used (checked in `check_permissions`).
 * With an external `websocketApiId`, Serverless's Deployment has `StageName`; the component moves that stage
   with a stage pointer of its own (`wsapi.stage_deployment`).
 * An `Fn::GetAtt` or `Ref` into the Serverless stack is refused (test_component_cfn.py's REFUSED).
@@ -87,7 +91,7 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
     serverless = {k: v for k, v in expected["Resources"].items() if WEBSOCKET_RESOURCE.match(k)}
     counterpart = {}
     for key, body in serverless.items():
-        if key == ACCOUNT_ROLE:
+        if key == ACCOUNT_ROLE or body["Type"] == "AWS::Lambda::Permission":
             continue
         if body["Type"] == "AWS::ApiGatewayV2::Deployment":
             name = "chat-deployment"
@@ -115,8 +119,10 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
         refs=refs, attributes=attributes, region=region, import_value=lambda n: recorder.export_value(n, region)
     )
 
-    problems: list[str] = []
     consumed = {r.urn for r in counterpart.values()}
+    consumed |= check_permissions(service, serverless, evaluate, recorder, region)
+
+    problems: list[str] = []
     for key, registered in counterpart.items():
         body = serverless[key]
         properties = evaluate(body["Properties"])
@@ -184,3 +190,39 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
 
     # Serverless's one output is the component's url
     assert evaluate(expected["Outputs"]["ServiceEndpointWebsocket"]["Value"]) == rendered.outputs["url"]
+
+
+def check_permissions(service, serverless: dict, evaluate, recorder: Recorder, region: str) -> set[str]:
+    """The functions Serverless lets API Gateway invoke are the ones the component does, each scoped to
+    this API: a route's function from its stage and route key, the authorizer from this API's authorizers."""
+    expected_functions = {
+        evaluate(body["Properties"]["FunctionName"])
+        for body in serverless.values()
+        if body["Type"] == "AWS::Lambda::Permission"
+    }
+    permissions = recorder.of_type(PULUMI_TYPE["AWS::Lambda::Permission"])
+    granted = {p.inputs["function"] for p in permissions}
+    routes = {p.inputs["function"] for p in permissions if not p.name.startswith("chat-authorizer-permission-")}
+    # every function Serverless grants is granted; no route function that Serverless does not grant. (An ARN
+    # authorizer named like a local function is merged away by Serverless, authorizer-arn-local-name-collision:
+    # the component grants the ARN it was given.)
+    assert expected_functions <= granted and routes <= expected_functions
+    api_id = recorder.of_type(PULUMI_TYPE["AWS::ApiGatewayV2::Api"])
+    api = api_id[0].id if api_id else None
+    by_name = {p.name: p for p in permissions}
+    for route in service.routes:
+        permission = by_name.pop(f"chat-permission-{route.route_key}")
+        assert permission.inputs["principal"] == "apigateway.amazonaws.com"
+        assert permission.inputs["sourceAccount"] == recorder.account
+        source = permission.inputs["sourceArn"]
+        assert source.startswith(f"arn:aws:execute-api:{region}:{recorder.account}:")
+        assert source.endswith(f"/{service.stage}/{route.route_key}")
+        if api:
+            assert source == f"arn:aws:execute-api:{region}:{recorder.account}:{api}/{service.stage}/{route.route_key}"
+    for authorizer in service.authorizers:
+        permission = by_name.pop(f"chat-authorizer-permission-{authorizer.name}")
+        (registered,) = [a for a in recorder.of_type(PULUMI_TYPE["AWS::ApiGatewayV2::Authorizer"])]
+        assert permission.inputs["sourceArn"].endswith(f"/authorizers/{registered.id}")
+        assert permission.inputs["sourceAccount"] == recorder.account
+    assert not by_name, f"permissions for nothing: {sorted(by_name)}"
+    return {p.urn for p in permissions}

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Optional
 from . import naming
 from .model import Authorizer, Function, Route, Service
 from .plan import (
+    ACCOUNT_ID,
     COMPAT,
     MODES,
     PARTITION,
@@ -253,24 +254,54 @@ class _Compiler:
                 **attributes,
             )
 
+    def execute_api_arn(self, *suffix: Any) -> Join:
+        """`arn:{partition}:execute-api:{region}:{account}:{apiId}` followed by `suffix`."""
+        return Join(
+            "",
+            ("arn:", Pseudo(PARTITION), ":execute-api:", Pseudo(REGION), ":", Pseudo(ACCOUNT_ID), ":", self.api_id)
+            + suffix,
+        )
+
     def compile_permissions(self) -> None:
         for route in self.service.routes:
             function = self.service.functions[route.function_key]
-            depends_on = self.api_depends_on()
             if self.compat:
-                depends_on.append(self.alias_logical_id(function) or naming.lambda_function(function.key))
-            self.add(
-                naming.permission(function.key),
-                "AWS::Lambda::Permission",
-                f"permission-{function.key}",
-                {"FunctionName": self.function_arn(function), "Action": "lambda:InvokeFunction", "Principal": LAMBDA_PRINCIPAL},
-                depends_on,
-            )
+                self.compat_route_permission(function)
+            else:
+                self.route_permission(route, function)
             if route.authorizer is not None:
                 self.compile_authorizer_permission(route.authorizer)
 
-    def compile_authorizer_permission(self, authorizer: Authorizer) -> None:
+    def compat_route_permission(self, function: Function) -> None:
+        """Serverless: one permission per function, for any API Gateway (no SourceArn)."""
         depends_on = self.api_depends_on()
+        depends_on.append(self.alias_logical_id(function) or naming.lambda_function(function.key))
+        self.add(
+            naming.permission(function.key),
+            "AWS::Lambda::Permission",
+            f"permission-{function.key}",
+            {"FunctionName": self.function_arn(function), "Action": "lambda:InvokeFunction", "Principal": LAMBDA_PRINCIPAL},
+            depends_on,
+        )
+
+    def route_permission(self, route: Route, function: Function) -> None:
+        """Least privilege: one permission per route, usable only by this API, stage and route key, from
+        this account. Named after the route key, so adding a route renames nothing."""
+        self.add(
+            naming.route_permission(route.route_key),
+            "AWS::Lambda::Permission",
+            f"permission-{route.route_key}",
+            {
+                "FunctionName": self.function_arn(function),
+                "Action": "lambda:InvokeFunction",
+                "Principal": LAMBDA_PRINCIPAL,
+                "SourceArn": self.execute_api_arn(f"/{self.service.stage}/{route.route_key}"),
+                "SourceAccount": Pseudo(ACCOUNT_ID),
+            },
+        )
+
+    def compile_authorizer_permission(self, authorizer: Authorizer) -> None:
+        depends_on: Optional[list[str]] = self.api_depends_on()
         properties: dict[str, Any] = {"Action": "lambda:InvokeFunction", "Principal": LAMBDA_PRINCIPAL}
         if authorizer.function_key is None:
             properties["FunctionName"] = self.authorizer_target(authorizer)
@@ -282,6 +313,11 @@ class _Compiler:
                 alias = self.alias_logical_id(function)
                 if alias:
                     depends_on.append(alias)
+        if not self.compat:
+            # only this API's authorizer may call it (the ARN names the authorizer, so no DependsOn needed)
+            properties["SourceArn"] = self.execute_api_arn("/authorizers/", Ref(naming.authorizer(authorizer.name)))
+            properties["SourceAccount"] = Pseudo(ACCOUNT_ID)
+            depends_on = None
         self.add(
             naming.permission(authorizer.name),
             "AWS::Lambda::Permission",

@@ -63,6 +63,11 @@ def permission(function_key: str) -> str:
     return f"{normalized_function_name(function_key)}LambdaPermissionWebsockets"
 
 
+def route_permission(route_key: str) -> str:
+    """wsapi's least-privilege permission: one per route (Serverless has one per function)."""
+    return f"{normalized_route_key(route_key)}WebsocketsPermission"
+
+
 def route(route_key: str) -> str:
     return f"{normalized_route_key(route_key)}WebsocketsRoute"
 
