@@ -109,3 +109,41 @@ def test_export_warns_when_cloudformation_limits_are_exceeded(tmp_path: Path) ->
     assert result.stderr.splitlines() == [
         f"{tmp_path}: warning: the template has {count} resources; CloudFormation allows 500 per stack (split the service, or deploy with Pulumi)"
     ]
+
+
+def test_settings_without_effect_and_raisable_quotas_are_warnings_not_errors(tmp_path: Path) -> None:
+    functions = {f"f{i}": {"handler": "h.h", "events": [{"websocket": f"route{i}"}]} for i in range(301)}
+    config = {
+        "service": "big",
+        "provider": {
+            "name": "aws",
+            "logs": {"websocket": {"accessLogging": False, "executionLogging": False, "format": "$context.requestId", "level": "ERROR"}},
+        },
+        "functions": functions,
+    }
+    (tmp_path / "serverless.yml").write_text(yaml.safe_dump(config))
+    result = run_cli("validate", str(tmp_path))
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        f"{tmp_path}: provider.logs.websocket.format: warning: has no effect: accessLogging is false",
+        f"{tmp_path}: provider.logs.websocket.level: warning: has no effect: executionLogging is false (the stage logs at OFF)",
+        f"{tmp_path}: functions: warning: 301 websocket routes: API Gateway allows 300 routes (and integrations) per API unless the quota is raised",
+    ]
+    assert result.stdout.splitlines()[-1].startswith("301 routes")
+
+
+def test_a_valid_custom_access_log_format_passes_and_an_undocumented_variable_warns(tmp_path: Path) -> None:
+    fmt = '{"id":"$context.requestId","route":"$context.routeKey","who":"$context.authorizer.user","x":"$context.newThing"}'
+    config = {
+        "service": "fmt",
+        "provider": {"name": "aws", "websocketsApiRouteSelectionExpression": "${request.body.service}/${request.body.action}", "logs": {"websocket": {"format": fmt}}},
+        "functions": {"f": {"handler": "h.h", "events": [{"websocket": "$default"}]}},
+    }
+    (tmp_path / "serverless.yml").write_text(yaml.safe_dump(config))
+    result = run_cli("export", str(tmp_path))
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        f"{tmp_path}: provider.logs.websocket.format: warning: uses $context.newThing, not among the WebSocket access-log variables API Gateway documents"
+    ]
+    stage = json.loads(result.stdout)["Resources"]["WebsocketsDeploymentStage"]["Properties"]
+    assert stage["AccessLogSettings"]["Format"] == fmt

@@ -67,13 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
 def load(args: argparse.Namespace):
     from .config import load_service
 
-    return load_service(
+    service = load_service(
         args.path,
         stage=args.stage,
         region=args.region,
         params=key_values(args.param, "--param"),
         options=key_values(args.option, "--option"),
     )
+    for warning in service.warnings:
+        print(warning.format_warning(args.path), file=sys.stderr)
+    return service
 
 
 def run_validate(args: argparse.Namespace) -> str:

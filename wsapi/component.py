@@ -108,6 +108,9 @@ class WebSocketApi(pulumi.ComponentResource):
         check_inputs(plan, function_inputs)
 
         super().__init__(naming.COMPONENT_TYPE, name, None, opts)
+        label = os.fspath(service.config_path) if service.config_path else "<config>"
+        for warning in service.warnings:
+            pulumi.log.warn(warning.format_warning(label), resource=self)
         self.plan = plan
         self._name = name
         self._functions = function_inputs

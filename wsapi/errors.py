@@ -26,6 +26,10 @@ class Problem:
         where = self.path or "(document)"
         return f"{file}: {where}: {self.message}"
 
+    def format_warning(self, file: str) -> str:
+        where = self.path or "(document)"
+        return f"{file}: {where}: warning: {self.message}"
+
 
 class ConfigError(Exception):
     """Raised with every problem found, so a user fixes them all in one pass."""
@@ -47,9 +51,14 @@ class ProblemCollector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
+
+    def warn(self, path: str, message: str) -> None:
+        """Something that deploys but is probably not what the user meant, or may hit a raisable quota."""
+        self.warnings.append(Problem(path, message))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.problems.extend(problems)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .errors import Problem
 
 #: A literal string, or a CloudFormation intrinsic as written (`{"Fn::ImportValue": "x"}`).
 CfnValue = Any
@@ -105,6 +108,8 @@ class Service:
     #: True when neither --region nor provider.region chose the region (the Pulumi component then uses the
     #: stack's aws:region rather than us-east-1)
     region_is_default: bool = False
+    #: things that deploy but deserve a look (quotas AWS can raise, settings that have no effect)
+    warnings: Tuple["Problem", ...] = field(default=(), compare=False)
     config_path: Optional[Path] = field(default=None, compare=False)
 
     @property

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from . import naming
+from . import aws_rules, naming
 from .errors import ProblemCollector, join_path
 from .model import (
     DEFAULT_DESCRIPTION,
@@ -178,6 +178,10 @@ class _Validator:
         expression = self.string(
             provider.get("websocketsApiRouteSelectionExpression"), "provider.websocketsApiRouteSelectionExpression"
         )
+        if expression is not None:
+            problem = aws_rules.route_selection_expression_problem(expression)
+            if problem:
+                self.problems.add("provider.websocketsApiRouteSelectionExpression", problem)
         description = self.string(provider.get("websocketsDescription"), "provider.websocketsDescription")
         api_gateway = self.mapping(provider.get("apiGateway"), "provider.apiGateway") or {}
         external_api_id = self.string_or_cfn(
@@ -194,6 +198,7 @@ class _Validator:
         self.provider_runtime = self.runtime_settings(provider, "provider") if self.with_runtime else {}
         functions, routes = self.functions(doc.get("functions"), service_name or "service", stage)
         self.cross_checks(functions, routes)
+        self.quotas(routes)
 
         if self.problems or service_name is None:
             return None
@@ -215,6 +220,7 @@ class _Validator:
             functions=functions,
             routes=tuple(routes),
             region_is_default=self.region_option is None and provider.get("region") is None,
+            warnings=tuple(self.problems.warnings),
         )
 
     def service_name(self, value: Any) -> Optional[str]:
@@ -275,6 +281,20 @@ class _Validator:
             self.problems.add(f"{path}.level", f"must be INFO or ERROR, got {level!r}")
             level = None
         execution = True if execution is None else execution
+        access_on = True if access is None else access
+        if log_format is not None:
+            if access_on:
+                errors, warnings = aws_rules.access_log_format_problems(log_format)
+                for message in errors:
+                    self.problems.add(f"{path}.format", message)
+                for message in warnings:
+                    self.problems.warn(f"{path}.format", message)
+            else:
+                self.problems.warn(f"{path}.format", "has no effect: accessLogging is false")
+        if level is not None and not execution:
+            self.problems.warn(f"{path}.level", "has no effect: executionLogging is false (the stage logs at OFF)")
+        if full and not execution:
+            self.problems.warn(f"{path}.fullExecutionData", "has no effect: executionLogging is false")
         defaults = LogSettings()
         return LogSettings(
             access_logging=True if access is None else access,
@@ -547,9 +567,27 @@ class _Validator:
         sources = []
         for index, item in enumerate(value):
             source = self.string(item, f"{path}[{index}]")
-            if source is not None:
+            if source is None:
+                continue
+            problem = aws_rules.identity_source_problem(source)
+            if problem:
+                self.problems.add(f"{path}[{index}]", problem)
+            else:
                 sources.append(source)
         return tuple(sources) if sources else (DEFAULT_IDENTITY_SOURCE,)
+
+    def quotas(self, routes: list[Route]) -> None:
+        if len(routes) > aws_rules.MAX_ROUTES:
+            self.problems.warn(
+                "functions",
+                f"{len(routes)} websocket routes: API Gateway allows {aws_rules.MAX_ROUTES} routes (and integrations) per API unless the quota is raised",
+            )
+        authorizers = {route.authorizer.name for route in routes if route.authorizer is not None}
+        if len(authorizers) > aws_rules.MAX_AUTHORIZERS:
+            self.problems.warn(
+                "functions",
+                f"{len(authorizers)} authorizers: API Gateway allows {aws_rules.MAX_AUTHORIZERS} per API unless the quota is raised",
+            )
 
     def cross_checks(self, functions: Mapping[str, Function], routes: list[Route]) -> None:
         by_key: dict[str, Route] = {}
