@@ -502,7 +502,7 @@ WIRE: dict[str, dict[str, Any]] = {
         "SourceArn": "sourceArn",
         "SourceAccount": "sourceAccount",
     },
-    "AWS::Logs::LogGroup": {"LogGroupName": "name", "RetentionInDays": "retentionInDays"},
+    "AWS::Logs::LogGroup": {"LogGroupName": "name", "RetentionInDays": "retentionInDays", "KmsKeyId": "kmsKeyId"},
     "AWS::IAM::Role": {"AssumeRolePolicyDocument": ("assumeRolePolicy", as_json)},
     "AWS::ApiGateway::Account": {"CloudWatchRoleArn": "cloudwatchRoleArn"},
 }

@@ -1,4 +1,5 @@
-"""The standalone template of every corpus service and every example passes cfn-lint with no error."""
+"""The standalone template of every corpus service and every example passes cfn-lint with no error and no
+warning."""
 
 import json
 from pathlib import Path
@@ -18,7 +19,7 @@ EXAMPLES = sorted(p.parent for p in (Path(__file__).parent.parent / "examples").
 
 def lint_errors(template: dict) -> list[str]:
     matches = cfnlint_api.lint(json.dumps(template), regions=["us-east-1"])
-    return [f"{m.rule.id} {m.message} at {'/'.join(map(str, m.path))}" for m in matches if m.rule.id.startswith("E")]
+    return [f"{m.rule.id} {m.message} at {'/'.join(map(str, m.path))}" for m in matches if m.rule.id[0] in "EW"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -9,7 +9,8 @@ Where the component deliberately differs from Serverless, the difference is spel
   logging is on (access logs need no account role).
 * Serverless creates `WebsocketsLogGroup` even with `accessLogging: false`; nothing writes to it then, and the
   component creates it only for access logs.
-* `DataProtectionPolicy` of the log group is an `aws.cloudwatch.LogDataProtectionPolicy` of its own.
+* `DataProtectionPolicy` of the log group is an `aws.cloudwatch.LogDataProtectionPolicy` of its own, and
+  `custom.wsapi.logs.kmsKeyArn` (which Serverless ignores) encrypts it.
 * Lambda permissions: Serverless grants each function to any API Gateway (no `SourceArn`), one permission
   per function. The component grants one permission per route, limited to this API, stage and route key
   (`SourceArn`) and this account (`SourceAccount`), and the authorizer's to this API's authorizer. The same
@@ -134,6 +135,10 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
             for w in registered.inputs
             if w not in used and w not in PULUMI_ONLY_INPUTS and (registered.type, w) not in PULUMI_ONLY_INPUTS
         }
+        if key == "WebsocketsLogGroup" and service.log_kms_key_arn is not None:
+            # custom.wsapi.logs.kmsKeyArn: Serverless has no such setting (it ignores custom)
+            assert registered.inputs.get("kmsKeyId") == service.log_kms_key_arn
+            extra.discard("kmsKeyId")
         if extra:
             problems.append(f"{key}: Pulumi inputs {sorted(extra)} that Serverless does not set")
         if registered.type not in GLOBAL_TYPES and registered.inputs.get("region") != regional_input:

@@ -371,6 +371,9 @@ class _Compiler:
         properties: dict[str, Any] = {"LogGroupName": naming.log_group_name(service.name, service.stage)}
         if service.log_retention_in_days:
             properties["RetentionInDays"] = service.log_retention_in_days
+        if service.log_kms_key_arn is not None and not self.compat:
+            key = service.log_kms_key_arn
+            properties["KmsKeyId"] = key if isinstance(key, str) else External(key, "custom.wsapi.logs.kmsKeyArn")
         if service.log_data_protection_policy:
             properties["DataProtectionPolicy"] = External(
                 dict(service.log_data_protection_policy), "provider.logDataProtectionPolicy"

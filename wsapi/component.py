@@ -324,6 +324,7 @@ class WebSocketApi(pulumi.ComponentResource):
         p = self.props(r)
         group = aws.cloudwatch.LogGroup(
             self.child_name(r), name=p["LogGroupName"], retention_in_days=p.get("RetentionInDays"),
+            kms_key_id=p.get("KmsKeyId"),
             opts=self.opts(r), **self.regional(),
         )
         if "DataProtectionPolicy" in p:  # a property in CloudFormation, its own resource in Pulumi

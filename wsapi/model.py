@@ -108,6 +108,8 @@ class Service:
     #: True when neither --region nor provider.region chose the region (the Pulumi component then uses the
     #: stack's aws:region rather than us-east-1)
     region_is_default: bool = False
+    #: `custom.wsapi.logs.kmsKeyArn`: KMS key for the websocket access-log group (wsapi only; Serverless has none)
+    log_kms_key_arn: Optional[CfnValue] = None
     #: things that deploy but deserve a look (quotas AWS can raise, settings that have no effect)
     warnings: Tuple["Problem", ...] = field(default=(), compare=False)
     config_path: Optional[Path] = field(default=None, compare=False)

@@ -90,7 +90,10 @@ class _Renderer:
         resources = {r.key: self.resource(r) for r in self.plan.resources}
         outputs = {}
         for output in self.plan.outputs:
-            outputs[output.key] = {"Description": output.description, "Value": self.value(output.value)}
+            value = self.value(output.value)
+            if not self.compat and mentions(value, "Fn::ImportValue"):
+                continue  # the exporting stack already outputs it; re-exporting an import is an anti-pattern
+            outputs[output.key] = {"Description": output.description, "Value": value}
             if output.export:
                 outputs[output.key]["Export"] = {"Name": output.export}
         if self.compat:
@@ -106,6 +109,14 @@ class _Renderer:
         template["Resources"] = resources
         template["Outputs"] = outputs
         return template
+
+
+def mentions(value: Any, key: str) -> bool:
+    if isinstance(value, Mapping):
+        return key in value or any(mentions(item, key) for item in value.values())
+    if isinstance(value, list):
+        return any(mentions(item, key) for item in value)
+    return False
 
 
 def externals(plan: Plan) -> list[External]:

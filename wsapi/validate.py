@@ -44,6 +44,7 @@ READ_PATHS = (
     "provider.logDataProtectionPolicy",
     "provider.tags",
     "provider.websocket",
+    "custom.wsapi",
     "functions.*.handler",
     "functions.*.image",
     "functions.*.name",
@@ -194,6 +195,7 @@ class _Validator:
         protection = self.data_protection(provider.get("logDataProtectionPolicy"))
         tags = self.tags(provider.get("tags"))
         use_provider_tags = self.use_provider_tags(provider.get("websocket"))
+        kms_key_arn = self.wsapi_settings(doc.get("custom"))
 
         self.provider_runtime = self.runtime_settings(provider, "provider") if self.with_runtime else {}
         functions, routes = self.functions(doc.get("functions"), service_name or "service", stage)
@@ -220,6 +222,7 @@ class _Validator:
             functions=functions,
             routes=tuple(routes),
             region_is_default=self.region_option is None and provider.get("region") is None,
+            log_kms_key_arn=kms_key_arn,
             warnings=tuple(self.problems.warnings),
         )
 
@@ -361,6 +364,22 @@ class _Validator:
             elif len(tag_value) > 256:
                 self.problems.add(path, "must be at most 256 characters")
         return dict(tags)
+
+    def wsapi_settings(self, custom: Any) -> Any:
+        """`custom.wsapi`: settings Serverless has no place for (it ignores `custom`). Returns the KMS key."""
+        if not isinstance(custom, Mapping):
+            return None
+        settings = self.mapping(custom.get("wsapi"), "custom.wsapi")
+        if settings is None:
+            return None
+        self.unknown_keys(settings, ("logs",), "custom.wsapi")
+        logs = self.mapping(settings.get("logs"), "custom.wsapi.logs") or {}
+        self.unknown_keys(logs, ("kmsKeyArn",), "custom.wsapi.logs")
+        key = logs.get("kmsKeyArn")
+        if isinstance(key, str) and not key.startswith("arn:"):
+            self.problems.add("custom.wsapi.logs.kmsKeyArn", f"must be a KMS key ARN (arn:...), got {key!r}")
+            return None
+        return self.string_or_cfn(key, "custom.wsapi.logs.kmsKeyArn")
 
     def use_provider_tags(self, value: Any) -> bool:
         settings = self.mapping(value, "provider.websocket")
