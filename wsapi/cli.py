@@ -7,7 +7,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from typing import Any, Callable, Optional, Sequence
 
 from .errors import ConfigError
@@ -122,6 +121,8 @@ def dump(template: dict, fmt: str) -> str:
 
 def write_atomically(path: str, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: never a partial output file."""
+    import tempfile  # only when writing a file: keeps start-up short
+
     directory = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".wsapi-", suffix=".tmp")
     try:

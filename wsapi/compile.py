@@ -8,7 +8,7 @@ what the Pulumi component provisions.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import dataclasses
 import hashlib
 import json
@@ -445,7 +445,7 @@ class _Compiler:
         properties: dict[str, Any] = {"ApiId": self.api_id, "Description": service.description}
         if service.external_api_id is not None:
             properties["StageName"] = service.stage
-        key = naming.deployment(base64.b64encode(bytes.fromhex(digest)).decode())
+        key = naming.deployment(binascii.b2a_base64(bytes.fromhex(digest), newline=False).decode())
         self.add(key, "AWS::ApiGatewayV2::Deployment", "deployment", properties, depends_on)
         return key
 
