@@ -320,7 +320,7 @@ class FunctionPool:
         self.closed = False
         self.next_id = 0
         self.tasks: set = set()
-        self.average = 1.0  #: moving average of invocation durations, seconds (pessimistic until measured)
+        self.average = 0.0  #: moving average of invocation durations, seconds
 
     def output(self, line: str) -> None:
         self._output(self.spec.key, line)
@@ -359,14 +359,23 @@ class FunctionPool:
         self._dispatch(_Invocation(self.next_id, payload, callback))
 
     def _dispatch(self, invocation: _Invocation) -> None:
-        if self.idle:
+        if self.average < FAST_SECONDS:
+            # A fast function uses as few processes as it can: the first one with room whose running
+            # invocation is not (yet) a slow one. Waking more processes than needed costs more than it gives.
+            now = asyncio.get_running_loop().time()
+            for worker in self.workers:
+                inflight = worker.inflight
+                if (
+                    worker.alive and worker.ready.done() and len(inflight) < PIPELINE_DEPTH
+                    and (not inflight or now - inflight[0].started < FAST_SECONDS)
+                ):  # fmt: skip
+                    if not inflight and worker in self.idle:
+                        self.idle.remove(worker)
+                    worker.send(invocation)
+                    return
+        elif self.idle:
             self.idle.pop().send(invocation)
             return
-        if self.average < FAST_SECONDS and self.workers:
-            worker = min(self.workers, key=lambda w: len(w.inflight))
-            if worker.alive and worker.ready.done() and len(worker.inflight) < PIPELINE_DEPTH:
-                worker.send(invocation)
-                return
         self.queue.append(invocation)
         self._scale()
 

@@ -1,0 +1,252 @@
+"""Echo benchmark for `wsapi offline`: round trips per second and p50/p99 latency at 1, 10 and 100 concurrent
+clients, in one run, against
+  (a) a bare `websockets` echo server: the practical limit of a Python WebSocket server on this machine,
+  (b) serverless-offline 13 (the version for Serverless v3) running the same Python handler, when installed,
+  (c) wsapi offline.
+The service (an `$connect` handler and an echo `$default` route with a route response) is written to a
+temporary folder; every server listens on loopback only; every client loop is bounded by a deadline and a
+request cap. Usage:
+
+  python bench/offline_bench.py [--seconds 3] [--clients 1,10,100] [--targets bare,sls,wsapi]
+                                [--sls-home ~/sls3] [--markdown]
+
+serverless-offline is looked for in SLS_HOME/node_modules (install it there, outside the repo:
+`cd ~/sls3 && npm install serverless@3 serverless-offline@13`); without it, (b) is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only
+MAX_REQUESTS_PER_CLIENT = 1_000_000  # a bound on every client loop besides its deadline
+
+HANDLER = '''\
+def connect(event, context):
+    return {"statusCode": 200}
+
+
+def echo(event, context):
+    return {"statusCode": 200, "body": event["body"]}
+'''
+
+SERVICE = '''\
+service: bench
+frameworkVersion: '3'
+provider:
+  name: aws
+  runtime: python3.11
+  stage: dev
+{plugins}
+functions:
+  connect:
+    handler: handler.connect
+    events:
+      - websocket: $connect
+  default:
+    handler: handler.echo
+    events:
+      - websocket:
+          route: $default
+          routeResponseSelectionExpression: $default
+'''
+
+BARE_SERVER = '''\
+import asyncio, sys
+from websockets.asyncio.server import serve
+
+async def echo(ws):
+    async for message in ws:
+        await ws.send(message)
+
+async def main():
+    async with serve(echo, "127.0.0.1", int(sys.argv[1]), compression=None):
+        await asyncio.get_running_loop().create_future()
+
+asyncio.run(main())
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        try:
+            with socket.create_connection((HOST, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {HOST}:{port} after {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def write_service(folder: Path, with_plugin: bool) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "handler.py").write_text(HANDLER)
+    plugins = "plugins:\n  - serverless-offline\n" if with_plugin else ""
+    (folder / "serverless.yml").write_text(SERVICE.format(plugins=plugins))
+
+
+async def client(url: str, deadline: float, warmup_until: float, latencies: List[float], errors: List[str]) -> None:
+    from websockets.asyncio.client import connect
+
+    payload = "x" * 64
+    try:
+        async with connect(url, compression=None, open_timeout=20, max_size=None) as ws:
+            for _ in range(MAX_REQUESTS_PER_CLIENT):
+                now = time.perf_counter()
+                if now >= deadline:
+                    break
+                await ws.send(payload)
+                reply = await ws.recv()
+                done = time.perf_counter()
+                if reply != payload:
+                    errors.append(f"unexpected reply {reply[:80]!r}")
+                    break
+                if now >= warmup_until:
+                    latencies.append(done - now)
+    except Exception as error:  # a refused or dropped connection counts against the server
+        errors.append(f"{type(error).__name__}: {error}")
+
+
+async def run_load(url: str, clients: int, seconds: float, warmup: float) -> Tuple[float, float, float, int, List[str]]:
+    latencies: List[float] = []
+    errors: List[str] = []
+    start = time.perf_counter()
+    warmup_until = start + warmup
+    deadline = warmup_until + seconds
+    await asyncio.gather(*(client(url, deadline, warmup_until, latencies, errors) for _ in range(clients)))
+    measured = max(min(time.perf_counter(), deadline) - warmup_until, 1e-9)
+    if not latencies:
+        return 0.0, float("nan"), float("nan"), len(errors), errors
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    return len(latencies) / measured, p50, p99, len(errors), errors
+
+
+def start_bare(port: int, logs: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", BARE_SERVER, str(port)], stdout=subprocess.DEVNULL, stderr=open(logs / "bare.log", "w"),
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def start_wsapi(port: int, service: Path, logs: Path, max_workers: Optional[int]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "wsapi.offline", str(service), "--host", HOST, "--port", str(port)]
+    if max_workers:
+        command += ["--max-workers", str(max_workers)]
+    log = open(logs / "wsapi.log", "w")
+    return subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_sls(port: int, service: Path, logs: Path, sls_home: Path) -> subprocess.Popen:
+    node_modules = service / "node_modules"
+    if not node_modules.exists():
+        node_modules.symlink_to(sls_home / "node_modules")
+    env = dict(os.environ, SLS_TELEMETRY_DISABLED="1", SLS_NOTIFICATIONS_MODE="off", AWS_ACCESS_KEY_ID="AKIAFAKE",
+               AWS_SECRET_ACCESS_KEY="fake")  # fmt: skip
+    command = [
+        str(sls_home / "node_modules" / ".bin" / "serverless"), "offline", "start", "--host", HOST,
+        "--websocketPort", str(port), "--httpPort", str(free_port()), "--lambdaPort", str(free_port()),
+    ]  # fmt: skip
+    log = open(logs / "sls.log", "w")
+    return subprocess.Popen(command, cwd=service, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run (after a warm-up)")
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--clients", default="1,10,100")
+    parser.add_argument("--targets", default="bare,sls,wsapi")
+    parser.add_argument("--sls-home", default=os.environ.get("SLS_HOME", str(Path.home() / "sls3")))
+    parser.add_argument("--max-workers", type=int, help="wsapi offline --max-workers")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = parser.parse_args(argv)
+    counts = [int(c) for c in args.clients.split(",")]
+    seconds = min(max(args.seconds, 0.5), 60.0)
+    sls_home = Path(args.sls_home).expanduser()
+    results: Dict[str, Dict[int, Tuple[float, float, float, int]]] = {}
+    with tempfile.TemporaryDirectory(prefix="wsapi-bench-") as tmp:
+        root = Path(tmp)
+        logs = root / "logs"
+        logs.mkdir()
+        for target in args.targets.split(","):
+            port = free_port()
+            if target == "bare":
+                process = start_bare(port, logs)
+            elif target == "wsapi":
+                write_service(root / "wsapi", with_plugin=False)
+                process = start_wsapi(port, root / "wsapi", logs, args.max_workers)
+            elif target == "sls":
+                if not (sls_home / "node_modules" / "serverless-offline").is_dir():
+                    print(f"skipping serverless-offline: not installed in {sls_home}/node_modules", file=sys.stderr)
+                    continue
+                write_service(root / "sls", with_plugin=True)
+                process = start_sls(port, root / "sls", logs, sls_home)
+            else:
+                parser.error(f"unknown target {target}")
+            try:
+                wait_for_port(port, process, 60)
+                url = f"ws://{HOST}:{port}"
+                results[target] = {}
+                for count in counts:
+                    rps, p50, p99, failed, errors = asyncio.run(run_load(url, count, seconds, args.warmup))
+                    results[target][count] = (rps, p50, p99, failed)
+                    note = f"  ({failed} failed: {errors[0]})" if failed else ""
+                    print(f"{target:6} {count:4} clients: {rps:8.0f} rps  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms{note}", file=sys.stderr)
+            finally:
+                stop(process)
+        if args.markdown:
+            print(table(results, counts))
+        shutil.rmtree(logs, ignore_errors=True)
+    return 0
+
+
+def table(results: Dict[str, Dict[int, Tuple[float, float, float, int]]], counts: List[int]) -> str:
+    names = {"bare": "bare websockets echo", "sls": "serverless-offline 13", "wsapi": "wsapi offline"}
+    lines = ["| server | clients | round trips/s | p50 ms | p99 ms | failed connections |", "|---|---:|---:|---:|---:|---:|"]
+    for target, rows in results.items():
+        for count in counts:
+            if count in rows:
+                rps, p50, p99, failed = rows[count]
+                lines.append(f"| {names.get(target, target)} | {count} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {failed} |")
+    return textwrap.dedent("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
