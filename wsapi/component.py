@@ -439,25 +439,12 @@ def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
         elif not isinstance(value, (aws.lambda_.Function, str, pulumi.Output)):
             problems.append(Problem(f"functions.{key}", f"must be an aws.lambda_.Function, an ARN or an Output, got {type(value).__name__}"))
 
-    def walk(value: Any) -> None:
-        if isinstance(value, External):
-            raw = value.value
-            if is_cfn_function(raw) and not (set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str)):
-                problems.append(
-                    Problem(value.path, f"{json.dumps(raw)} is a CloudFormation intrinsic Pulumi cannot evaluate; use the literal value or an Fn::ImportValue of a stack export")
-                )
-        elif isinstance(value, Join):
-            walk(value.parts)
-        elif isinstance(value, Mapping):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-
-    walk(plan.api_id)
-    for resource in plan.resources:
-        walk(resource.properties)
+    for external in plan.externals():
+        raw = external.value
+        if is_cfn_function(raw) and not (set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str)):
+            problems.append(
+                Problem(external.path, f"{json.dumps(raw)} is a CloudFormation intrinsic Pulumi cannot evaluate; use the literal value or an Fn::ImportValue of a stack export")
+            )
     if problems:
         label = os.fspath(plan.service.config_path) if plan.service.config_path else "<config>"
         raise ConfigError(problems, label)

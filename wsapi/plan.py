@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Iterator, Mapping, Optional, Tuple
 
 from .model import Service
 
@@ -86,6 +86,29 @@ class External:
 
 
 @dataclass(frozen=True)
+class CodeArchive:
+    """A function's code, built from local files (or a ready-made archive) by `packaging`.
+
+    Each renderer turns it into its own form: the Pulumi component uploads the archive itself
+    (`pulumi.FileArchive`); a CloudFormation template reads it from S3, the bucket and key being template
+    parameters (`{name}ArtifactKey`, defaulting to `s3_key`). Equal archives have equal digests, wherever the
+    files live.
+    """
+
+    name: str  #: parameter stem: `Service` for the service package, else `{NormalizedFunction}Function`
+    file_name: str  #: Serverless's artifact name: `{service}.zip`, `{function}.zip`, or the given file's name
+    digest: str  #: sha256 of the members (names, modes, contents), or of the given archive's bytes
+    functions: Tuple[str, ...]  #: the function keys it serves
+    files: Tuple[Any, ...] = field(default=(), compare=False)  #: `packaging.ArchiveFile`s, when built here
+    source: Optional[str] = field(default=None, compare=False)  #: a ready-made archive (`package.artifact`)
+
+    def s3_key(self, service: str, stage: str) -> str:
+        """Where a standalone template expects it by default: content-addressed, so a change is a new key."""
+        stem, dot, extension = self.file_name.rpartition(".")
+        return f"{service}/{stage}/{stem if dot else self.file_name}-{self.digest[:16]}.{extension if dot else 'zip'}"
+
+
+@dataclass(frozen=True)
 class Resource:
     key: str  #: CloudFormation logical id, unique in the plan
     type: str  #: CloudFormation resource type
@@ -131,6 +154,11 @@ class Plan:
     def by_type(self, type_: str) -> Tuple[Resource, ...]:
         return tuple(r for r in self.resources if r.type == type_)
 
+    def externals(self) -> Tuple[External, ...]:
+        """Every value the user wrote as-is, in the API id and in resource properties."""
+        values = [self.api_id] + [r.properties for r in self.resources]
+        return tuple(leaf for value in values for leaf in leaves(value) if isinstance(leaf, External))
+
     def creation_order(self) -> Tuple[Resource, ...]:
         """Resources with everything they reference first (a route response names its route, which the
         template lists later); otherwise in plan order."""
@@ -151,23 +179,27 @@ class Plan:
         return tuple(ordered.values())
 
 
+def leaves(value: Any) -> Iterator[Any]:
+    """Every value inside a plan value, descending through Joins, mappings and lists."""
+    if isinstance(value, Join):
+        for part in value.parts:
+            yield from leaves(part)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from leaves(item)
+    else:
+        yield value
+
+
 def references(resource: Resource) -> Tuple[str, ...]:
     """Keys a resource refers to: its DependsOn, and every Ref/GetAtt/Sub name in its properties."""
     found: list[str] = list(resource.depends_on or ())
-
-    def walk(value: Any) -> None:
-        if isinstance(value, (Ref, GetAtt)):
-            found.append(value.key)
-        elif isinstance(value, Sub):
-            found.extend(name for name in value.names() if name not in PSEUDO_PARAMETERS)
-        elif isinstance(value, Join):
-            walk(value.parts)
-        elif isinstance(value, Mapping):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-
-    walk(resource.properties)
+    for leaf in leaves(resource.properties):
+        if isinstance(leaf, (Ref, GetAtt)):
+            found.append(leaf.key)
+        elif isinstance(leaf, Sub):
+            found.extend(name for name in leaf.names() if name not in PSEUDO_PARAMETERS)
     return tuple(dict.fromkeys(found))

@@ -72,7 +72,7 @@ class _Renderer:
         keys = {r.key for r in self.plan.resources}
         parameters: dict[str, dict] = {}
         problems: list[Problem] = []
-        for external in externals(self.plan):
+        for external in self.plan.externals():
             for kind, name in intrinsic_targets(external.value):
                 if name in keys or name.startswith("AWS::"):
                     continue
@@ -117,27 +117,6 @@ def mentions(value: Any, key: str) -> bool:
     if isinstance(value, list):
         return any(mentions(item, key) for item in value)
     return False
-
-
-def externals(plan: Plan) -> list[External]:
-    found: list[External] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, External):
-            found.append(value)
-        elif isinstance(value, Join):
-            walk(value.parts)
-        elif isinstance(value, Mapping):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-
-    walk(plan.api_id)
-    for resource in plan.resources:
-        walk(resource.properties)
-    return found
 
 
 def intrinsic_targets(value: Any) -> list[tuple[str, str]]:
