@@ -198,13 +198,16 @@ def main(argv: list) -> int:
     except InitError as error:
         channel.send(json.dumps({"ready": False, "error": error.error}).encode())
         return 1
-    channel.send(b'{"ready":true}')
     function_arn = config["functionArn"]
-    while True:
-        payload = channel.receive()
-        if payload is None:  # the server closed the channel: stop
-            return 0
-        channel.send(_invoke(handler, json.loads(payload), function_arn))
+    try:
+        channel.send(b'{"ready":true}')
+        while True:
+            payload = channel.receive()
+            if payload is None:  # the server closed the channel: stop
+                return 0
+            channel.send(_invoke(handler, json.loads(payload), function_arn))
+    except (BrokenPipeError, ConnectionResetError):  # the server went away first: nothing left to answer
+        return 0
 
 
 if __name__ == "__main__":

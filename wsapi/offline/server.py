@@ -34,6 +34,7 @@ from .workers import InvocationError, Invoker
 HEAD_LIMIT = 16 * 1024
 CLOSE_TIMEOUT = 2.0  #: seconds to wait for the client's close frame before dropping the TCP connection
 GOING_AWAY = (1001, "Going away")
+SHUTDOWN_GRACE = 5.0  #: seconds invocations under way get to finish when the server stops
 
 
 def _phrase(status: int) -> str:
@@ -599,7 +600,7 @@ class OfflineServer:
         if self.gateway is not None:
             await self.gateway.shutdown()
         if self.invoker is not None:
-            await self.invoker.close()
+            await self.invoker.close(grace=SHUTDOWN_GRACE)
         if self.server is not None:
             try:
                 await asyncio.wait_for(self.server.wait_closed(), 2.0)

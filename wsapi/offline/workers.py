@@ -268,7 +268,7 @@ class Worker:
         self.outgoing.clear()
 
     def kill(self, error: Optional[InvocationError] = None) -> None:
-        """Stop the process now (a timed-out sandbox is not reused)."""
+        """Stop the process now (a timed-out sandbox is not reused); reap it in the background."""
         was_alive, self.alive = self.alive, False
         if self.process is not None and self.process.returncode is None:
             try:
@@ -277,6 +277,8 @@ class Worker:
                 pass
         if self.channel is not None and self.channel.transport is not None:
             self.channel.transport.close()
+        if self.process is not None:
+            self.pool.track(self.loop.create_task(self.stop(grace=5.0)))
         if was_alive:
             self._abandon(error or exit_error(None))
 
@@ -320,10 +322,15 @@ class FunctionPool:
         self.closed = False
         self.next_id = 0
         self.tasks: set = set()
+        self.growing: Optional[asyncio.Task] = None
         self.average = 0.0  #: moving average of invocation durations, seconds
 
     def output(self, line: str) -> None:
         self._output(self.spec.key, line)
+
+    def track(self, task: "asyncio.Task[Any]") -> None:
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def observe(self, seconds: float) -> None:
         self.average += (seconds - self.average) * 0.2
@@ -416,9 +423,8 @@ class FunctionPool:
         if self.closed or self.starting or len(self.workers) >= self.max_workers:
             return
         self.starting += 1
-        task = asyncio.get_running_loop().create_task(self._grow())
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.growing = asyncio.get_running_loop().create_task(self._grow())
+        self.track(self.growing)
 
     async def _grow(self) -> None:
         try:
@@ -443,11 +449,17 @@ class FunctionPool:
         if self.queue:
             self._scale()
 
+    async def drain(self, timeout: float) -> None:
+        """Wait (up to `timeout`) for the invocations under way and queued to finish."""
+        deadline = time.monotonic() + timeout
+        while (self.queue or any(w.inflight for w in self.workers)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
     async def close(self) -> None:
         self.closed = True
         self._fail_queue(InvocationError(STOPPING))
-        for task in list(self.tasks):
-            task.cancel()
+        if self.growing is not None:
+            self.growing.cancel()
         workers = list(self.workers)
         for worker in workers:
             inflight, worker.inflight = worker.inflight, collections.deque()
@@ -456,6 +468,8 @@ class FunctionPool:
             for invocation in inflight:
                 invocation.finish(None, InvocationError(STOPPING))
         await asyncio.gather(*(worker.stop() for worker in workers), return_exceptions=True)
+        if self.tasks:  # reapers of killed workers, a worker still starting
+            await asyncio.wait(list(self.tasks), timeout=6.0)
         self.workers.clear()
         self.idle.clear()
 
@@ -498,5 +512,8 @@ class Invoker:
         self.invoke(key, json.dumps(event, ensure_ascii=False), request_id, done)
         return future
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 0.0) -> None:
+        """Let invocations under way finish (up to `grace` seconds), then stop every process."""
+        if grace > 0:
+            await asyncio.gather(*(pool.drain(grace) for pool in self.pools.values()), return_exceptions=True)
         await asyncio.gather(*(pool.close() for pool in self.pools.values()), return_exceptions=True)

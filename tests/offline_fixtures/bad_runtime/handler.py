@@ -1,0 +1,2 @@
+def fine(event, context):
+    return {"statusCode": 200}

@@ -1,0 +1,605 @@
+"""`wsapi offline` against the running server: real WebSocket clients (`websockets`) and boto3's
+`apigatewaymanagementapi` client, on a free loopback port. Each server runs in a thread of the test process
+(its workers are processes, as always) and is stopped at the end of its module; waits poll for a condition
+with a deadline, never a blind sleep."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+import boto3
+import pytest
+from botocore.config import Config
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from wsapi.config import load_service
+from wsapi.errors import ConfigError
+from wsapi.offline.app import Settings, build_app
+from wsapi.offline.logs import Log
+from wsapi.offline.server import OfflineServer
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "offline_fixtures"
+SERVICE = FIXTURES / "service"
+ID = re.compile(r"^[A-Za-z0-9_-]{15}=$")
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+class LogLines:
+    """A thread-safe stream the server logs into."""
+
+    def __init__(self) -> None:
+        self.lines: List[str] = []
+        self.lock = threading.Lock()
+
+    def write(self, text: str) -> None:
+        with self.lock:
+            self.lines.extend(text.splitlines())
+
+    def flush(self) -> None:
+        pass
+
+    def text(self) -> str:
+        with self.lock:
+            return "\n".join(self.lines)
+
+    def wait(self, pattern: str, timeout: float = 10.0) -> str:
+        regex = re.compile(pattern)
+
+        def find() -> Optional[str]:
+            with self.lock:
+                return next((line for line in self.lines if regex.search(line)), None)
+
+        return wait_for(find, timeout, f"a log line matching {pattern!r}")
+
+
+class RunningServer:
+    """`wsapi offline` on a free loopback port, in a thread with its own event loop."""
+
+    def __init__(self, path: Path, params: Optional[Dict[str, str]] = None, **settings: Any) -> None:
+        self.path = path
+        self.params = params or {}
+        self.settings = Settings(host="127.0.0.1", port=0, **settings)
+        self.log = LogLines()
+        self.port = 0
+        self.ready = threading.Event()
+        self.error: Optional[BaseException] = None
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self.stop_event: Optional[asyncio.Event] = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "RunningServer":
+        self.thread.start()
+        self.ready.wait(60)
+        if self.error is not None:
+            raise self.error
+        assert self.port, "the server did not start"
+        return self
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as error:  # reported to the test thread
+            self.error = error
+            self.ready.set()
+
+    async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.stop_event = asyncio.Event()
+        service = load_service(self.path, params=self.params, with_runtime=True)
+        server = OfflineServer(build_app(service), self.settings, Log(self.log))  # type: ignore[arg-type]
+        await server.start()
+        self.server = server
+        self.port = server.port
+        self.ready.set()
+        try:
+            await self.stop_event.wait()
+        finally:
+            await server.stop()
+
+    def stop(self) -> None:
+        if self.loop is not None and self.stop_event is not None and self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self.stop_event.set)
+        self.thread.join(30)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def management(self, stage: Optional[str] = "test"):
+        endpoint = f"http://127.0.0.1:{self.port}" + (f"/{stage}" if stage else "")
+        return boto3.client(
+            "apigatewaymanagementapi", endpoint_url=endpoint, region_name="eu-west-1",
+            aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}),
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("records")
+
+
+@pytest.fixture(scope="module")
+def server(records):
+    running = RunningServer(SERVICE, {"recordDir": str(records)}).start()
+    yield running
+    running.stop()
+
+
+def record(records: Path, connection_id: str, name: str, timeout: float = 10.0) -> dict:
+    path = records / f"{connection_id}.{name}.json"
+    wait_for(path.exists, timeout, f"{path.name}")
+    return json.loads(path.read_text())
+
+
+def open_client(server: RunningServer, token: str = "allow", room: str = "lobby", **kwargs: Any):
+    headers = {"X-Token": token} if token else {}
+    return connect(f"{server.url}/?room={room}&tag=a&tag=b", additional_headers=headers, open_timeout=20, **kwargs)
+
+
+def whoami(ws) -> dict:
+    """The client's own connection id and its $default event (the inspect handler answers)."""
+    ws.send(json.dumps({"action": "nothing-routes-this"}))
+    return json.loads(ws.recv(timeout=10))
+
+
+# -- $connect and the authorizer -----------------------------------------------------------------------------
+
+
+def rejected_status(server: RunningServer, **kwargs: Any) -> int:
+    with pytest.raises(InvalidStatus) as caught:
+        open_client(server, **kwargs)
+    return caught.value.response.status_code
+
+
+def test_missing_identity_source_is_401_without_calling_the_authorizer(server):
+    assert rejected_status(server, token="") == 401
+    line = server.log.wait(r"CONNECT .* 401 .*missing identity source route.request.header.X-Token")
+    assert "authorizer auth" in line
+
+
+def test_missing_querystring_identity_source_is_401(server):
+    with pytest.raises(InvalidStatus) as caught:
+        connect(server.url, additional_headers={"X-Token": "allow"}, open_timeout=20)
+    assert caught.value.response.status_code == 401
+
+
+def test_authorizer_deny_is_403(server):
+    assert rejected_status(server, token="deny") == 403
+
+
+def test_authorizer_raising_unauthorized_is_401(server):
+    assert rejected_status(server, token="raise") == 401
+
+
+def test_authorizer_failure_is_500_and_logged_with_its_traceback(server):
+    assert rejected_status(server, token="crash") == 500
+    server.log.wait(r"ValueError: authorizer bug")
+    assert "Traceback (most recent call last):" in server.log.text()
+
+
+def test_connect_handler_status_rejects_the_connection(server, records):
+    with pytest.raises(InvalidStatus) as caught:
+        connect(f"{server.url}/?room=lobby&reject=1", additional_headers={"X-Token": "allow"}, open_timeout=20)
+    assert caught.value.response.status_code == 401
+
+
+def test_connect_and_authorizer_events_as_aws_sends_them(server, records):
+    with open_client(server, user_agent_header="wsapi-test/1.0") as ws:
+        connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+    connect_event = record(records, connection_id, "connect")
+    auth_event = record(records, connection_id, "auth")
+    ctx = connect_event["requestContext"]
+    assert ctx["routeKey"] == "$connect" and ctx["eventType"] == "CONNECT" and ctx["messageDirection"] == "IN"
+    assert ctx["stage"] == "test" and ctx["connectionId"] == connection_id and ID.match(connection_id)
+    assert ID.match(ctx["requestId"]) and ctx["extendedRequestId"] == ctx["requestId"]
+    assert re.match(r"^\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} \+0000$", ctx["requestTime"])
+    assert abs(ctx["requestTimeEpoch"] - ctx["connectedAt"]) < 5000
+    assert ctx["identity"] == {"sourceIp": "127.0.0.1", "userAgent": "wsapi-test/1.0"}
+    assert re.match(r"^[a-z0-9]{10}$", ctx["apiId"]) and ctx["domainName"] == f"127.0.0.1:{server.port}"
+    assert ctx["authorizer"]["principalId"] == "user-1"
+    assert ctx["authorizer"]["user"] == "ann" and ctx["authorizer"]["level"] == "3" and ctx["authorizer"]["admin"] == "true"
+    assert isinstance(ctx["authorizer"]["integrationLatency"], int)
+    assert connect_event["headers"]["X-Token"] == "allow" and connect_event["multiValueHeaders"]["X-Token"] == ["allow"]
+    assert connect_event["headers"]["X-Forwarded-For"] == "127.0.0.1"
+    assert connect_event["queryStringParameters"] == {"room": "lobby", "tag": "b"}
+    assert connect_event["multiValueQueryStringParameters"] == {"room": ["lobby"], "tag": ["a", "b"]}
+    assert connect_event["isBase64Encoded"] is False
+    assert auth_event["type"] == "REQUEST"
+    assert auth_event["methodArn"] == f"arn:aws:execute-api:eu-west-1:123456789012:{ctx['apiId']}/test/$connect"
+    assert auth_event["headers"]["X-Token"] == "allow" and auth_event["queryStringParameters"]["room"] == "lobby"
+    assert "authorizer" not in auth_event["requestContext"]
+
+
+def test_connect_response_headers_carry_the_subprotocol(server):
+    with open_client(server, subprotocols=["chat.v1", "chat.v0"]) as ws:
+        assert ws.subprotocol == "chat.v1"
+
+
+# -- messages ------------------------------------------------------------------------------------------------
+
+
+def test_message_event_and_lambda_context(server):
+    with open_client(server) as ws:
+        reply = whoami(ws)
+    event, context = reply["event"], reply["context"]
+    ctx = event["requestContext"]
+    assert ctx["routeKey"] == "$default" and ctx["eventType"] == "MESSAGE" and ID.match(ctx["messageId"])
+    assert event["body"] == json.dumps({"action": "nothing-routes-this"}) and event["isBase64Encoded"] is False
+    assert ctx["authorizer"]["user"] == "ann" and "disconnectStatusCode" not in ctx
+    assert "headers" not in event
+    assert context["aws_request_id"] == ctx["requestId"]
+    assert context["function_name"] == "offline-fixture-test-default"
+    assert context["function_version"] == "$LATEST"
+    assert context["invoked_function_arn"] == "arn:aws:lambda:eu-west-1:123456789012:function:offline-fixture-test-default"
+    assert context["memory_limit_in_mb"] == "256"
+    assert context["log_group_name"] == "/aws/lambda/offline-fixture-test-default"
+    assert re.match(r"^\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}$", context["log_stream_name"])
+    assert 0 < context["remaining"] <= 5000
+
+
+def test_each_function_has_its_environment_and_modules(server):
+    with open_client(server) as ws:
+        default = whoami(ws)
+        ws.send(json.dumps({"action": "other"}))
+        other = json.loads(ws.recv(timeout=10))
+    assert default["env"] == {
+        "ROLE": "default", "SHARED": "provider", "ONLY_DEFAULT": "yes", "IS_OFFLINE": "true",
+        "WSAPI_MANAGEMENT_ENDPOINT": f"http://127.0.0.1:{server.port}/test", "AWS_REGION": "eu-west-1",
+        "AWS_LAMBDA_FUNCTION_NAME": "offline-fixture-test-default",
+    }  # fmt: skip
+    assert other["env"] == {"ROLE": "other", "SHARED": "provider", "ONLY_DEFAULT": None}
+    assert default["modules"] == ["handlers", "handlers.routes"]
+    assert other["modules"] == ["other", "other.routes"]
+    assert default["pid"] != other["pid"]
+
+
+def test_warm_worker_is_reused(server):
+    with open_client(server) as ws:
+        first, second = whoami(ws), whoami(ws)
+    assert first["pid"] == second["pid"]
+
+
+def test_route_without_route_response_sends_nothing(server):
+    with open_client(server) as ws:
+        connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+        ws.send(json.dumps({"action": "silent"}))
+        server.log.wait(rf"MESSAGE +silent +conn={re.escape(connection_id)} 200")
+        ws.send(json.dumps({"action": "echo", "n": 1}))
+        assert json.loads(ws.recv(timeout=10)) == {"action": "echo", "n": 1}
+
+
+def test_binary_frames_reach_default_base64_encoded(server):
+    with open_client(server) as ws:
+        ws.send(b"\x00\x01binary\xff")
+        event = json.loads(ws.recv(timeout=10))["event"]
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b"\x00\x01binary\xff"
+    assert event["requestContext"]["routeKey"] == "$default"
+
+
+def test_non_json_text_goes_to_default(server):
+    with open_client(server) as ws:
+        ws.send("plain text, not JSON")
+        assert json.loads(ws.recv(timeout=10))["event"]["body"] == "plain text, not JSON"
+
+
+def test_handler_exception_answers_internal_server_error_and_keeps_serving(server):
+    with open_client(server) as ws:
+        connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+        ws.send(json.dumps({"action": "boom"}))
+        frame = ws.recv(timeout=10)
+        match = re.match(r'^\{"message": "Internal server error", "connectionId":"([^"]+)", "requestId":"([^"]+)"\}$', frame)
+        assert match and match.group(1) == connection_id and ID.match(match.group(2))
+        ws.send(json.dumps({"action": "echo", "after": "boom"}))
+        assert json.loads(ws.recv(timeout=10)) == {"action": "echo", "after": "boom"}
+    server.log.wait(r"ValueError: boom from the handler")
+    text = server.log.text()
+    assert "Traceback (most recent call last):" in text and "routes.py" in text and 'raise ValueError("boom from the handler")' in text
+
+
+def test_function_timeout_is_enforced_and_the_worker_replaced(server):
+    with open_client(server) as ws:
+        started = time.monotonic()
+        ws.send(json.dumps({"action": "slow", "sleep": 30}))
+        frame = json.loads(ws.recv(timeout=15))
+        assert frame["message"] == "Internal server error"
+        assert 0.9 < time.monotonic() - started < 10
+        server.log.wait(r"Task timed out after 1\.00 seconds")
+        ws.send(json.dumps({"action": "slow", "sleep": 0}))
+        assert ws.recv(timeout=15) == "slow done"
+
+
+def test_message_over_128_kb_closes_with_1009(server):
+    with open_client(server, max_size=None) as ws:
+        ws.send(["x" * 30_000] * 5)  # 150 KB in 30 KB fragments
+        with pytest.raises(ConnectionClosed) as caught:
+            ws.recv(timeout=10)
+    assert caught.value.rcvd is not None and caught.value.rcvd.code == 1009
+
+
+def test_frame_over_32_kb_closes_with_1009(server):
+    with open_client(server) as ws:
+        ws.send("y" * 40_000)
+        with pytest.raises(ConnectionClosed) as caught:
+            ws.recv(timeout=10)
+    assert caught.value.rcvd is not None and caught.value.rcvd.code == 1009
+
+
+def test_fragmented_message_under_128_kb_is_delivered(server):
+    with open_client(server) as ws:
+        ws.send([json.dumps({"action": "echo", "pad": "z" * 100_000})[i : i + 25_000] for i in range(0, 100_040, 25_000)])
+        assert len(json.loads(ws.recv(timeout=10))["pad"]) == 100_000
+
+
+# -- $disconnect -----------------------------------------------------------------------------------------
+
+
+def test_disconnect_event_carries_the_close_code_and_reason(server, records):
+    with open_client(server) as ws:
+        connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+        ws.close(code=4000, reason="bye")
+    event = record(records, connection_id, "disconnect")
+    ctx = event["requestContext"]
+    assert ctx["routeKey"] == "$disconnect" and ctx["eventType"] == "DISCONNECT"
+    assert ctx["disconnectStatusCode"] == 4000 and ctx["disconnectReason"] == "bye"
+    assert ctx["authorizer"]["user"] == "ann"
+    assert event["headers"]["Host"] == f"127.0.0.1:{server.port}" and event["headers"]["x-api-key"] == ""
+    server.log.wait(rf"DISCONNECT +\$disconnect +conn={re.escape(connection_id)} 200 .*4000 bye")
+
+
+def test_dropped_tcp_connection_reports_1006(server, records):
+    with contextlib.suppress(OSError, ConnectionClosed), open_client(server) as ws:
+        connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+        ws.socket.shutdown(socket.SHUT_RDWR)  # no close frame
+    assert record(records, connection_id, "disconnect")["requestContext"]["disconnectStatusCode"] == 1006
+
+
+# -- the @connections management API -------------------------------------------------------------------------
+
+
+def test_management_api_get_post_delete(server, records):
+    client = server.management()
+    with open_client(server, user_agent_header="mgmt-test") as ws:
+        connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+        info = client.get_connection(ConnectionId=connection_id)
+        assert info["Identity"] == {"SourceIp": "127.0.0.1", "UserAgent": "mgmt-test"}
+        assert info["ConnectedAt"].year >= 2024 and info["LastActiveAt"] >= info["ConnectedAt"]
+        client.post_to_connection(ConnectionId=connection_id, Data=b'{"pushed": true}')
+        assert ws.recv(timeout=10) == '{"pushed": true}'
+        client.post_to_connection(ConnectionId=connection_id, Data=b"\xff\xfe")
+        assert ws.recv(timeout=10) == b"\xff\xfe"
+        server.management(stage=None).post_to_connection(ConnectionId=connection_id, Data=b"no stage prefix")
+        assert ws.recv(timeout=10) == "no stage prefix"
+        client.delete_connection(ConnectionId=connection_id)
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+    with pytest.raises(client.exceptions.GoneException):
+        client.get_connection(ConnectionId=connection_id)
+    with pytest.raises(client.exceptions.GoneException):
+        client.post_to_connection(ConnectionId=connection_id, Data=b"late")
+    assert record(records, connection_id, "disconnect")["requestContext"]["disconnectStatusCode"] == 1000
+
+
+def test_management_api_unknown_id_wrong_stage_and_size_limit(server):
+    client = server.management()
+    with pytest.raises(client.exceptions.GoneException):
+        client.post_to_connection(ConnectionId="AAAAAAAAAAAAAAA=", Data=b"x")
+    with pytest.raises(client.exceptions.GoneException):
+        client.delete_connection(ConnectionId="AAAAAAAAAAAAAAA=")
+    wrong = server.management(stage="prod")
+    with pytest.raises(wrong.exceptions.ForbiddenException):
+        wrong.get_connection(ConnectionId="AAAAAAAAAAAAAAA=")
+    with open_client(server) as ws:
+        connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+        with pytest.raises(client.exceptions.PayloadTooLargeException):
+            client.post_to_connection(ConnectionId=connection_id, Data=b"x" * (128 * 1024 + 1))
+    server.log.wait(r"MANAGE +POST @connections conn=AAAAAAAAAAAAAAA= 410")
+
+
+def test_plain_http_request_is_told_to_upgrade(server):
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=10)
+    assert caught.value.code == 426
+
+
+def test_handler_posts_to_another_connection_with_boto3(server):
+    with open_client(server) as sender, open_client(server) as receiver:
+        target = whoami(receiver)["event"]["requestContext"]["connectionId"]
+        sender.send(json.dumps({"action": "relay", "to": target, "text": "hello from a handler"}))
+        assert receiver.recv(timeout=15) == "hello from a handler"
+        assert json.loads(sender.recv(timeout=15)) == {"sent": target, "mySourceIp": "127.0.0.1"}
+        sender.send(json.dumps({"action": "relay", "to": "AAAAAAAAAAAAAAA=", "text": "nobody"}))
+        assert json.loads(sender.recv(timeout=15)) == {"gone": "AAAAAAAAAAAAAAA="}
+
+
+def test_concurrent_clients(server):
+    async def one(index: int) -> List[Any]:
+        from websockets.asyncio.client import connect as aconnect
+
+        async with aconnect(f"{server.url}/?room=r{index}", additional_headers={"X-Token": "allow"}, open_timeout=30) as ws:
+            replies = []
+            for n in range(25):
+                await ws.send(json.dumps({"action": "echo", "client": index, "n": n}))
+                replies.append(json.loads(await asyncio.wait_for(ws.recv(), 15)))
+            return replies
+
+    async def many() -> List[List[Any]]:
+        return await asyncio.gather(*(one(i) for i in range(20)))
+
+    results = asyncio.run(many())
+    for index, replies in enumerate(results):
+        assert sorted(r["n"] for r in replies) == list(range(25))
+        assert all(r["client"] == index for r in replies)
+
+
+# -- route selection with a template expression and no $default -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def routes_server():
+    running = RunningServer(FIXTURES / "routes_service").start()
+    yield running
+    running.stop()
+
+
+def test_template_expression_selects_the_route(routes_server):
+    with connect(routes_server.url, open_timeout=20) as ws:
+        ws.send(json.dumps({"kind": "chat", "op": "send"}))
+        assert ws.recv(timeout=10) == "sent:chat/send"
+
+
+def test_no_matching_route_and_no_default_is_forbidden(routes_server):
+    with connect(routes_server.url, open_timeout=20) as ws:
+        for message in (json.dumps({"kind": "chat", "op": "other"}), "not json", b"\x00binary"):
+            ws.send(message)
+            frame = ws.recv(timeout=10)
+            assert re.match(r'^\{"message": "Forbidden", "connectionId":"[A-Za-z0-9_-]{15}=", "requestId":"[A-Za-z0-9_-]{15}="\}$', frame)
+    routes_server.log.wait(r"MESSAGE +\(no route\) .* 403")
+
+
+# -- idle and maximum connection durations ------------------------------------------------------------------------
+
+
+def test_idle_timeout_and_maximum_duration_close_with_1001(records):
+    running = RunningServer(SERVICE, {"recordDir": str(records)}, idle_timeout=0.5, max_duration=1.5).start()
+    try:
+        with open_client(running) as ws:
+            connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+            started = time.monotonic()
+            with pytest.raises(ConnectionClosed) as caught:
+                ws.recv(timeout=10)
+            assert 0.4 < time.monotonic() - started < 5
+            assert caught.value.rcvd is not None and (caught.value.rcvd.code, caught.value.rcvd.reason) == (1001, "Going away")
+        ctx = record(records, connection_id, "disconnect")["requestContext"]
+        assert (ctx["disconnectStatusCode"], ctx["disconnectReason"]) == (1001, "Going away")
+        with open_client(running) as ws:  # messages keep it open, until the maximum duration
+            opened = time.monotonic()
+            with pytest.raises(ConnectionClosed) as caught:
+                while time.monotonic() - opened < 10:
+                    ws.send(json.dumps({"action": "echo"}))
+                    ws.recv(timeout=10)
+                    time.sleep(0.1)  # paces the keep-alive messages (the close is what the loop waits for)
+            assert 1.3 < time.monotonic() - opened < 5
+            assert caught.value.rcvd is not None and caught.value.rcvd.code == 1001
+    finally:
+        running.stop()
+
+
+# -- errors at start -----------------------------------------------------------------------------------------------
+
+
+def test_a_function_that_is_not_python_is_an_error_at_start():
+    service = load_service(FIXTURES / "bad_runtime", with_runtime=True)
+    with pytest.raises(ConfigError) as caught:
+        build_app(service, "bad_runtime/serverless.yml")
+    assert [p.path for p in caught.value.problems] == ["functions.node.runtime"]
+    assert caught.value.lines()[0].startswith("bad_runtime/serverless.yml: functions.node.runtime: is nodejs18.x")
+
+
+def test_a_handler_that_cannot_be_imported_is_an_error_at_start():
+    running = RunningServer(FIXTURES / "bad_handler")
+    with pytest.raises(ConfigError) as caught:
+        running.start()
+    problems = {p.path: p.message for p in caught.value.problems}
+    assert set(problems) == {"functions.missing.handler", "functions.typo.handler"}
+    assert "Unable to import module 'nowhere/module'" in problems["functions.missing.handler"]
+    assert "Handler 'handlr' missing on module 'handler'" in problems["functions.typo.handler"]
+
+
+# -- the command: Ctrl-C, and the chat example end to end ------------------------------------------------------------
+
+
+def start_command(*args: str) -> tuple:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wsapi.offline", *args, "--port", "0"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: List[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    banner = wait_for(lambda: next((line for line in lines if " on ws://" in line), None), 60, "the banner")
+    port = int(re.search(r"ws://127\.0\.0\.1:(\d+)", banner).group(1))
+    return process, port, lines, reader
+
+
+def test_ctrl_c_stops_cleanly():
+    process, port, lines, reader = start_command(str(FIXTURES / "routes_service"))
+    try:
+        with connect(f"ws://127.0.0.1:{port}", open_timeout=20) as ws:
+            ws.send(json.dumps({"kind": "chat", "op": "send"}))
+            assert ws.recv(timeout=10) == "sent:chat/send"
+            process.send_signal(signal.SIGINT)
+            assert process.wait(20) == 0
+            with pytest.raises(ConnectionClosed) as caught:
+                ws.recv(timeout=10)
+            assert caught.value.rcvd is not None and caught.value.rcvd.code == 1001
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(10)
+    output = "".join(lines)
+    assert "Traceback" not in output and "stopping" in output, output
+
+
+def test_chat_example_end_to_end():
+    process, port, lines, reader = start_command("examples/chat", "--param", "chatToken=s3cret")
+    try:
+        with pytest.raises(InvalidStatus) as caught:
+            connect(f"ws://127.0.0.1:{port}/?token=wrong", open_timeout=20)
+        assert caught.value.response.status_code == 403
+        with connect(f"ws://127.0.0.1:{port}/?token=s3cret&user=ann", open_timeout=20) as ws:
+            ws.send("hello")
+            assert ws.recv(timeout=10) == "hello"
+            ws.send(json.dumps({"action": "sendMessage", "text": "hi all"}))
+            sent = json.loads(ws.recv(timeout=10))
+            assert sent["from"] == "ann" and sent["text"] == "hi all" and ID.match(sent["messageId"])
+            ws.send(json.dumps({"action": "whoami"}))
+            me = json.loads(ws.recv(timeout=20))
+            assert me["user"] == "ann" and me["sourceIp"] == "127.0.0.1" and ID.match(me["connectionId"])
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            assert process.wait(20) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    reader.join(10)
+    output = "".join(lines)
+    assert "Traceback" not in output, output
+    assert re.search(r"\[connect\] \{\"connected\": \"[^\"]+\", \"user\": \"ann\"\}", output)
