@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="list what the Pulumi component would create, as pulumi preview does")
     add_service_arguments(plan)
     plan.add_argument("--name", help="component name (default: the service name)")
+    plan.add_argument(
+        "--with-functions", action="store_true",
+        help="also the Lambda functions, role and log groups (the component's create_functions=True)",
+    )
+    plan.add_argument(
+        "--function", action="append", default=[], metavar="KEY=ARN",
+        help="a function deployed elsewhere (with --with-functions: not created)",
+    )
 
     export = commands.add_parser("export", help="render the WebSocket API as a CloudFormation template")
     add_service_arguments(export)
@@ -58,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--function", action="append", default=[], metavar="KEY=ARN",
         help="ARN of a function deployed elsewhere (default: built from Serverless naming in the stack's account)",
+    )
+    export.add_argument(
+        "--with-functions", action="store_true",
+        help="also create the Lambda functions, their role and log groups; their code is read from S3 (template parameters)",
+    )
+    export.add_argument(
+        "--artifacts", metavar="DIR",
+        help="with --with-functions: write the code archives under DIR, at the S3 keys the template expects",
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (written only on success)")
     return parser
@@ -72,6 +88,7 @@ def load(args: argparse.Namespace):
         region=args.region,
         params=key_values(args.param, "--param"),
         options=key_values(args.option, "--option"),
+        with_functions=getattr(args, "with_functions", False),
     )
     for warning in service.warnings:
         print(warning.format_warning(args.path), file=sys.stderr)
@@ -88,8 +105,13 @@ def run_plan(args: argparse.Namespace) -> str:
     from .compile import compile_service
     from .preview import describe_plan
 
+    external = key_values(args.function, "--function")
     service = load(args)
-    return describe_plan(compile_service(service), args.name or service.name)
+    try:
+        plan = compile_service(service, with_functions=args.with_functions, external_functions=tuple(external))
+    except ConfigError as error:
+        raise error.with_file(args.path) from None
+    return describe_plan(plan, args.name or service.name)
 
 
 def run_export(args: argparse.Namespace) -> str:
@@ -97,13 +119,30 @@ def run_export(args: argparse.Namespace) -> str:
     from .plan import COMPAT, STANDALONE
     from .render_cfn import limit_warnings, render_template
 
+    if args.with_functions and args.compat:
+        raise UsageError("--with-functions: a --compat serverless-v3 export is the websocket part of a Serverless stack, whose functions Serverless creates")
+    if args.artifacts and not args.with_functions:
+        raise UsageError("--artifacts: the code archives belong to --with-functions")
+    function_arns = key_values(args.function, "--function")
     service = load(args)
     try:
-        template = render_template(
-            compile_service(service, COMPAT if args.compat else STANDALONE), key_values(args.function, "--function")
+        plan = compile_service(
+            service, COMPAT if args.compat else STANDALONE, with_functions=args.with_functions,
+            external_functions=tuple(function_arns),
         )
+        template = render_template(plan, function_arns)
     except ConfigError as error:
         raise error.with_file(args.path) from None
+    if args.artifacts:
+        from pathlib import Path
+
+        from .packaging import write_archive
+        from .render_cfn import code_archives
+
+        for archive in code_archives(plan):
+            target = Path(args.artifacts) / archive.s3_key(service.name, service.stage)
+            write_archive(archive, target)
+            print(f"{args.path}: wrote {target} ({', '.join(archive.functions)})", file=sys.stderr)
     text = dump(template, args.format)
     for warning in limit_warnings(template, len(text.encode())):
         print(f"{args.path}: warning: {warning}", file=sys.stderr)

@@ -98,9 +98,14 @@ PUBLISHED_TYPES = (
 
 
 class _Compiler:
-    def __init__(self, service: Service, mode: str) -> None:
+    def __init__(self, service: Service, mode: str, with_functions: bool = False, external_functions: Any = ()) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+        if with_functions and mode == COMPAT:
+            raise ValueError("compat mode describes the websocket part of a Serverless stack, whose functions Serverless creates")
+        self.with_functions = with_functions
+        self.external_functions = tuple(external_functions)
+        self.created: dict[str, Any] = {}  # function key -> how to invoke the function this plan creates
         self.service = service
         self.compat = mode == COMPAT
         self.mode = mode
@@ -123,7 +128,9 @@ class _Compiler:
         else:
             self.drafts[key] = draft
 
-    def function_arn(self, function: Function) -> FunctionArn:
+    def function_arn(self, function: Function) -> Any:
+        if function.key in self.created:  # created here: its ARN (its alias's, when it has one)
+            return self.created[function.key]
         return FunctionArn(function.key, function.deployed_name, function.alias)
 
     def alias_logical_id(self, function: Function) -> Optional[str]:
@@ -159,6 +166,10 @@ class _Compiler:
     # -- the steps ----------------------------------------------------------------------------------------
 
     def compile(self) -> Plan:
+        if self.with_functions:
+            from .function_resources import compile_functions
+
+            self.created = compile_functions(self, self.external_functions)
         self.compile_api()
         self.compile_integrations()
         self.compile_route_responses()
@@ -467,7 +478,11 @@ class _Compiler:
         )
 
 
-def compile_service(service: Service, mode: str = STANDALONE) -> Plan:
-    """The one place a service becomes resources; both renderers consume its result."""
-    return _Compiler(service, mode).compile()
+def compile_service(
+    service: Service, mode: str = STANDALONE, *, with_functions: bool = False, external_functions: Any = ()
+) -> Plan:
+    """The one place a service becomes resources; both renderers consume its result. `with_functions`
+    (standalone only; the service loaded `with_functions=True`) also creates the Lambda functions serving its
+    routes and authorizers, except those in `external_functions` (keys of functions deployed elsewhere)."""
+    return _Compiler(service, mode, with_functions, external_functions).compile()
 

@@ -23,6 +23,7 @@ from .plan import (
     REGION,
     STANDALONE,
     URL_SUFFIX,
+    CodeArchive,
     External,
     FunctionArn,
     GetAtt,
@@ -33,6 +34,8 @@ from .plan import (
     Resource,
     Sub,
 )
+from .packaging import cached_archive
+from .plan import references as plan_references
 from .stage_deployment import StageDeployment
 from .validate import is_cfn_function
 
@@ -52,8 +55,15 @@ REF_ATTRIBUTE = {
     "AWS::Logs::LogGroup": "name",
     "AWS::IAM::Role": "name",
     "AWS::ApiGateway::Account": "id",
+    "AWS::Lambda::Function": "name",
+    "AWS::Lambda::Alias": "arn",
 }
-GETATT_ATTRIBUTE = {("AWS::IAM::Role", "Arn"): "arn", ("AWS::Logs::LogGroup", "Arn"): "arn"}
+GETATT_ATTRIBUTE = {
+    ("AWS::IAM::Role", "Arn"): "arn",
+    ("AWS::Logs::LogGroup", "Arn"): "arn",
+    ("AWS::Lambda::Function", "Arn"): "arn",
+    ("AWS::Lambda::Version", "Version"): "version",  # the version the function published (publish=True)
+}
 
 
 @dataclass
@@ -61,7 +71,8 @@ class WebSocketApiArgs:
     """`config`: path to a serverless.yml (or its folder), or an already-loaded mapping. `stage`, `region`,
     `params` and `options` are what `--stage`, `--region`, `--param K=V` and `--K V` are to Serverless.
     `functions` maps a function key to the function to invoke (resource, ARN, or Output of an ARN); any
-    function not given is referenced by its Serverless name in the stack's account, region and partition."""
+    function not given is referenced by its Serverless name in the stack's account, region and partition,
+    or, with `create_functions`, created from the serverless.yml (code, role, log groups, aliases)."""
 
     config: ConfigSource
     stage: Optional[str] = None
@@ -69,6 +80,7 @@ class WebSocketApiArgs:
     params: Optional[Mapping[str, str]] = None
     options: Optional[Mapping[str, str]] = None
     functions: Optional[Mapping[str, FunctionInput]] = None
+    create_functions: bool = False
 
 
 class WebSocketApi(pulumi.ComponentResource):
@@ -81,6 +93,7 @@ class WebSocketApi(pulumi.ComponentResource):
     stage_name: pulumi.Output[str]
     execution_arn: pulumi.Output[str]
     route_ids: pulumi.Output[dict]
+    function_arns: pulumi.Output[dict]
 
     def __init__(
         self,
@@ -94,17 +107,21 @@ class WebSocketApi(pulumi.ComponentResource):
         params: Optional[Mapping[str, str]] = None,
         options: Optional[Mapping[str, str]] = None,
         functions: Optional[Mapping[str, FunctionInput]] = None,
+        create_functions: bool = False,
     ) -> None:
         if not isinstance(args, WebSocketApiArgs):
             source = config if config is not None else args
             if source is None:
                 raise TypeError("WebSocketApi needs config= (a serverless.yml path, its folder, or a mapping)")
-            args = WebSocketApiArgs(source, stage, region, params, options, functions)
+            args = WebSocketApiArgs(source, stage, region, params, options, functions, create_functions)
         service = load_service(
-            args.config, stage=args.stage, region=args.region, params=args.params, options=args.options
+            args.config, stage=args.stage, region=args.region, params=args.params, options=args.options,
+            with_functions=args.create_functions,
         )
-        plan = compile_service(service, STANDALONE)
         function_inputs = dict(args.functions or {})
+        plan = compile_service(
+            service, STANDALONE, with_functions=args.create_functions, external_functions=tuple(function_inputs)
+        )
         check_inputs(plan, function_inputs)
 
         super().__init__(naming.COMPONENT_TYPE, name, None, opts)
@@ -119,6 +136,7 @@ class WebSocketApi(pulumi.ComponentResource):
         self._pseudo_sets: dict[tuple[str, ...], pulumi.Output] = {}
         self._exports: dict[str, pulumi.Output] = {}
         self._inputs: dict[str, Any] = {}  #: evaluated properties by plan key, for the deployment's triggers
+        self._extras: dict[str, list] = {}  #: what Pulumi makes a resource of its own, by the plan key it belongs to
         self.resources: dict[str, pulumi.CustomResource] = {}
         for resource in plan.creation_order():
             self.resources[resource.key] = self.HANDLERS[resource.type](self, resource)
@@ -248,9 +266,22 @@ class WebSocketApi(pulumi.ComponentResource):
         self._inputs[resource.key] = self.value(resource.properties)
         return self._inputs[resource.key]
 
-    def opts(self, resource: Resource, **extra: Any) -> pulumi.ResourceOptions:
+    def opts(self, resource: Resource, depends_on_extra: Any = (), **extra: Any) -> pulumi.ResourceOptions:
         depends_on = [self.resources[key] for key in resource.depends_on or () if key in self.resources]
+        depends_on += list(depends_on_extra)
         return pulumi.ResourceOptions(parent=self, depends_on=depends_on or None, **extra)
+
+    def plan_targets(self) -> dict[str, Any]:
+        """The functions this component creates, by key: what integrations invoke (the alias, if any)."""
+        keys = {r.key for r in self.plan.resources}
+        targets: dict[str, Any] = {}
+        for key, function in self.plan.service.functions.items():
+            if naming.lambda_function(key) not in keys:
+                continue
+            alias = {"provisioned": naming.provisioned_concurrency_alias(key), "snapstart": naming.snapstart_alias(key)}
+            alias_key = alias.get(function.alias or "")
+            targets[key] = Ref(alias_key) if alias_key in keys else GetAtt(naming.lambda_function(key), "Arn")
+        return targets
 
     def child_name(self, resource: Resource, suffix: str = "") -> str:
         return naming.child(self._name, resource.name) + suffix
@@ -361,14 +392,67 @@ class WebSocketApi(pulumi.ComponentResource):
     def role(self, r: Resource) -> pulumi.CustomResource:
         p = self.props(r)
         role = aws.iam.Role(
-            self.child_name(r), assume_role_policy=json.dumps(p["AssumeRolePolicyDocument"]), opts=self.opts(r)
+            self.child_name(r), assume_role_policy=json.dumps(p["AssumeRolePolicyDocument"]), name=p.get("RoleName"),
+            path=p.get("Path"), permissions_boundary=p.get("PermissionsBoundary"), tags=tag_map(p.get("Tags")),
+            opts=self.opts(r),
         )
+        extras = self._extras.setdefault(r.key, [])
         for index, policy_arn in enumerate(p.get("ManagedPolicyArns", [])):
-            aws.iam.RolePolicyAttachment(
+            extras.append(aws.iam.RolePolicyAttachment(
                 self.child_name(r, naming.policy_attachment_suffix(index)), role=role.name, policy_arn=policy_arn,
                 opts=pulumi.ResourceOptions(parent=self),
-            )
+            ))
+        for index, policy in enumerate(p.get("Policies", [])):  # inline policies: their own resources in Pulumi
+            extras.append(aws.iam.RolePolicy(
+                self.child_name(r, naming.inline_policy_suffix(index)), role=role.name, name=policy["PolicyName"],
+                policy=pulumi.Output.json_dumps(policy["PolicyDocument"]), opts=pulumi.ResourceOptions(parent=self),
+            ))
         return role
+
+    def lambda_function(self, r: Resource) -> pulumi.CustomResource:
+        p = self.props(r)
+        code = p["Code"]
+        if isinstance(code, CodeArchive):  # built by wsapi (Serverless's modes, fixed times), or the given one
+            source: dict[str, Any] = {"code": pulumi.FileArchive(os.fspath(cached_archive(code)))}
+        else:  # already in S3
+            source = {"s3_bucket": code["S3Bucket"], "s3_key": code["S3Key"]}
+        environment = p.get("Environment")
+        storage = p.get("EphemeralStorage")
+        snap_start = p.get("SnapStart")
+        # a plan version of this function is what it publishes (Pulumi has no resource for a version)
+        publish = any(v.properties["FunctionName"] == Ref(r.key) for v in self.plan.by_type("AWS::Lambda::Version"))
+        # it runs as soon as it exists: let the role's policies be in place first (CloudFormation has them
+        # inside the role)
+        waits = [x for key in plan_references(r) for x in self._extras.get(key, ())]
+        return aws.lambda_.Function(
+            self.child_name(r), name=p["FunctionName"], role=p["Role"], handler=p["Handler"], runtime=p["Runtime"],
+            memory_size=p["MemorySize"], timeout=p["Timeout"], description=p.get("Description"),
+            architectures=p.get("Architectures"), layers=p.get("Layers"), tags=tag_map(p.get("Tags")),
+            environment=None if environment is None else aws.lambda_.FunctionEnvironmentArgs(variables=environment["Variables"]),
+            ephemeral_storage=None if storage is None else aws.lambda_.FunctionEphemeralStorageArgs(size=storage["Size"]),
+            snap_start=None if snap_start is None else aws.lambda_.FunctionSnapStartArgs(apply_on=snap_start["ApplyOn"]),
+            reserved_concurrent_executions=p.get("ReservedConcurrentExecutions"), publish=publish or None,
+            opts=self.opts(r, depends_on_extra=waits), **source, **self.regional(),
+        )
+
+    def version(self, r: Resource) -> pulumi.CustomResource:
+        """Pulumi publishes a function's versions itself (`publish=True`): the version is the function's."""
+        return self.resources[r.properties["FunctionName"].key]
+
+    def alias(self, r: Resource) -> pulumi.CustomResource:
+        p = self.props(r)
+        alias = aws.lambda_.Alias(
+            self.child_name(r), function_name=p["FunctionName"], function_version=p["FunctionVersion"], name=p["Name"],
+            opts=self.opts(r), **self.regional(),
+        )
+        concurrency = p.get("ProvisionedConcurrencyConfig")
+        if concurrency is not None:  # a property of the alias in CloudFormation, its own resource in Pulumi
+            self._extras[r.key] = [aws.lambda_.ProvisionedConcurrencyConfig(
+                self.child_name(r, naming.CONCURRENCY_SUFFIX), function_name=p["FunctionName"], qualifier=alias.name,
+                provisioned_concurrent_executions=concurrency["ProvisionedConcurrentExecutions"],
+                opts=pulumi.ResourceOptions(parent=self), **self.regional(),
+            )]
+        return alias
 
     def account(self, r: Resource) -> pulumi.CustomResource:
         p = self.props(r)
@@ -388,6 +472,9 @@ class WebSocketApi(pulumi.ComponentResource):
         "AWS::ApiGatewayV2::Deployment": deployment,
         "AWS::IAM::Role": role,
         "AWS::ApiGateway::Account": account,
+        "AWS::Lambda::Function": lambda_function,
+        "AWS::Lambda::Version": version,
+        "AWS::Lambda::Alias": alias,
     }
 
     # -- outputs -------------------------------------------------------------------------------------------
@@ -413,6 +500,8 @@ class WebSocketApi(pulumi.ComponentResource):
             )
         routes = {r.properties["RouteKey"]: self.resources[r.key].id for r in plan.by_type("AWS::ApiGatewayV2::Route")}
         self.route_ids = pulumi.Output.all(**routes) if routes else pulumi.Output.from_input({})
+        created = {key: self.value(target) for key, target in self.plan_targets().items()}
+        self.function_arns = pulumi.Output.all(**created) if created else pulumi.Output.from_input({})
         self.register_outputs(
             {
                 "api_id": self.api_id,
@@ -422,8 +511,14 @@ class WebSocketApi(pulumi.ComponentResource):
                 "stage_name": self.stage_name,
                 "execution_arn": self.execution_arn,
                 "route_ids": self.route_ids,
+                "function_arns": self.function_arns,
             }
         )
+
+
+def tag_map(tags: Any) -> Optional[dict]:
+    """CloudFormation's `[{Key, Value}]` as Pulumi's mapping."""
+    return None if tags is None else {tag["Key"]: tag["Value"] for tag in tags}
 
 
 def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
@@ -23,13 +24,15 @@ def load_service(
     env: Optional[Mapping[str, str]] = None,
     label: Optional[str] = None,
     with_runtime: bool = False,
+    with_functions: bool = False,
 ) -> Service:
     """Read a serverless.yml (a path to it, its folder, or an already-loaded mapping) as Serverless v3 does.
 
     `stage`/`region` are `--stage`/`--region`, `params` are `--param K=V`, `options` any other `--K V`.
     Raises `ConfigError` naming every problem, with `label` (default: the path given) as the file.
     `with_runtime` also reads (and resolves variables in) each function's runtime, timeout, memory size
-    and environment, for consumers that run or create the functions.
+    and environment, for consumers that run or create the functions. `with_functions` also reads what
+    creating them takes (`functions.Deployment`: package, role, layers, tags, ...) into `service.deployment`.
     """
     from .loader import load_config
     from .variables import resolve_variables
@@ -61,10 +64,25 @@ def load_service(
             options=all_options,
             params=dict(params or {}),
             env=env,
-            only=READ_PATHS + (RUNTIME_PATHS if with_runtime else ()),
+            only=READ_PATHS + (RUNTIME_PATHS if with_runtime or with_functions else ()) + _function_paths(with_functions),
         )
-        return validate_document(
-            resolved, stage=stage, region=region, file=label, config_path=path, with_runtime=with_runtime
+        service = validate_document(
+            resolved, stage=stage, region=region, file=label, config_path=path,
+            with_runtime=with_runtime or with_functions,
         )
+        if with_functions:
+            from .functions import read_deployment
+
+            deployment = read_deployment(resolved, service, service_dir=service_dir, config_file=path.name if path else None)
+            service = dataclasses.replace(service, deployment=deployment)
+        return service
     except ConfigError as error:
         raise error.with_file(label) from None
+
+
+def _function_paths(with_functions: bool) -> tuple:
+    if not with_functions:
+        return ()
+    from .functions import FUNCTION_PATHS
+
+    return FUNCTION_PATHS

@@ -113,6 +113,9 @@ class Service:
     #: things that deploy but deserve a look (quotas AWS can raise, settings that have no effect)
     warnings: Tuple["Problem", ...] = field(default=(), compare=False)
     config_path: Optional[Path] = field(default=None, compare=False)
+    #: how to build and run the functions (`functions.Deployment`), read only for consumers that create them
+    #: (`load_service(..., with_functions=True)`)
+    deployment: Optional[Any] = field(default=None, compare=False, repr=False)
 
     @property
     def authorizers(self) -> Tuple[Authorizer, ...]:

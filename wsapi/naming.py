@@ -47,6 +47,29 @@ def lambda_function(function_key: str) -> str:
     return f"{normalized_function_name(function_key)}LambdaFunction"
 
 
+def function_log_group(function_key: str) -> str:
+    return f"{normalized_function_name(function_key)}LogGroup"
+
+
+def lambda_version(function_key: str, digest: str) -> str:
+    """Serverless names a version after a hash of its code and configuration: a change is a new version."""
+    return f"{normalized_function_name(function_key)}LambdaVersion{re.sub(r'[^0-9a-zA-Z]', '', digest)}"
+
+
+#: the execution role wsapi creates for the functions it creates (Serverless's logical id)
+LAMBDA_ROLE = "IamRoleLambdaExecution"
+#: standalone templates read created functions' code from S3: one bucket, one key per archive
+ARTIFACT_BUCKET_PARAMETER = "ArtifactBucket"
+
+
+def artifact_key_parameter(stem: str) -> str:
+    return f"{stem}ArtifactKey"
+
+
+def lambda_log_group_name(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
 def provisioned_concurrency_alias(function_key: str) -> str:
     return f"{normalized_function_name(function_key)}ProvConcLambdaAlias"
 
@@ -132,13 +155,23 @@ PULUMI_TYPES = {
     "AWS::ApiGatewayV2::Deployment": "aws:apigatewayv2/deployment:Deployment",
     "AWS::IAM::Role": "aws:iam/role:Role",
     "AWS::ApiGateway::Account": "aws:apigateway/account:Account",
+    "AWS::Lambda::Function": "aws:lambda/function:Function",
+    "AWS::Lambda::Alias": "aws:lambda/alias:Alias",
 }
+#: Plan resources Pulumi expresses on another resource: a version is the function's `publish` and `version`.
+PULUMI_FOLDED = {"AWS::Lambda::Version": "the function's publish=true"}
 
 
 # Pulumi resources that stand for what CloudFormation writes as a property, named after their owner.
 DATA_PROTECTION_SUFFIX = "-data-protection"  #: LogGroup.DataProtectionPolicy
 STAGE_POINTER_SUFFIX = "-stage"  #: Deployment.StageName (an external API's stage)
 STAGE_POINTER_TYPE = "pulumi-python:dynamic:Resource"
+INLINE_POLICY_SUFFIX = "-inline-policy"  #: Role.Policies[index]
+CONCURRENCY_SUFFIX = "-concurrency"  #: Alias.ProvisionedConcurrencyConfig
+
+
+def inline_policy_suffix(index: int) -> str:
+    return f"{INLINE_POLICY_SUFFIX}-{index}" if index else INLINE_POLICY_SUFFIX
 
 
 def policy_attachment_suffix(index: int) -> str:
@@ -152,6 +185,10 @@ def pulumi_extras(resource_type: str, properties: Mapping[str, Any]) -> list[tup
     if resource_type == "AWS::IAM::Role":
         for index, _ in enumerate(properties.get("ManagedPolicyArns", ())):
             extras.append(("aws:iam/rolePolicyAttachment:RolePolicyAttachment", policy_attachment_suffix(index)))
+        for index, _ in enumerate(properties.get("Policies", ())):
+            extras.append(("aws:iam/rolePolicy:RolePolicy", inline_policy_suffix(index)))
+    if resource_type == "AWS::Lambda::Alias" and "ProvisionedConcurrencyConfig" in properties:
+        extras.append(("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig", CONCURRENCY_SUFFIX))
     if resource_type == "AWS::Logs::LogGroup" and "DataProtectionPolicy" in properties:
         extras.append(("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", DATA_PROTECTION_SUFFIX))
     if resource_type == "AWS::ApiGatewayV2::Deployment" and "StageName" in properties:

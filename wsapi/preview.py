@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import naming
-from .plan import External, FunctionArn, GetAtt, Join, Plan, Ref, Resource, Sub
+from .plan import CodeArchive, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
 
 
 def text(value: Any) -> str:
     """A reviewer's view of a plan value: references by name, ARNs by function."""
     if isinstance(value, FunctionArn):
         return value.deployed_name + (f":{value.alias}" if value.alias else "")
+    if isinstance(value, Pseudo):
+        return "${" + value.name + "}"
+    if isinstance(value, CodeArchive):
+        return f"{value.file_name} ({len(value.files)} files)" if value.source is None else value.source
     if isinstance(value, Ref):
         return f"<{value.key}>"
     if isinstance(value, GetAtt):
@@ -59,9 +63,28 @@ DETAILS: dict[str, Callable[[Plan, Resource], str]] = {
         + (f" retention={r.properties['RetentionInDays']}d" if "RetentionInDays" in r.properties else "")
     ),
     "AWS::ApiGatewayV2::Deployment": lambda p, r: f"triggers={p.published_digest[:12]} after {len(r.depends_on or ())} routes/responses",
-    "AWS::IAM::Role": lambda p, r: "assumed by apigateway.amazonaws.com, AmazonAPIGatewayPushToCloudWatchLogs",
+    "AWS::IAM::Role": lambda p, r: lambda_role(r) if "Policies" in r.properties else "assumed by apigateway.amazonaws.com, AmazonAPIGatewayPushToCloudWatchLogs",
+    "AWS::Lambda::Function": lambda p, r: (
+        f"{r.properties['FunctionName']} {r.properties['Runtime']} {r.properties['Handler']} code={text(r.properties['Code'])}"
+        + (" publish" if any(v.properties['FunctionName'] == Ref(r.key) for v in p.by_type('AWS::Lambda::Version')) else "")
+    ),
+    "AWS::Lambda::Alias": lambda p, r: (
+        f"{r.properties['Name']} -> the published version of {text(r.properties['FunctionName'])}"
+        + (f" provisioned={text(r.properties['ProvisionedConcurrencyConfig']['ProvisionedConcurrentExecutions'])}" if 'ProvisionedConcurrencyConfig' in r.properties else "")
+    ),
     "AWS::ApiGateway::Account": lambda p, r: f"cloudWatchRoleArn={text(r.properties['CloudWatchRoleArn'])} (account-wide setting)",
 }
+
+
+def lambda_role(resource: Resource) -> str:
+    statements = resource.properties["Policies"][0]["PolicyDocument"]["Statement"]
+    grants = []
+    for statement in statements:
+        actions = statement.get("Action", statement.get("NotAction"))
+        resources = statement.get("Resource", statement.get("NotResource"))
+        count = len(resources) if isinstance(resources, list) else 1
+        grants.append(f"{statement['Effect']} {text(actions)} on {count} resource{'s' if count != 1 else ''}")
+    return "assumed by lambda.amazonaws.com: " + "; ".join(grants)
 
 
 def describe_plan(plan: Plan, component: str) -> str:
@@ -70,6 +93,8 @@ def describe_plan(plan: Plan, component: str) -> str:
     rows = [("", naming.COMPONENT_TYPE, component, "")]
     children: list[tuple[str, str, str]] = []
     for resource in plan.creation_order():  # the order the component registers them, as pulumi preview lists them
+        if resource.type in naming.PULUMI_FOLDED:
+            continue  # a version: what the function publishes, no resource of its own in Pulumi
         name = naming.child(component, resource.name)
         children.append((naming.PULUMI_TYPES[resource.type], name, DETAILS[resource.type](plan, resource)))
         for token, suffix in naming.pulumi_extras(resource.type, resource.properties):
