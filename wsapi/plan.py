@@ -109,29 +109,6 @@ class CodeArchive:
 
 
 @dataclass(frozen=True)
-class CodeArchive:
-    """A function's code, built from local files (or a ready-made archive) by `packaging`.
-
-    Each renderer turns it into its own form: the Pulumi component uploads the archive itself
-    (`pulumi.FileArchive`); a CloudFormation template reads it from S3, the bucket and key being template
-    parameters (`{name}ArtifactKey`, defaulting to `s3_key`). Equal archives have equal digests, wherever the
-    files live.
-    """
-
-    name: str  #: parameter stem: `Service` for the service package, else `{NormalizedFunction}Function`
-    file_name: str  #: Serverless's artifact name: `{service}.zip`, `{function}.zip`, or the given file's name
-    digest: str  #: sha256 of the members (names, modes, contents), or of the given archive's bytes
-    functions: Tuple[str, ...]  #: the function keys it serves
-    files: Tuple[Any, ...] = field(default=(), compare=False)  #: `packaging.ArchiveFile`s, when built here
-    source: Optional[str] = field(default=None, compare=False)  #: a ready-made archive (`package.artifact`)
-
-    def s3_key(self, service: str, stage: str) -> str:
-        """Where a standalone template expects it by default: content-addressed, so a change is a new key."""
-        stem, dot, extension = self.file_name.rpartition(".")
-        return f"{service}/{stage}/{stem if dot else self.file_name}-{self.digest[:16]}.{extension if dot else 'zip'}"
-
-
-@dataclass(frozen=True)
 class Resource:
     key: str  #: CloudFormation logical id, unique in the plan
     type: str  #: CloudFormation resource type
