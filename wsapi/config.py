@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
-from .errors import ConfigError
+from .errors import ConfigError, Problem
 from .model import Service
 from .validate import READ_PATHS, RUNTIME_PATHS, validate_document
 
@@ -34,7 +34,7 @@ def load_service(
     and environment, for consumers that run or create the functions. `with_functions` also reads what
     creating them takes (`functions.Deployment`: package, role, layers, tags, ...) into `service.deployment`.
     """
-    from .loader import load_config
+    from .loader import load_config, not_unicode
     from .variables import resolve_variables
 
     path: Optional[Path]
@@ -42,17 +42,21 @@ def load_service(
         path, document, service_dir = None, source, Path.cwd()
         label = label or "<config>"
     else:
-        label = label or os.fspath(source)
+        given_label, label = label, label or os.fspath(source)
         try:
             path, document = load_config(source)
-        except ConfigError as error:
-            raise error.with_file(label) from None
+        except ConfigError as error:  # the loader names the file it read (the folder's serverless.yml)
+            raise error.with_file(given_label or error.file) from None
         service_dir = path.parent
         if os.path.isdir(source):
             label = os.path.join(os.fspath(source), path.name)
     all_options = dict(options or {})
     stage = stage if stage is not None else all_options.get("stage")
     region = region if region is not None else all_options.get("region")
+    for flag, value in (("--stage", stage), ("--region", region)):  # undecodable bytes in argv: lone surrogates
+        problem = not_unicode(value) if isinstance(value, str) else None
+        if problem:
+            raise ConfigError([Problem(flag, f"is not valid text ({problem}); pass it as UTF-8")], label)
     if stage is not None:
         all_options["stage"] = stage
     if region is not None:

@@ -15,8 +15,8 @@ CloudFormation short-form tags), so values come out with the same types:
   ``JSON.stringify``.
 
 Hostile input is rejected early and in bounded memory: the document is read as a
-stream of parser events, the expanded size and nesting depth are measured on the
-composed node graph (aliases are counted once per use, with memoised sizes) before
+stream of parser events, the expanded size, text length and nesting depth are measured
+on the composed node graph (aliases are counted once per use, with memoised sizes) before
 any Python value is built.
 """
 
@@ -45,12 +45,19 @@ from yaml.events import (
 
 from .errors import ConfigError, Problem, join_path
 
-__all__ = ["find_config", "load_config", "parse_document", "MAX_FILE_BYTES", "MAX_NODES", "MAX_DEPTH"]
+__all__ = [
+    "find_config", "load_config", "parse_document", "not_unicode", "MAX_FILE_BYTES", "MAX_NODES", "MAX_TEXT_CHARS",
+    "MAX_DEPTH",
+]
 
 #: Largest configuration file read, in bytes.
 MAX_FILE_BYTES = 10 * 1024 * 1024
-#: Largest document, counted in nodes after expanding every alias.
-MAX_NODES = 1_000_000
+#: Largest document, counted in nodes (mapping keys included) after expanding every alias. A large real
+#: service has a few thousand; the bound keeps reading any input under about a second and 100 MB.
+MAX_NODES = 250_000
+#: Most characters of text (scalars and keys) after expanding every alias: as many as the largest file can
+#: hold, so only aliases repeating a long text can exceed it (and then every copy downstream would too).
+MAX_TEXT_CHARS = MAX_FILE_BYTES
 #: Deepest nesting of mappings/sequences (after expanding aliases).
 MAX_DEPTH = 200
 
@@ -175,6 +182,11 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """User text quoted in a message, cut so that a megabyte-long key or scalar gives a readable line."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
 def _too_large_message(size: int) -> str:
     return (
         f"the file is {size:,} bytes, larger than the {MAX_FILE_BYTES:,} bytes "
@@ -231,9 +243,9 @@ _EMPTY_MESSAGE = "the file is empty (it holds only whitespace or comments); expe
 
 
 class _Node:
-    """A composed YAML node; `size` and `height` are those of its alias-expanded form."""
+    """A composed YAML node; `size`, `chars` and `height` are those of its alias-expanded form."""
 
-    __slots__ = ("kind", "tag", "value", "plain", "line", "column", "size", "height")
+    __slots__ = ("kind", "tag", "value", "plain", "line", "column", "size", "chars", "height")
 
     def __init__(self, kind: str, tag: Optional[str], value: Any, plain: bool, line: int, column: int) -> None:
         self.kind = kind  # "scalar" | "seq" | "map"
@@ -243,6 +255,7 @@ class _Node:
         self.line = line  # 1-based
         self.column = column  # 1-based
         self.size = 1
+        self.chars = len(value) if kind == "scalar" else 0
         self.height = 0
 
 
@@ -304,6 +317,7 @@ def _compose(text: str, name: str) -> Optional[_Node]:
     anchors: dict[str, _Node] = {}
     root: Optional[_Node] = None
     documents = 0
+    escapes = _SURROGATE_ESCAPE_RE.search(text) is not None
 
     def attach(node: _Node, via_alias: Optional[str] = None, line: int = 0, column: int = 0) -> None:
         nonlocal root
@@ -318,7 +332,10 @@ def _compose(text: str, name: str) -> Optional[_Node]:
             raise _Stop(_child_path(frame), _depth_message(line, column, via_alias))
         parent.size += node.size
         if parent.size > MAX_NODES:
-            raise _Stop(_child_path(frame), _bomb_message(line, via_alias))
+            raise _Stop(_child_path(frame), _bomb_message(line, via_alias, bool(anchors)))
+        parent.chars += node.chars
+        if parent.chars > MAX_TEXT_CHARS:  # only aliases can get here: a file holds fewer characters
+            raise _Stop(_child_path(frame), _text_bomb_message(line, via_alias))
         if node.height + 1 > parent.height:
             parent.height = node.height + 1
         if parent.kind == "seq":
@@ -340,6 +357,10 @@ def _compose(text: str, name: str) -> Optional[_Node]:
                 tag = event.tag
                 plain = bool(event.implicit[0]) and tag is None
                 node = _Node("scalar", tag, event.value, plain, mark.line + 1, mark.column + 1)
+                if escapes and _SURROGATE_RE.search(event.value):
+                    where = f" at line {node.line}, column {node.column}"
+                    path = _child_path(stack[-1]) if stack else ""
+                    raise _Stop(path, _surrogate_message(event.value, "the string", where))
                 if event.anchor is not None:
                     anchors[event.anchor] = node
                 attach(node)
@@ -402,11 +423,25 @@ def _depth_message(line: int, column: int, alias: Optional[str]) -> str:
     )
 
 
-def _bomb_message(line: int, alias: Optional[str]) -> str:
+def _bomb_message(line: Optional[int], alias: Optional[str], aliases: bool = True) -> str:
+    if not alias and not aliases:  # plainly too big (anchors are what aliases need)
+        where = f" (at line {line})" if line else ""
+        return (
+            f"the document holds more than {MAX_NODES:,} values{where}; refusing to load it (a serverless.yml "
+            f"needs far fewer: keep bulk data out of the configuration)"
+        )
     through = f' (alias "*{alias}" at line {line})' if alias else f" (at line {line})"
     return (
         f"the document would expand to more than {MAX_NODES:,} values through YAML aliases{through}; "
         f"refusing to load it (protection against alias bombs such as 'billion laughs')"
+    )
+
+
+def _text_bomb_message(line: int, alias: Optional[str]) -> str:
+    through = f'alias "*{alias}" at line {line}' if alias else f"at line {line}"
+    return (
+        f"the document would expand to more than {MAX_TEXT_CHARS:,} characters of text through YAML aliases "
+        f"({through}); refusing to load it (protection against aliases that repeat a long text many times)"
     )
 
 
@@ -421,6 +456,12 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
         message += f" ({error.context} started at line {error.context_mark.line + 1}, column {error.context_mark.column + 1})"
     elif error.context:
         message += f" ({error.context})"
+    if mark is not None and mark.column > 1024 and ("mapping values" in problem or "or '}'" in problem):
+        # YAML reads at most 1,024 characters as an implicit key
+        message += (
+            "; a key longer than 1,024 characters must be written as an explicit key: `? the-long-key` on "
+            "one line, `: value` on the next"
+        )
     return message
 
 
@@ -465,6 +506,9 @@ _TIMESTAMP_RE = re.compile(
     r"(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?\Z"
 )
 
+#: An integer written with more decimal digits than this is beyond the largest double (1.8e308).
+_MAX_DOUBLE_DIGITS = 309
+
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUES = {"true", "True", "TRUE"}
 _FALSES = {"false", "False", "FALSE"}
@@ -477,6 +521,10 @@ def _parse_int(text: str) -> Any:
     sign = -1 if text[0] == "-" else 1
     body = text[1:] if text[0] in "+-" else text
     prefix = body[:2]
+    if prefix not in ("0b", "0x", "0o"):
+        body = body.lstrip("0") or "0"  # int() counts leading zeros towards its 4,300-digit limit too
+        if len(body) > _MAX_DOUBLE_DIGITS:  # beyond the largest double: not a finite JS number
+            return _NOT_FOUND
     if prefix == "0b":
         value = int(body[2:], 2)
     elif prefix == "0x":
@@ -663,7 +711,7 @@ class _Builder:
         self.report(
             node,
             path,
-            f'unknown tag "{node.tag}" at line {node.line}, column {node.column}; supported tags are the '
+            f'unknown tag "{_short(node.tag)}" at line {node.line}, column {node.column}; supported tags are the '
             f"CloudFormation short forms ({', '.join('!' + n for n in _CFN_FUNCTIONS)}) and the standard "
             f"!!str, !!int, !!float, !!bool, !!null, !!timestamp, !!map, !!seq",
         )
@@ -701,7 +749,7 @@ class _Builder:
         self.report(
             node,
             path,
-            f'"{text}" at line {node.line}, column {node.column} is not a valid value for tag "{tag}"',
+            f'"{_short(text)}" at line {node.line}, column {node.column} is not a valid value for tag "{tag}"',
         )
         return text
 
@@ -738,7 +786,7 @@ class _Builder:
                 self.report(
                     key_node,
                     child,
-                    f'duplicate key "{key}": first defined at line {explicit[key]}, again at line '
+                    f'duplicate key "{_short(key)}": first defined at line {explicit[key]}, again at line '
                     f"{key_node.line}; remove one of them",
                 )
                 continue
@@ -787,7 +835,11 @@ def _parse_yaml(text: str, name: str, allow_empty: bool) -> Any:
 
 # --------------------------------------------------------------------------- JSON
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]|\\U0000[dD][89a-fA-F]")
 _JSON_TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[\[\]{}]')
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"?')  # an unterminated string ends at its line
+_JSON_BRACKET_RE = re.compile(r"[\[\]{}]")
 _JSON_WS_RE = re.compile(r"[ \t\n\r]*")
 _JSON_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
@@ -803,10 +855,41 @@ def _json_float(text: str) -> Any:
     return _plain_number(value)
 
 
+def _json_int(text: str) -> Any:
+    digits = len(text) - (text[0] == "-")
+    if digits > _MAX_DOUBLE_DIGITS:  # int() refuses more than 4,300 digits; JSON.parse gives +-Infinity
+        return None  # which v3's JSON round trip turns into null
+    value = int(text)
+    try:
+        float(value)
+    except OverflowError:
+        return None
+    return value
+
+
 def _line_col(text: str, position: int) -> tuple[int, int]:
     line = text.count("\n", 0, position) + 1
     column = position - (text.rfind("\n", 0, position) + 1) + 1
     return line, column
+
+
+def _check_json_shape(text: str, name: str) -> None:
+    """Bound the number of values and the nesting before json.loads builds anything: strings are blanked
+    out with one regex (C speed), then separators and brackets are counted (a key, a value, an item: one
+    `:`, `,` or bracket each), and the depth is followed over the brackets alone."""
+    skeleton = _JSON_STRING_RE.sub('""', text)
+    nodes = skeleton.count(",") + skeleton.count(":") + skeleton.count("[") + skeleton.count("{") + 1
+    if nodes > MAX_NODES:
+        raise _fail(name, _bomb_message(None, None, aliases=False))
+    depth = 0
+    for match in _JSON_BRACKET_RE.finditer(skeleton):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                _check_json_depth(text, name)  # finds where, in the original text
+                raise _fail(name, _depth_message(0, 0, None))  # pragma: no cover - found above
+        else:
+            depth -= 1
 
 
 def _check_json_depth(text: str, name: str) -> None:
@@ -827,7 +910,7 @@ def _parse_json(text: str, name: str, allow_empty: bool) -> Any:
         if allow_empty:
             return None
         raise _fail(name, "the file is empty (it holds only whitespace); expected a JSON object")
-    _check_json_depth(text, name)
+    _check_json_shape(text, name)
     duplicates = False
 
     def pairs_hook(pairs: list) -> dict:
@@ -842,7 +925,11 @@ def _parse_json(text: str, name: str, allow_empty: bool) -> Any:
 
     try:
         value = json.loads(
-            text, object_pairs_hook=pairs_hook, parse_constant=reject_constant, parse_float=_json_float
+            text,
+            object_pairs_hook=pairs_hook,
+            parse_constant=reject_constant,
+            parse_float=_json_float,
+            parse_int=_json_int,
         )
     except json.JSONDecodeError as error:
         raise _fail(name, f"JSON syntax error at line {error.lineno}, column {error.colno}: {error.msg}") from None
@@ -860,7 +947,59 @@ def _parse_json(text: str, name: str, allow_empty: bool) -> Any:
         finder = _JsonDuplicates(text)
         finder.value(0, "")
         raise ConfigError(finder.problems, name)
+    if _SURROGATE_ESCAPE_RE.search(text) or _SURROGATE_RE.search(text):
+        problems = _lone_surrogates(value)
+        if problems:
+            raise ConfigError(problems, name)
     return value
+
+
+def _lone_surrogates(value: Any) -> list[Problem]:
+    """Strings (and keys) holding a lone UTF-16 surrogate, which JSON's `\\ud800` escapes can produce: not
+    Unicode text, so no template, terminal or AWS API could take them. In document order."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, str, str]] = [(value, "", "the string")]
+    while stack:
+        node, path, what = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE_RE.search(node):
+                problems.append(Problem(path, _surrogate_message(node, what)))
+            continue
+        if isinstance(node, dict):
+            items = list(node.items())
+        elif isinstance(node, list):
+            items = list(enumerate(node))
+        else:
+            continue
+        children = []
+        for key, item in items:
+            if isinstance(key, str) and _SURROGATE_RE.search(key):  # reported where the mapping is
+                children.append((key, path, "a key"))
+            else:
+                children.append((item, join_path(path, key), "the string"))
+        stack.extend(reversed(children))
+    return problems
+
+
+def not_unicode(text: str) -> Optional[str]:
+    """None for proper Unicode text; else what is wrong with it, for a message: a byte that could not be
+    decoded (Python hands undecodable bytes of the environment and command line over as lone surrogates,
+    U+DC80..U+DCFF) or a lone UTF-16 surrogate."""
+    match = _SURROGATE_RE.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"byte 0x{code - 0xDC00:02x} is not valid UTF-8"
+    return f"\\u{code:04x} is half of a UTF-16 surrogate pair without its other half"
+
+
+def _surrogate_message(text: str, what: str, where: str = "") -> str:
+    code = ord(_SURROGATE_RE.search(text).group())
+    return (
+        f"{what}{where} holds \\u{code:04x}, half of a UTF-16 surrogate pair without its other half, which "
+        f"is not a Unicode character; write the character itself (or both halves, e.g. \\ud83d\\ude00)"
+    )
 
 
 class _JsonDuplicates:
@@ -892,7 +1031,7 @@ class _JsonDuplicates:
                     self.problems.append(
                         Problem(
                             child,
-                            f'duplicate key "{key}": first defined at line {seen[key]}, again at line '
+                            f'duplicate key "{_short(key)}": first defined at line {seen[key]}, again at line '
                             f"{line}; remove one of them",
                         )
                     )

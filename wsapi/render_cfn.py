@@ -11,6 +11,7 @@ from typing import Any, Mapping, Optional
 
 from . import naming
 from .errors import ConfigError, Problem
+from .loader import not_unicode
 from .plan import COMPAT, CodeArchive, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
 
 #: CloudFormation's hard limits; beyond them `aws cloudformation deploy` fails.
@@ -148,7 +149,7 @@ def check_function_arns(plan: Plan, function_arns: Mapping[str, str], option: st
         if key not in plan.service.functions:
             known = ", ".join(sorted(plan.service.functions)) or "none"
             problems.append(Problem(f"{option} {key}", f"no function {key!r} in this service (functions: {known})"))
-        elif not isinstance(arn, str) or not arn.startswith("arn:"):
+        elif not isinstance(arn, str) or not arn.startswith("arn:") or not_unicode(arn):  # undecodable argv bytes
             problems.append(Problem(f"{option} {key}", f"must be a Lambda function ARN (arn:...), got {arn!r}"))
     if problems:
         raise ConfigError(problems)

@@ -35,6 +35,7 @@ gives a clear problem quickly.
 from __future__ import annotations
 
 import json
+import math
 import os
 import pathlib
 import re
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Union
 
 from .errors import ConfigError, Problem, join_path
-from .loader import MAX_DEPTH, MAX_FILE_BYTES, js_number, js_string, read_document
+from .loader import MAX_DEPTH, MAX_FILE_BYTES, js_number, js_string, not_unicode, read_document
 
 __all__ = ["resolve_variables", "stage_of", "VariableSyntaxError", "parse_variables"]
 
@@ -59,6 +60,11 @@ MAX_COPIED_NODES = 300_000
 #: Longest string a resolution may produce, and the total of produced strings.
 MAX_STRING_CHARS = 1_000_000
 MAX_TOTAL_CHARS = 20_000_000
+#: Most characters of text copied out of sources (a long value referenced many times is copied each time).
+MAX_COPIED_CHARS = 20_000_000
+
+#: Most reasons listed when no fallback of a variable gives a value.
+MAX_NOTES = 5
 
 KNOWN_SOURCES = ("self", "opt", "sls", "env", "file", "param", "strToBool", "aws")
 _HANDLERS = {name: f"source_{name}" for name in KNOWN_SOURCES}
@@ -114,10 +120,17 @@ def _js_number_of(text: str) -> Any:
     if not text:
         return 0
     if _JS_RADIX_RE.match(text):
-        return int(text[2:], {"x": 16, "o": 8, "b": 2}[text[1].lower()])
-    if not _JS_DECIMAL_RE.match(text):
+        integer = int(text[2:], {"x": 16, "o": 8, "b": 2}[text[1].lower()])
+        if integer < 2**53:
+            return integer
+        try:  # a JS number is a double: beyond 2**53 it is rounded, beyond 1.8e308 it is Infinity
+            value = float(integer)
+        except OverflowError:
+            return math.inf
+    elif not _JS_DECIMAL_RE.match(text):
         return None
-    value = float(text)
+    else:
+        value = float(text)
     if value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
@@ -344,8 +357,8 @@ class _Parser:
                 value = _js_number_of(literal)
                 if value is None:
                     raise VariableSyntaxError(
-                        f'invalid fallback "{literal}" at index {i}: quote text (\'{literal}\') '
-                        f"or write a source such as self:{literal}",
+                        f'invalid fallback "{_short(literal)}" at index {i}: quote text (\'{_short(literal)}\') '
+                        f"or write a source such as self:{_short(literal)}",
                         i,
                     )
             return "literal", Source(literal=value, is_literal=True), k + 1
@@ -556,15 +569,20 @@ def _dotted(path: PathT) -> str:
 
 
 def _copy_tree(value: Any, counter: Optional["_Resolver"] = None, path: PathT = ()) -> Any:
-    """Deep copy of plain data, without recursion; counts copied nodes when asked to."""
+    """Deep copy of plain data, without recursion; counts copied nodes and characters when asked to (strings
+    are shared, not copied, but every copy of one ends up in the output: a 1 MB text referenced 10,000
+    times is 10 GB of template)."""
     if isinstance(value, dict):
         root: Any = {}
     elif isinstance(value, (list, tuple)):
         root = []
     else:
+        if counter is not None and isinstance(value, str):
+            counter.spend_copied_chars(len(value), path)
         return value
     stack = [(value, root)]
     count = 1
+    chars = 0
     while stack:
         source, target = stack.pop()
         items = source.items() if isinstance(source, dict) else enumerate(source)
@@ -577,16 +595,21 @@ def _copy_tree(value: Any, counter: Optional["_Resolver"] = None, path: PathT = 
                 stack.append((item, copy))
             else:
                 copy = item
+                if isinstance(item, str):
+                    chars += len(item)
             if isinstance(target, dict):
                 target[key] = copy
+                chars += len(key) if isinstance(key, str) else 0
             else:
                 target.append(copy)
         count += len(source)
         if counter is not None and count > 4096:
             counter.spend_nodes(count, path)
-            count = 0
+            counter.spend_copied_chars(chars, path)
+            count = chars = 0
     if counter is not None:
         counter.spend_nodes(count, path)
+        counter.spend_copied_chars(chars, path)
     return root
 
 
@@ -627,6 +650,7 @@ class _Resolver:
         self.steps = 0
         self.nodes = 0
         self.chars = 0
+        self.copied_chars = 0
         self.parse_cache: dict[str, Any] = {}
 
     # bookkeeping --------------------------------------------------------------
@@ -671,6 +695,15 @@ class _Resolver:
                 f"variable resolution stopped: a resolved string would be longer than "
                 f"{MAX_STRING_CHARS:,} characters; do variables reference each other so that "
                 f"the text doubles at every level?",
+            )
+
+    def spend_copied_chars(self, count: int, path: PathT) -> None:
+        self.copied_chars += count
+        if self.copied_chars > MAX_COPIED_CHARS:
+            raise self.abort(
+                path,
+                f"variable resolution stopped: resolved values would copy more than {MAX_COPIED_CHARS:,} "
+                f"characters of text; do variables reference a long value many times?",
             )
 
     def get(self, path: PathT) -> Any:
@@ -765,6 +798,8 @@ class _Resolver:
         finally:
             self.active.pop()
             self.active_set.discard(path)
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None  # a literal such as 1e999: Infinity, which JSON (so every template) writes as null
         self.put(path, value)
         if not whole:
             self.final.add(path)
@@ -852,8 +887,11 @@ class _Resolver:
                 continue
             return value
         hint = ""
-        if len(variable.sources) == 1 and variable.text.endswith("}"):
+        if len(variable.sources) == 1 and variable.text.endswith("}") and len(variable.text) <= 120:
             hint = f"; add a fallback if that is expected, e.g. {variable.text[:-1]}, 'value'}}"
+        notes = list(dict.fromkeys(notes))  # thousands of fallbacks must not make a megabyte-long line
+        if len(notes) > MAX_NOTES:
+            notes[MAX_NOTES:] = [f"and {len(notes) - MAX_NOTES:,} more fallbacks not found"]
         raise self.fail(path, f"cannot resolve {_short(variable.text)}: {'; '.join(notes)}{hint}")
 
     def argument(self, path: PathT, argument: Any, depth: int) -> Any:
@@ -953,7 +991,7 @@ class _Resolver:
         return _copy_tree(value, self, path)
 
     def stage(self, path: PathT) -> Any:
-        stage = self.options.get("stage")
+        stage = self.outside(path, self.options.get("stage"), "the stage (--stage)")
         if not stage:
             stage = self.lookup(["provider", "stage"], path)
             if stage is _MISSING or not stage:
@@ -982,24 +1020,34 @@ class _Resolver:
         keys = text.split(".") if text else []
         value = self.lookup(keys, path, deep)
         if value is _MISSING:
-            return (_MISSING, f'"{text}" is not defined in the configuration (or is null)')
+            return (_MISSING, f'"{_short(text)}" is not defined in the configuration (or is null)')
+        return value
+
+    def outside(self, path: PathT, value: Any, what: str) -> Any:
+        """A value from outside the configuration (an option, a --param, the environment), refused when it
+        is not Unicode text: undecodable bytes there reach Python as lone surrogates, which no template,
+        terminal or AWS API can take."""
+        for text in value.values() if isinstance(value, dict) else (value,):
+            problem = not_unicode(text) if isinstance(text, str) else None
+            if problem:
+                raise self.fail(path, f"{what} is not valid text ({problem}); pass it as UTF-8")
         return value
 
     def source_opt(self, path, variable, params, address, depth, deep=True):
         text = self._text_address(path, variable, address, "opt")
         if not text:
-            return _copy_tree(dict(self.options))
+            return self.outside(path, _copy_tree(dict(self.options)), "an option (--KEY VALUE)")
         value = self.options.get(text)
         if value is None:
-            return (_MISSING, f'option "--{text}" was not given')
-        return _copy_tree(value)
+            return (_MISSING, f'option "--{_short(text)}" was not given')
+        return self.outside(path, _copy_tree(value), f'the value of option "--{_short(text)}"')
 
     def source_env(self, path, variable, params, address, depth, deep=True):
         text = self._required_address(path, variable, address, "env", "MY_VARIABLE")
         value = self.env.get(text)
         if value is None:
-            return (_MISSING, f'environment variable "{text}" is not set')
-        return value
+            return (_MISSING, f'environment variable "{_short(text)}" is not set')
+        return self.outside(path, value, f'environment variable "{_short(text)}"')
 
     def source_sls(self, path, variable, params, address, depth, deep=True):
         text = self._required_address(path, variable, address, "sls", "stage")
@@ -1011,12 +1059,12 @@ class _Resolver:
                 "sls:instanceId is a random id Serverless makes up on every run, so wsapi cannot "
                 "reproduce it",
             )
-        raise self.fail(path, f'unsupported address "{text}" in {_short(variable.text)}; the sls source offers stage and instanceId')
+        raise self.fail(path, f'unsupported address "{_short(text)}" in {_short(variable.text)}; the sls source offers stage and instanceId')
 
     def source_aws(self, path, variable, params, address, depth, deep=True):
         text = self._required_address(path, variable, address, "aws", "region")
         if text == "region":
-            region = self.options.get("region")
+            region = self.outside(path, self.options.get("region"), "the region (--region)")
             if not region:
                 region = self.lookup(["provider", "region"], path)
                 if region is _MISSING or not region:
@@ -1024,13 +1072,13 @@ class _Resolver:
             return region
         if text == "accountId":
             return (_MISSING, "aws:accountId needs an AWS call, which wsapi does not make")
-        raise self.fail(path, f'unsupported address "{text}" in {_short(variable.text)}; the aws source offers region and accountId')
+        raise self.fail(path, f'unsupported address "{_short(text)}" in {_short(variable.text)}; the aws source offers region and accountId')
 
     def source_param(self, path, variable, params, address, depth, deep=True):
         name = self._required_address(path, variable, address, "param", "domain")
         value = self.params.get(name)
         if value is not None:
-            return _copy_tree(value)
+            return self.outside(path, _copy_tree(value), f'the value of "--param {_short(name)}"')
         stage = js_string(self.stage(path))
         for scope in (stage, "default"):
             value = self.lookup(["params", scope, name], path)
@@ -1038,7 +1086,7 @@ class _Resolver:
                 return value
         return (
             _MISSING,
-            f'the param "{name}" is not given as a --param option nor defined under '
+            f'the param "{_short(name)}" is not given as a --param option nor defined under '
             f"params.{stage} or params.default",
         )
 
@@ -1069,10 +1117,10 @@ class _Resolver:
             raise self.fail(path, f"the address of {_short(variable.text)} resolves to a {type(address).__name__}, not text")
         content = self.read_file(path, variable, name)
         if content is _MISSING:
-            return (_MISSING, f'file "{name}" does not exist (looked for {self.service_dir / name})')
+            return (_MISSING, f'file "{_short(name)}" does not exist (looked for {_short(str(self.service_dir / name))})')
         if not key:
             if content is None:  # v3: an empty YAML/JSON file is an error, even with a fallback
-                raise self.fail(path, f'cannot use "{name}" in {_short(variable.text)}: the file is empty')
+                raise self.fail(path, f'cannot use "{_short(name)}" in {_short(variable.text)}: the file is empty')
             return _copy_tree(content, self, path)
         result = content
         for part in key.split("."):
@@ -1086,7 +1134,7 @@ class _Resolver:
             else:
                 result = None
             if result is None:
-                return (_MISSING, f'"{key}" is not defined in file "{name}"')
+                return (_MISSING, f'"{_short(key)}" is not defined in file "{_short(name)}"')
         return _copy_tree(result, self, path)
 
     def read_file(self, path: PathT, variable: Variable, name: str) -> Any:
@@ -1107,11 +1155,11 @@ class _Resolver:
             if not target.exists():
                 return _MISSING
             if target.is_dir():
-                raise _FileProblem(f'cannot read "{name}" for {_VAR_MARK}: it is a folder')
+                raise _FileProblem(f'cannot read "{_short(name)}" for {_VAR_MARK}: it is a folder')
             suffix = target.suffix.lower()
             if suffix in (".js", ".cjs", ".mjs"):
                 raise _FileProblem(
-                    f'cannot use "{name}" in {_VAR_MARK}: JavaScript files are not evaluated; '
+                    f'cannot use "{_short(name)}" in {_VAR_MARK}: JavaScript files are not evaluated; '
                     f"convert it to YAML or JSON"
                 )
             if suffix in (".yml", ".yaml"):
@@ -1120,18 +1168,18 @@ class _Resolver:
                 return read_document(target, "json", allow_empty=True)
             size = target.stat().st_size
             if size > MAX_FILE_BYTES:
-                raise _FileProblem(f'cannot read "{name}" for {_VAR_MARK}: it is larger than {MAX_FILE_BYTES:,} bytes')
+                raise _FileProblem(f'cannot read "{_short(name)}" for {_VAR_MARK}: it is larger than {MAX_FILE_BYTES:,} bytes')
             data = target.read_bytes()
         except ConfigError as error:
             details = "; ".join((f"{p.path}: " if p.path else "") + p.message for p in error.problems)
-            raise _FileProblem(f'cannot parse "{name}" (used by {_VAR_MARK}): {details}') from None
+            raise _FileProblem(f'cannot parse "{_short(name)}" (used by {_VAR_MARK}): {details}') from None
         except OSError as error:
-            raise _FileProblem(f'cannot read "{name}" for {_VAR_MARK}: {error.strerror or error}') from None
+            raise _FileProblem(f'cannot read "{_short(name)}" for {_VAR_MARK}: {error.strerror or error}') from None
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as error:
             raise _FileProblem(
-                f'cannot read "{name}" for {_VAR_MARK}: not valid UTF-8 (byte offset {error.start})'
+                f'cannot read "{_short(name)}" for {_VAR_MARK}: not valid UTF-8 (byte offset {error.start})'
             ) from None
 
     # scoped walking ----------------------------------------------------------
