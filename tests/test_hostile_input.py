@@ -197,6 +197,8 @@ CASES = [
          None, None, check=lambda service: service.functions["f"].deployed_name == "svc"),
     # -- many routes, long strings and keys
     Case("routes-10000", lambda: {"serverless.yml": _routes(10_000)}, None, None, check=_routes_ok(10_000)),
+    Case("routes-60000", lambda: {"serverless.yml": _routes(60_000)},
+         "functions", "60,000 websocket routes: wsapi accepts at most 10,000"),
     Case("route-key-5MB", lambda: {"serverless.yml": HEAD.replace("$connect", "r" * 5_000_000)}, None, None,
          check=_long_route_key_ok),
     Case("mapping-key-5MB", lambda: {"serverless.yml": with_custom("\n  ? " + "k" * 5_000_000 + "\n  : v\n")},

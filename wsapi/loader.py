@@ -119,7 +119,11 @@ def _read_bytes(p: pathlib.Path) -> bytes:
         if size > MAX_FILE_BYTES:
             raise _fail(str(p), _too_large_message(size))
         with open(p, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # read(n) allocates n bytes up front: ask for the size stat gave (plus one, to see growth), and
+            # read on up to the limit only for a file that grew or has no size (a pipe, /proc)
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as error:
         raise _fail(str(p), f"cannot read the file: {error.strerror or error}") from None
     if len(data) > MAX_FILE_BYTES:

@@ -64,6 +64,9 @@ RUNTIME_PATHS = (
     "functions.*.memorySize",
     "functions.*.environment",
 )
+#: More routes than any API could be granted: refused, so that a small hostile file cannot make an export
+#: run for many seconds and take a gigabyte (tests/test_hostile_input.py, bench/README-hostile.md).
+MAX_ROUTES_ACCEPTED = 10_000
 DEFAULT_TIMEOUT = 6
 DEFAULT_MEMORY_SIZE = 1024
 
@@ -596,7 +599,12 @@ class _Validator:
         return tuple(sources) if sources else (DEFAULT_IDENTITY_SOURCE,)
 
     def quotas(self, routes: list[Route]) -> None:
-        if len(routes) > aws_rules.MAX_ROUTES:
+        if len(routes) > MAX_ROUTES_ACCEPTED:  # bounds export time and memory on hostile input
+            self.problems.add(
+                "functions",
+                f"{len(routes):,} websocket routes: wsapi accepts at most {MAX_ROUTES_ACCEPTED:,} (API Gateway's quota is {aws_rules.MAX_ROUTES} per API unless raised); split the API",
+            )
+        elif len(routes) > aws_rules.MAX_ROUTES:
             self.problems.warn(
                 "functions",
                 f"{len(routes)} websocket routes: API Gateway allows {aws_rules.MAX_ROUTES} routes (and integrations) per API unless the quota is raised",
