@@ -11,10 +11,14 @@ serverless_config = os.path.join(os.path.dirname(os.path.abspath(__file__)), con
 stage = config.get("stage")
 params = config.get_object("params") or {}
 functions = config.get_object("functions") or {}
+create_functions = config.get_bool("createFunctions") or False
 name = config.get("name") or load_service(serverless_config, stage=stage, params=params).name
 
-api = WebSocketApi(name, config=serverless_config, stage=stage, params=params, functions=functions)
+api = WebSocketApi(
+    name, config=serverless_config, stage=stage, params=params, functions=functions, create_functions=create_functions
+)
 
 pulumi.export("url", api.url)
 pulumi.export("managementEndpoint", api.management_endpoint)
 pulumi.export("apiId", api.api_id)
+pulumi.export("functionArns", api.function_arns)

@@ -55,12 +55,18 @@ PULUMI_TYPE = {
     "AWS::Logs::LogGroup": "aws:cloudwatch/logGroup:LogGroup",
     "AWS::IAM::Role": "aws:iam/role:Role",
     "AWS::ApiGateway::Account": "aws:apigateway/account:Account",
+    "AWS::Lambda::Function": "aws:lambda/function:Function",
+    "AWS::Lambda::Alias": "aws:lambda/alias:Alias",
 }
+#: CloudFormation types Pulumi has no resource for: a version is what its function publishes (`publish`).
+FOLDED_TYPES = {"AWS::Lambda::Version"}
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+PROVISIONED_CONCURRENCY = "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 LOG_DATA_PROTECTION_POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
 STAGE_POINTER = "pulumi-python:dynamic:Resource"
 #: Resources that are not regional (no per-resource `region` input in pulumi-aws 7).
-GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT}
+GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT, ROLE_POLICY}
 
 
 # -- the corpus ------------------------------------------------------------------------------------------
@@ -167,6 +173,12 @@ class Recorder(_mocks.Mocks):
         elif type_ == "aws:lambda/function:Function":
             state.setdefault("name", f"{name}-0a1b2c3")
             state["arn"] = f"arn:{PARTITION}:lambda:{region}:{self.account}:function:{state['name']}"
+            state["version"] = "1" if inputs.get("publish") else "$LATEST"  # the version it published
+            state["qualifiedArn"] = f"{state['arn']}:{state['version']}"
+        elif type_ == "aws:lambda/alias:Alias":
+            function = inputs.get("functionName", "")
+            base = function if function.startswith("arn:") else f"arn:{PARTITION}:lambda:{region}:{self.account}:function:{function}"
+            state["arn"] = f"{base}:{inputs.get('name')}"
         elif type_ == "aws:apigatewayv2/stage:Stage":
             state["invokeUrl"] = f"wss://{inputs.get('apiId')}.execute-api.{region}.{DNS_SUFFIX}/{inputs.get('name')}"
         return state
@@ -448,6 +460,11 @@ def as_json(text: str) -> Any:
     return json.loads(text)
 
 
+def tag_list(tags: Mapping[str, str]) -> list:
+    """Pulumi's tag mapping as CloudFormation's `[{Key, Value}]` (wsapi writes them sorted by key)."""
+    return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
+
+
 #: CloudFormation property -> Pulumi input wire name, per CloudFormation type. A tuple gives a nested
 #: mapping (`{Cfn: wire}` for the object's own properties) or a conversion of the Pulumi value.
 WIRE: dict[str, dict[str, Any]] = {
@@ -503,21 +520,51 @@ WIRE: dict[str, dict[str, Any]] = {
         "SourceAccount": "sourceAccount",
     },
     "AWS::Logs::LogGroup": {"LogGroupName": "name", "RetentionInDays": "retentionInDays", "KmsKeyId": "kmsKeyId"},
-    "AWS::IAM::Role": {"AssumeRolePolicyDocument": ("assumeRolePolicy", as_json)},
+    "AWS::IAM::Role": {
+        "AssumeRolePolicyDocument": ("assumeRolePolicy", as_json),
+        "RoleName": "name",
+        "Path": "path",
+        "PermissionsBoundary": "permissionsBoundary",
+        "Tags": ("tags", tag_list),
+    },
     "AWS::ApiGateway::Account": {"CloudWatchRoleArn": "cloudwatchRoleArn"},
+    "AWS::Lambda::Function": {
+        "FunctionName": "name",
+        "Handler": "handler",
+        "Runtime": "runtime",
+        "MemorySize": "memorySize",
+        "Timeout": "timeout",
+        "Role": "role",
+        "Description": "description",
+        "Environment": ("environment", {"Variables": "variables"}),
+        "Architectures": "architectures",
+        "Layers": "layers",
+        "Tags": ("tags", tag_list),
+        "SnapStart": ("snapStart", {"ApplyOn": "applyOn"}),
+        "ReservedConcurrentExecutions": "reservedConcurrentExecutions",
+        "EphemeralStorage": ("ephemeralStorage", {"Size": "size"}),
+    },
+    "AWS::Lambda::Alias": {"FunctionName": "functionName", "FunctionVersion": "functionVersion", "Name": "name"},
 }
 
 #: Pulumi inputs with no CloudFormation property: checked by their own tests.
-PULUMI_ONLY_INPUTS = {"region", ("aws:apigatewayv2/deployment:Deployment", "triggers")}
+PULUMI_ONLY_INPUTS = {
+    "region",
+    ("aws:apigatewayv2/deployment:Deployment", "triggers"),
+    ("aws:lambda/function:Function", "publish"),  # the plan's AWS::Lambda::Version (FOLDED_TYPES)
+}
 
 #: CloudFormation's `Ref` of each type, read off the mocked Pulumi resource.
 CFN_REF: dict[str, Callable[[Registered], Any]] = {
     "AWS::ApiGatewayV2::Stage": lambda r: r.state["name"],
     "AWS::Logs::LogGroup": lambda r: r.state["name"],
     "AWS::IAM::Role": lambda r: r.state["name"],
+    "AWS::Lambda::Function": lambda r: r.state["name"],
+    "AWS::Lambda::Alias": lambda r: r.state["arn"],
 }
 CFN_ATTRIBUTES = {
     "AWS::IAM::Role": {"Arn": "arn"},
+    "AWS::Lambda::Function": {"Arn": "arn"},
     "AWS::ApiGatewayV2::Api": {"ApiEndpoint": "apiEndpoint"},
 }
 

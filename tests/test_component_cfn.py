@@ -7,12 +7,19 @@ pseudo parameters) are evaluated against the mocked resources' ids and the mocke
 CloudFormation property is compared with the Pulumi input of the same meaning (its wire name). Every plan
 resource has exactly one Pulumi counterpart of the right type; no Pulumi resource is left over except the
 documented extras below, which CloudFormation expresses as properties.
+
+Each case runs twice: the websocket part alone, and with the service's functions created
+(`create_functions=True` / `--with-functions`), which the chat example also is. A function's code is the
+same archive both ways (Pulumi uploads the file whose content digest names the template's S3 key), a version
+is what its function publishes (Pulumi has no version resource), and a role's inline policies and an alias's
+provisioned concurrency are resources of their own in Pulumi.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -22,7 +29,10 @@ from pulumi_support import (
     CFN_ATTRIBUTES,
     CFN_REF,
     GLOBAL_TYPES,
+    FOLDED_TYPES,
     LOG_DATA_PROTECTION_POLICY,
+    PROVISIONED_CONCURRENCY,
+    ROLE_POLICY,
     STAGE_POINTER,
     PULUMI_ONLY_INPUTS,
     PULUMI_TYPE,
@@ -41,6 +51,7 @@ from pulumi_support import (
     render,
 )
 
+from wsapi import load_service
 from wsapi.compile import compile_service
 from wsapi.errors import ConfigError
 from wsapi.plan import STANDALONE
@@ -48,8 +59,13 @@ from wsapi.render_cfn import render_template
 
 
 @pytest.fixture
-def pulumi_mocks() -> Iterator[Recorder]:
+def pulumi_mocks(tmp_path: Path, monkeypatch) -> Iterator[Recorder]:
+    monkeypatch.setenv("WSAPI_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
     yield from isolated_mocks()
+
+
+CHAT = Path(__file__).resolve().parent.parent / "examples" / "chat"
+SOURCES = [(case, False) for case in CASES] + [(case, True) for case in CASES] + [(CHAT, True)]
 
 
 #: Cases whose configuration uses an intrinsic Pulumi cannot evaluate (an Fn::GetAtt or a Ref into the
@@ -60,19 +76,27 @@ REFUSED = {
 }
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorder) -> None:
-    with case_environment(case):
-        service = load_case(case)
-        plan = compile_service(service, STANDALONE)
+@pytest.mark.parametrize(
+    "case, functions", SOURCES, ids=[f"{c.name}{'-with-functions' if f else ''}" for c, f in SOURCES]
+)
+def test_component_matches_standalone_template(case: Path, functions: bool, pulumi_mocks: Recorder) -> None:
+    settings = case_settings(case) if (case / "case.json").exists() else {}
+    with case_environment(case) if settings else contextlib.nullcontext():
+        service = load_service(case, **settings, with_functions=functions)
         if case.name in REFUSED:
             with pytest.raises(ConfigError) as refused:
-                render("chat", recorder=pulumi_mocks, config=case / "serverless.yml", **case_settings(case))
+                render(
+                    "chat", recorder=pulumi_mocks, config=case / "serverless.yml", create_functions=functions,
+                    **settings,
+                )
             assert REFUSED[case.name] in str(refused.value)
             assert "Pulumi cannot evaluate" in str(refused.value)
             return
+        plan = compile_service(service, STANDALONE, with_functions=functions)
         template = render_template(plan)
-        rendered = render("chat", recorder=pulumi_mocks, config=case / "serverless.yml", **case_settings(case))
+        rendered = render(
+            "chat", recorder=pulumi_mocks, config=case / "serverless.yml", create_functions=functions, **settings
+        )
 
     recorder = rendered.recorder
     assert [r.name for r in recorder.resources if not r.custom] == ["chat"]
@@ -81,7 +105,10 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
 
     # 1. every plan resource has exactly one counterpart of the right type, parented to the component
     counterpart: dict[str, Registered] = {}
+    folded = {r.key: r for r in plan.resources if r.type in FOLDED_TYPES}
     for resource in plan.resources:
+        if resource.type in FOLDED_TYPES:
+            continue  # a version: no resource of its own in Pulumi (checked below)
         name = f"chat-{resource.name}"
         assert name in pulumi_resources, f"{resource.key} ({resource.type}) has no Pulumi resource {name!r}"
         found = pulumi_resources[name]
@@ -90,17 +117,25 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
         )
         assert found.parent == rendered.component_urn, f"{name} is not parented to the component"
         counterpart[resource.key] = found
-    assert set(template["Resources"]) == set(counterpart)
+    assert set(template["Resources"]) == set(counterpart) | set(folded)
+    for key, version in folded.items():  # what the function publishes (publish=True) is the version
+        assert counterpart[version.properties["FunctionName"].key].inputs.get("publish") is True, key
 
     # 2. evaluate the template against the mocked resources and invokes
     region = STACK_REGION if service.region_is_default else service.region
     refs = {}
     attributes = {}
     for key, body in template["Resources"].items():
+        if key in folded:
+            function = counterpart[body["Properties"]["FunctionName"]["Ref"]]
+            attributes[(key, "Version")] = function.state["version"]
+            continue
         registered = counterpart[key]
         refs[key] = CFN_REF.get(body["Type"], lambda r: r.id)(registered)
         for attribute, output in CFN_ATTRIBUTES.get(body["Type"], {}).items():
             attributes[(key, attribute)] = registered.state[output]
+    parameters = template.get("Parameters", {})
+    refs.update({name: spec.get("Default", f"{name}-value") for name, spec in parameters.items()})
     evaluate = Intrinsics(
         refs=refs, attributes=attributes, region=region, import_value=lambda name: recorder.export_value(name, region)
     )
@@ -109,13 +144,33 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
     problems: list[str] = []
     consumed = {r.urn for r in counterpart.values()}
     for key, body in template["Resources"].items():
+        if key in folded:
+            continue
         registered = counterpart[key]
         cfn_type = body["Type"]
         properties = evaluate(body.get("Properties", {}))
-        extras = {k: properties.pop(k) for k in ("ManagedPolicyArns", "DataProtectionPolicy") if k in properties}
+        documented = ("ManagedPolicyArns", "DataProtectionPolicy", "Policies", "ProvisionedConcurrencyConfig", "Code")
+        extras = {k: properties.pop(k) for k in documented if k in properties}
         if cfn_type == "AWS::ApiGatewayV2::Deployment" and "StageName" in properties:
             extras["StageName"] = properties.pop("StageName")
         used = compare_properties(key, cfn_type, properties, registered.inputs, WIRE[cfn_type], problems)
+        if "Code" in extras:  # the same archive: uploaded by Pulumi, read from S3 by the template
+            archive = plan.resource(key).properties["Code"]
+            if body["Properties"]["Code"]["S3Bucket"] == {"Ref": "ArtifactBucket"}:
+                uploaded = Path(registered.inputs["code"].path)
+                assert extras["Code"]["S3Key"] == archive.s3_key(service.name, service.stage), key
+                if archive.source is not None:
+                    assert uploaded == Path(archive.source), key
+                else:
+                    assert archive.digest in uploaded.name, key
+                    with zipfile.ZipFile(uploaded) as zipped:
+                        assert zipped.namelist() == [f.name for f in archive.files], key
+                used.add("code")
+            else:  # an artifact already in S3
+                assert (registered.inputs["s3Bucket"], registered.inputs["s3Key"]) == (
+                    extras["Code"]["S3Bucket"], extras["Code"]["S3Key"],
+                ), key
+                used |= {"s3Bucket", "s3Key"}
         unaccounted = {
             wire
             for wire in registered.inputs
@@ -147,6 +202,25 @@ def test_component_matches_standalone_template(case: Path, pulumi_mocks: Recorde
                 assert attachment.parent == rendered.component_urn
                 assert registered.urn in attachment.dependencies
                 consumed.add(attachment.urn)
+        if "Policies" in extras:  # inline policies: RolePolicy resources
+            inline = [r for r in recorder.of_type(ROLE_POLICY) if r.inputs.get("role") == registered.state["name"]]
+            assert sorted((p.inputs["name"], json.dumps(as_json(p.inputs["policy"]), sort_keys=True)) for p in inline) == sorted(
+                (p["PolicyName"], json.dumps(p["PolicyDocument"], sort_keys=True)) for p in extras["Policies"]
+            ), key
+            for policy in inline:
+                assert policy.parent == rendered.component_urn and registered.urn in policy.dependencies
+                consumed.add(policy.urn)
+        if "ProvisionedConcurrencyConfig" in extras:  # a ProvisionedConcurrencyConfig on the alias
+            configs = [
+                r for r in recorder.of_type(PROVISIONED_CONCURRENCY)
+                if r.inputs.get("qualifier") == properties["Name"] and r.inputs.get("functionName") == properties["FunctionName"]
+            ]
+            assert len(configs) == 1, key
+            (config,) = configs
+            assert config.inputs["provisionedConcurrentExecutions"] == extras["ProvisionedConcurrencyConfig"]["ProvisionedConcurrentExecutions"]
+            assert config.inputs.get("region") == (None if service.region_is_default else service.region)
+            assert config.parent == rendered.component_urn and registered.urn in config.dependencies
+            consumed.add(config.urn)
         if "DataProtectionPolicy" in extras:
             policies = [
                 r

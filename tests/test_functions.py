@@ -1,0 +1,453 @@
+"""Created functions in the plan (`compile_service(..., with_functions=True)`) and the standalone template:
+each function as Serverless v3 compiles it, its log group, version and alias; one execution role that grants
+no more than the functions' own log groups and this API's @connections; the settings wsapi refuses."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from golden_support import CASES, case_settings
+from pulumi_support import Intrinsics
+
+from wsapi import ConfigError, load_service
+from wsapi.compile import compile_service
+from wsapi.plan import COMPAT
+from wsapi.render_cfn import render_template
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAT = ROOT / "examples" / "chat"
+API_ID = "abc123"
+
+
+@pytest.fixture(autouse=True)
+def artifacts_cache(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("WSAPI_ARTIFACTS_DIR", str(tmp_path / "cache"))
+
+
+def service_config(**provider: Any) -> dict:
+    return {
+        "service": "chat",
+        "provider": {"name": "aws", "runtime": "python3.11", **provider},
+        "functions": {
+            "auth": {"handler": "handler.auth"},
+            "connect": {
+                "handler": "handler.connect",
+                "events": [{"websocket": {"route": "$connect", "authorizer": "auth"}}],
+            },
+            "message": {"handler": "handler.message", "events": [{"websocket": "sendMessage"}]},
+            "cron": {"handler": "handler.cron", "events": [{"schedule": "rate(1 hour)"}]},
+        },
+    }
+
+
+def template_for(folder: Path, config: dict, **compile_args: Any) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "handler.py").write_text("def connect(e, c):\n    return {'statusCode': 200}\n")
+    (folder / "serverless.yml").write_text(json.dumps(config))
+    service = load_service(folder, with_functions=True)
+    return render_template(compile_service(service, with_functions=True, **compile_args))
+
+
+def evaluate(template: dict, value: Any, region: str = "eu-west-1") -> Any:
+    refs = {key: f"<{key}>" for key in template["Resources"]}
+    refs["WebsocketsApi"] = API_ID
+    refs.update({name: p.get("Default", f"<{name}>") for name, p in template.get("Parameters", {}).items()})
+    attributes = {(key, "Arn"): f"<{key}.Arn>" for key in template["Resources"]}
+    return Intrinsics(refs=refs, attributes=attributes, region=region, import_value=lambda n: f"<import {n}>")(value)
+
+
+def role_statements(template: dict) -> list[dict]:
+    (policy,) = template["Resources"]["IamRoleLambdaExecution"]["Properties"]["Policies"]
+    return evaluate(template, policy["PolicyDocument"]["Statement"])
+
+
+# -- as Serverless compiles them ---------------------------------------------------------------------------
+
+#: Function properties wsapi writes as Serverless does (Code and Role differ by design: S3 parameters, and
+#: a role of wsapi's own).
+SAME_AS_SERVERLESS = (
+    "Handler", "Runtime", "FunctionName", "MemorySize", "Timeout", "Environment", "Architectures",
+    "Description", "Layers", "SnapStart", "ReservedConcurrentExecutions", "EphemeralStorage",
+)
+
+
+def created(template: dict, type_: str) -> dict:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_functions_log_groups_and_aliases_are_serverlesss(case: Path) -> None:
+    serverless = json.loads((case / "expected.json").read_text())["Resources"]
+    settings = {k: v for k, v in case_settings(case).items() if k != "env"}
+    service = load_service(case, with_functions=True, env=case_settings(case)["env"], **settings)
+    try:
+        template = render_template(compile_service(service, with_functions=True))
+    except ConfigError as error:
+        assert case.name == "authorizer-object-arn-getatt", error.lines()
+        return
+    functions = created(template, "AWS::Lambda::Function")
+    assert functions, "every corpus service has functions to create"
+    for key, body in functions.items():
+        theirs = serverless[key]
+        ours = body["Properties"]
+        for prop in SAME_AS_SERVERLESS:
+            assert ours.get(prop) == theirs["Properties"].get(prop), f"{key}.{prop}"
+        tags = {t["Key"]: t["Value"] for t in ours.get("Tags", [])}
+        assert tags == {t["Key"]: t["Value"] for t in theirs["Properties"].get("Tags", [])}, key
+        assert body.get("DependsOn") == theirs.get("DependsOn"), key
+        role = theirs["Properties"]["Role"]
+        if isinstance(role, str):  # an existing role: used as given
+            assert ours["Role"] == role
+        else:
+            assert ours["Role"] == {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]}
+    for key, body in created(template, "AWS::Logs::LogGroup").items():
+        if key != "WebsocketsLogGroup":
+            assert body["Properties"] == serverless[key]["Properties"], key
+    for key, body in created(template, "AWS::Lambda::Alias").items():
+        theirs = serverless[key]["Properties"]
+        assert {k: v for k, v in body["Properties"].items() if k != "FunctionVersion"} == {
+            k: v for k, v in theirs.items() if k != "FunctionVersion"
+        }
+        version = body["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+        assert version.startswith(key.split("ProvConc")[0].split("SnapStart")[0] + "LambdaVersion")
+        assert template["Resources"][version]["DeletionPolicy"] == "Retain"  # as Serverless keeps versions
+
+
+def test_only_functions_serving_routes_or_authorizers_are_created(tmp_path: Path) -> None:
+    template = template_for(tmp_path, service_config())
+    assert set(created(template, "AWS::Lambda::Function")) == {
+        "AuthLambdaFunction", "ConnectLambdaFunction", "MessageLambdaFunction",
+    }
+    assert "CronLambdaFunction" not in template["Resources"] and "CronLogGroup" not in template["Resources"]
+
+
+# -- the role grants no more than this API ------------------------------------------------------------------
+
+
+def test_the_role_writes_only_its_functions_logs_and_manages_only_this_apis_connections(tmp_path: Path) -> None:
+    template = template_for(tmp_path, service_config(region="eu-west-1"))
+    logs, connections = role_statements(template)
+    assert logs == {
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [
+            f"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/chat-dev-{key}:*"
+            for key in ("auth", "connect", "message")
+        ],
+    }
+    assert connections == {
+        "Effect": "Allow",
+        "Action": ["execute-api:ManageConnections"],
+        "Resource": [
+            f"arn:aws:execute-api:eu-west-1:123456789012:{API_ID}/dev/{method}/@connections/*"
+            for method in ("POST", "GET", "DELETE")
+        ],
+    }
+    # nothing for any account, any API or any stage; nothing Serverless's `execute-api:*:*:*` would allow
+    for statement in role_statements(template):
+        for arn in statement["Resource"]:
+            assert ":*:" not in arn and "::" not in arn.split(":log-group:")[0], arn
+    assert set(template["Resources"]["IamRoleLambdaExecution"]["Properties"]) == {
+        "AssumeRolePolicyDocument", "Policies",
+    }
+    assert template["Resources"]["IamRoleLambdaExecution"]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}
+    ]
+
+
+def test_an_existing_api_id_scopes_manage_connections_to_that_api(tmp_path: Path) -> None:
+    config = service_config(apiGateway={"websocketApiId": "xyz789"}, stage="prod")
+    template = template_for(tmp_path, config)
+    _, connections = role_statements(template)
+    assert connections["Resource"] == [
+        f"arn:aws:execute-api:eu-west-1:123456789012:xyz789/prod/{m}/@connections/*" for m in ("POST", "GET", "DELETE")
+    ]
+
+
+def test_the_services_statements_follow_in_serverlesss_format(tmp_path: Path) -> None:
+    statements = [
+        {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat"}},
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": [{"Fn::ImportValue": "queue-arn"}]},
+    ]
+    template = template_for(tmp_path, service_config(iam={"role": {"statements": statements}}))
+    added = role_statements(template)[2:]
+    assert added == [
+        {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/chat"},
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": ["<import queue-arn>"]},
+    ]
+    legacy = template_for(tmp_path / "legacy", service_config(iamRoleStatements=statements[:1]))
+    assert role_statements(legacy)[2:] == added[:1]
+
+
+def test_role_name_path_boundary_tags_and_managed_policies(tmp_path: Path) -> None:
+    role = {
+        "name": "chat-functions",
+        "path": "/chat/",
+        "managedPolicies": ["arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"],
+        "permissionsBoundary": "arn:aws:iam::123456789012:policy/boundary",
+        "tags": {"team": "chat"},
+    }
+    properties = template_for(tmp_path, service_config(iam={"role": role}))["Resources"]["IamRoleLambdaExecution"]["Properties"]
+    assert properties["RoleName"] == "chat-functions" and properties["Path"] == "/chat/"
+    assert properties["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"]
+    assert properties["PermissionsBoundary"] == "arn:aws:iam::123456789012:policy/boundary"
+    assert properties["Tags"] == [{"Key": "team", "Value": "chat"}]
+
+
+def test_an_existing_role_is_used_and_none_is_created(tmp_path: Path) -> None:
+    arn = "arn:aws:iam::123456789012:role/given"
+    for provider in ({"iam": {"role": arn}}, {"role": arn}):
+        template = template_for(tmp_path / str(len(provider)), service_config(**provider))
+        assert "IamRoleLambdaExecution" not in template["Resources"]
+        assert {f["Properties"]["Role"] for f in created(template, "AWS::Lambda::Function").values()} == {arn}
+    config = service_config()
+    for key in ("auth", "connect", "message"):
+        config["functions"][key]["role"] = {"Fn::ImportValue": f"{key}-role"}
+    template = template_for(tmp_path / "own", config)
+    assert "IamRoleLambdaExecution" not in template["Resources"]
+    assert template["Resources"]["AuthLambdaFunction"]["Properties"]["Role"] == {"Fn::ImportValue": "auth-role"}
+
+
+def test_a_function_with_logs_off_has_no_log_group_and_no_grant(tmp_path: Path) -> None:
+    config = service_config()
+    config["functions"]["message"]["disableLogs"] = True
+    template = template_for(tmp_path, config)
+    assert "MessageLogGroup" not in template["Resources"]
+    assert "DependsOn" not in template["Resources"]["MessageLambdaFunction"]
+    assert all("chat-dev-message" not in arn for arn in role_statements(template)[0]["Resource"])
+
+
+def test_many_functions_share_one_log_grant_and_logs_off_are_denied(tmp_path: Path) -> None:
+    config = service_config()
+    for index in range(80):
+        config["functions"][f"route{index}"] = {"handler": "handler.connect", "events": [{"websocket": f"r{index}"}]}
+    config["functions"]["route3"]["disableLogs"] = True
+    config["functions"]["route5"]["name"] = "custom-name"
+    statements = role_statements(template_for(tmp_path, config))
+    assert statements[0]["Resource"] == [
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/chat-dev-*:*",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/custom-name:*",
+    ]
+    assert statements[1] == {
+        "Effect": "Deny",
+        "Action": ["logs:PutLogEvents"],
+        "Resource": ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/chat-dev-route3:*"],
+    }
+    assert len(json.dumps(statements)) < 10_240  # IAM's limit for a role's inline policies
+
+
+# -- settings ----------------------------------------------------------------------------------------------
+
+
+def test_environment_is_the_providers_overlaid_with_the_functions(tmp_path: Path) -> None:
+    config = service_config(environment={"STAGE": "dev", "LEVEL": "info"})
+    config["functions"]["message"]["environment"] = {"LEVEL": "debug", "ONLY": "message"}
+    resources = template_for(tmp_path, config)["Resources"]
+    assert resources["MessageLambdaFunction"]["Properties"]["Environment"] == {
+        "Variables": {"STAGE": "dev", "LEVEL": "debug", "ONLY": "message"}
+    }
+    assert resources["ConnectLambdaFunction"]["Properties"]["Environment"] == {"Variables": {"STAGE": "dev", "LEVEL": "info"}}
+
+
+def test_tags_layers_architecture_and_the_rest(tmp_path: Path) -> None:
+    config = service_config(
+        tags={"team": "chat", "env": "dev"}, architecture="arm64", layers=["arn:aws:lambda:eu-west-1:1:layer:base:1"],
+        memorySize=256, timeout=10, logRetentionInDays=30,
+    )
+    config["functions"]["message"].update(
+        {
+            "tags": {"env": "prod", "fn": "message"},
+            "architecture": "x86_64",
+            "layers": [{"Ref": "AWS::NoValue"}, "arn:aws:lambda:eu-west-1:1:layer:extra:2"],
+            "description": "sends messages",
+            "memorySize": 512,
+            "reservedConcurrency": 5,
+            "ephemeralStorageSize": 1024,
+            "logRetentionInDays": 7,
+            "name": "chat-messages",
+        }
+    )
+    resources = template_for(tmp_path, config)["Resources"]
+    message = resources["MessageLambdaFunction"]["Properties"]
+    assert message["Tags"] == [{"Key": "env", "Value": "prod"}, {"Key": "fn", "Value": "message"}, {"Key": "team", "Value": "chat"}]
+    assert message["Architectures"] == ["x86_64"] and message["MemorySize"] == 512 and message["Timeout"] == 10
+    assert message["Layers"] == [{"Ref": "AWS::NoValue"}, "arn:aws:lambda:eu-west-1:1:layer:extra:2"]
+    assert message["Description"] == "sends messages" and message["FunctionName"] == "chat-messages"
+    assert message["ReservedConcurrentExecutions"] == 5 and message["EphemeralStorage"] == {"Size": 1024}
+    assert resources["MessageLogGroup"]["Properties"] == {"LogGroupName": "/aws/lambda/chat-messages", "RetentionInDays": 7}
+    connect = resources["ConnectLambdaFunction"]["Properties"]
+    assert connect["Architectures"] == ["arm64"] and connect["Layers"] == ["arn:aws:lambda:eu-west-1:1:layer:base:1"]
+    assert connect["Tags"] == [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "chat"}]
+    assert resources["ConnectLogGroup"]["Properties"]["RetentionInDays"] == 30
+
+
+def test_provisioned_concurrency_and_snapstart_get_serverlesss_aliases(tmp_path: Path) -> None:
+    config = service_config()
+    config["functions"]["connect"]["provisionedConcurrency"] = 3
+    config["functions"]["message"]["snapStart"] = True
+    template = template_for(tmp_path, config)
+    resources = template["Resources"]
+    alias = resources["ConnectProvConcLambdaAlias"]["Properties"]
+    assert alias["Name"] == "provisioned" and alias["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 3}
+    assert resources["MessageSnapStartLambdaAlias"]["Properties"]["Name"] == "snapstart"
+    assert resources["MessageLambdaFunction"]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    # the API invokes, and lets invoke, the alias
+    integration = resources["ConnectWebsocketsIntegration"]["Properties"]["IntegrationUri"]
+    assert {"Ref": "ConnectProvConcLambdaAlias"} in integration["Fn::Join"][1]
+    assert resources["SconnectWebsocketsPermission"]["Properties"]["FunctionName"] == {"Ref": "ConnectProvConcLambdaAlias"}
+    assert resources["sendMessageWebsocketsPermission"]["Properties"]["FunctionName"] == {"Ref": "MessageSnapStartLambdaAlias"}
+    assert resources["AuthLambdaPermissionWebsockets"]["Properties"]["FunctionName"] == {"Fn::GetAtt": ["AuthLambdaFunction", "Arn"]}
+
+
+def test_a_new_version_exactly_when_code_or_configuration_changes(tmp_path: Path) -> None:
+    def version_key(folder: Path, config: dict, handler: str = "v1") -> str:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "handler.py").write_text(handler)
+        (folder / "serverless.yml").write_text(json.dumps(config))
+        plan = compile_service(load_service(folder, with_functions=True), with_functions=True)
+        (version,) = [r.key for r in plan.by_type("AWS::Lambda::Version")]
+        return version
+
+    config = service_config()
+    config["functions"]["connect"]["provisionedConcurrency"] = 1
+    base = version_key(tmp_path / "a", config)
+    assert version_key(tmp_path / "b", config) == base  # same code, same configuration, elsewhere
+    assert version_key(tmp_path / "c", config, handler="v2") != base
+    changed = copy.deepcopy(config)
+    changed["functions"]["connect"]["environment"] = {"X": "1"}
+    assert version_key(tmp_path / "d", changed) != base
+    tagged = copy.deepcopy(config)
+    tagged["functions"]["connect"]["tags"] = {"x": "y"}  # tags apply to the function, not to a version
+    assert version_key(tmp_path / "e", tagged) == base
+
+
+def test_functions_given_from_elsewhere_are_not_created(tmp_path: Path) -> None:
+    template = template_for(tmp_path, service_config(), external_functions=("connect", "auth", "message"))
+    assert not created(template, "AWS::Lambda::Function") and "IamRoleLambdaExecution" not in template["Resources"]
+    assert "Parameters" not in template
+    template = template_for(tmp_path, service_config(), external_functions=("auth",))
+    assert set(created(template, "AWS::Lambda::Function")) == {"ConnectLambdaFunction", "MessageLambdaFunction"}
+    assert template["Resources"]["AuthLambdaPermissionWebsockets"]["Properties"]["FunctionName"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:chat-dev-auth"
+    }
+
+
+def test_code_comes_from_one_bucket_parameter_and_a_key_per_archive(tmp_path: Path) -> None:
+    config = service_config()
+    config["functions"]["message"]["package"] = {"individually": True, "patterns": ["!**", "handler.py"]}
+    template = template_for(tmp_path, config)
+    parameters = template["Parameters"]
+    assert list(parameters) == ["ArtifactBucket", "ServiceArtifactKey", "MessageFunctionArtifactKey"]
+    assert parameters["ServiceArtifactKey"]["Default"].startswith("chat/dev/chat-")
+    assert parameters["MessageFunctionArtifactKey"]["Default"].startswith("chat/dev/message-")
+    assert "auth, connect" in parameters["ServiceArtifactKey"]["Description"]
+    assert template["Resources"]["MessageLambdaFunction"]["Properties"]["Code"] == {
+        "S3Bucket": {"Ref": "ArtifactBucket"}, "S3Key": {"Ref": "MessageFunctionArtifactKey"},
+    }
+    config["functions"]["message"]["package"] = {"artifact": "s3://builds/message.zip"}
+    template = template_for(tmp_path / "s3", config)
+    assert template["Resources"]["MessageLambdaFunction"]["Properties"]["Code"] == {"S3Bucket": "builds", "S3Key": "message.zip"}
+    assert list(template["Parameters"]) == ["ArtifactBucket", "ServiceArtifactKey"]
+
+
+# -- what wsapi refuses ------------------------------------------------------------------------------------
+
+
+def test_settings_wsapi_cannot_create_are_refused_with_their_paths_for_created_functions_only(tmp_path: Path) -> None:
+    config = service_config()
+    config["functions"]["message"]["vpc"] = {"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]}
+    config["functions"]["message"]["architecture"] = "sparc"
+    config["functions"]["connect"]["role"] = "MyRoleInResources"
+    config["functions"]["cron"]["vpc"] = {"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]}  # not created
+    config["provider"]["iam"] = {"role": {"statements": [{"Effect": "Maybe", "Action": "s3:GetObject"}]}}
+    with pytest.raises(ConfigError) as raised:
+        template_for(tmp_path, config)
+    label = str(tmp_path / "serverless.yml")
+    assert raised.value.lines() == [
+        f"{label}: provider.iam.role.statements[0].Effect: must be Allow or Deny, got 'Maybe'",
+        f"{label}: provider.iam.role.statements[0]: needs exactly one of Resource and NotResource",
+        f"{label}: functions.connect.role: 'MyRoleInResources' names a role defined in resources:, which wsapi does not deploy; give the role's ARN",
+        f"{label}: functions.message.vpc: wsapi does not create functions with vpc; create this function yourself and pass its ARN (functions={{'message': ...}} or --function message=ARN), or remove the setting",
+        f"{label}: functions.message.architecture: must be arm64 or x86_64, got 'sparc'",
+    ]
+    # given from elsewhere, the same functions are no problem
+    template = template_for(tmp_path / "given", {**config, "provider": service_config()["provider"]}, external_functions=("connect", "message"))
+    assert set(created(template, "AWS::Lambda::Function")) == {"AuthLambdaFunction"}
+
+
+def test_a_runtime_is_required_to_create_a_function(tmp_path: Path) -> None:
+    config = service_config()
+    del config["provider"]["runtime"]
+    config["functions"]["message"]["runtime"] = "nodejs20.x"
+    with pytest.raises(ConfigError) as raised:
+        template_for(tmp_path, config)
+    assert [line.split(": ", 1)[1] for line in raised.value.lines()] == [
+        "functions.auth.runtime: is required to create the function (set it here or as provider.runtime)",
+        "functions.connect.runtime: is required to create the function (set it here or as provider.runtime)",
+    ]
+
+
+def test_compat_exports_and_services_loaded_without_function_settings_cannot_create_functions() -> None:
+    service = load_service(CHAT, with_functions=True)
+    with pytest.raises(ValueError, match="compat mode"):
+        compile_service(service, COMPAT, with_functions=True)
+    with pytest.raises(ValueError, match="with_functions=True"):
+        compile_service(load_service(CHAT), with_functions=True)
+
+
+def test_the_chat_example_creates_every_function_it_routes_to(tmp_path: Path) -> None:
+    template = render_template(compile_service(load_service(CHAT, with_functions=True), with_functions=True))
+    functions = created(template, "AWS::Lambda::Function")
+    assert {f["Properties"]["FunctionName"] for f in functions.values()} == {
+        f"chat-dev-{key}" for key in ("auth", "connect", "disconnect", "default", "sendMessage", "whoami")
+    }
+    assert {f["Properties"]["Environment"]["Variables"]["CHAT_TOKEN"] for f in functions.values()} == {"change-me"}
+    assert template["Parameters"]["ServiceArtifactKey"]["Description"].endswith("auth, connect, disconnect, default, sendMessage, whoami")
+
+
+# -- the standalone export with functions deploys --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", CASES + [CHAT], ids=[c.name for c in CASES] + ["chat"])
+def test_the_export_with_functions_lints_clean(source: Path) -> None:
+    from test_cfn_lint import lint_errors
+
+    settings = case_settings(source) if (source / "case.json").exists() else {}
+    service = load_service(source, with_functions=True, **settings)
+    try:
+        template = render_template(compile_service(service, with_functions=True))
+    except ConfigError as error:
+        assert source.name == "authorizer-object-arn-getatt", error.lines()
+        return
+    assert lint_errors(template) == []
+    assert "ArtifactBucket" in template["Parameters"]
+
+
+def test_every_supported_setting_at_once_lints_clean(tmp_path: Path) -> None:
+    from test_cfn_lint import lint_errors
+
+    config = service_config(
+        tags={"team": "chat"}, architecture="arm64", memorySize=256, timeout=20, logRetentionInDays=30,
+        environment={"SHARED": "1"}, logs={"websocket": True},
+        iam={"role": {
+            "name": "chat-functions", "path": "/chat/", "tags": {"team": "chat"},
+            "managedPolicies": ["arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"],
+            "permissionsBoundary": "arn:aws:iam::123456789012:policy/boundary",
+            "statements": [{"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat"}}],
+        }},
+    )
+    config["package"] = {"patterns": ["!serverless.yml"]}
+    config["functions"]["connect"].update({"provisionedConcurrency": 2, "description": "connects", "reservedConcurrency": 10})
+    config["functions"]["message"].update({
+        "snapStart": True, "runtime": "java21", "layers": ["arn:aws:lambda:eu-west-1:123456789012:layer:base:1"],
+        "ephemeralStorageSize": 1024, "package": {"individually": True, "patterns": ["!**", "handler.py"]},
+        "tags": {"fn": "message"}, "environment": {"ONLY": "message"}, "logRetentionInDays": 7,
+    })
+    config["functions"]["auth"]["role"] = "arn:aws:iam::123456789012:role/authorizer"
+    template = template_for(tmp_path, config)
+    assert lint_errors(template) == []
+    assert {"ConnectProvConcLambdaAlias", "MessageSnapStartLambdaAlias"} <= set(template["Resources"])
