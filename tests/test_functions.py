@@ -451,3 +451,31 @@ def test_every_supported_setting_at_once_lints_clean(tmp_path: Path) -> None:
     template = template_for(tmp_path, config)
     assert lint_errors(template) == []
     assert {"ConnectProvConcLambdaAlias", "MessageSnapStartLambdaAlias"} <= set(template["Resources"])
+
+
+#: checkov findings on created functions that are the config's choice, not wsapi's: a concurrency limit
+#: (`reservedConcurrency`), a dead-letter queue (asynchronous invocations only; API Gateway invokes
+#: synchronously), a VPC, KMS for environment variables and for the functions' log groups.
+FUNCTION_CHOICES = {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173", "CKV_AWS_158"}
+
+
+def test_checkov_finds_no_grant_too_wide_in_the_export_with_functions(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from test_scanners import CHECKOV, allowed_failures
+
+    assert CHECKOV.exists(), f"checkov not found at {CHECKOV} (see tests/test_scanners.py)"
+    service = load_service(CHAT, with_functions=True)
+    (tmp_path / "chat.json").write_text(json.dumps(render_template(compile_service(service, with_functions=True))))
+    run = subprocess.run(
+        [str(CHECKOV), "-f", str(tmp_path / "chat.json"), "--framework", "cloudformation", "--compact",
+         "--skip-download", "-o", "json"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+    )
+    results = json.loads(run.stdout)["results"]
+    failed = {check["check_id"] for check in results["failed_checks"]}
+    assert failed <= FUNCTION_CHOICES | allowed_failures(service), failed
+    passed = {check["check_id"] for check in results["passed_checks"]}
+    # the IAM checks ran on the role and passed: no wildcard write, no exfiltration, no privilege escalation
+    assert {"CKV_AWS_111", "CKV_AWS_108", "CKV_AWS_107", "CKV_AWS_109", "CKV_AWS_110"} <= passed
