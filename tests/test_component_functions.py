@@ -359,3 +359,16 @@ def test_wsapi_plan_with_functions_lists_exactly_what_the_component_registers(
     assert sorted(listed) == sorted(as_listed) and len(listed) == len(set(listed))
     assert listing[-1] == f"    + {len(registered) + 1} to create"
     assert any(kind == "aws:lambda:Function" for kind, _ in listed)
+
+
+def test_environment_intrinsics_pulumi_can_read_and_the_ones_it_cannot(tmp_path: Path, pulumi_mocks: Recorder) -> None:
+    config = small_service()
+    config["provider"]["environment"] = {"QUEUE": {"Fn::ImportValue": "queue-url"}, "REGION": {"Ref": "AWS::Region"}}
+    render("chat", config=service_folder(tmp_path / "a", config), create_functions=True, recorder=pulumi_mocks)
+    variables = functions_of(pulumi_mocks)["chat-dev-connect"].inputs["environment"]["variables"]
+    assert variables == {"QUEUE": f"queue-url@{STACK_REGION}", "REGION": STACK_REGION}
+    config["provider"]["environment"]["TABLE"] = {"Ref": "ConnectionsTable"}
+    with pytest.raises(ConfigError) as raised:
+        render("chat", config=service_folder(tmp_path / "b", config), create_functions=True)
+    (line,) = raised.value.lines()  # used by both functions, reported once
+    assert "provider.environment.TABLE: " in line and "Pulumi cannot evaluate" in line

@@ -479,3 +479,16 @@ def test_checkov_finds_no_grant_too_wide_in_the_export_with_functions(tmp_path: 
     passed = {check["check_id"] for check in results["passed_checks"]}
     # the IAM checks ran on the role and passed: no wildcard write, no exfiltration, no privilege escalation
     assert {"CKV_AWS_111", "CKV_AWS_108", "CKV_AWS_107", "CKV_AWS_109", "CKV_AWS_110"} <= passed
+
+
+def test_environment_values_may_be_intrinsics_evaluated_at_deploy_time(tmp_path: Path) -> None:
+    config = service_config(environment={"TABLE": {"Ref": "ConnectionsTable"}, "REGION": {"Ref": "AWS::Region"}})
+    config["functions"]["message"]["environment"] = {"QUEUE": {"Fn::ImportValue": "queue-url"}}
+    template = template_for(tmp_path, config)
+    variables = template["Resources"]["MessageLambdaFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables == {"TABLE": {"Ref": "ConnectionsTable"}, "REGION": {"Ref": "AWS::Region"}, "QUEUE": {"Fn::ImportValue": "queue-url"}}
+    # a Ref to a resource of the Serverless stack becomes a parameter of the standalone template
+    assert template["Parameters"]["ConnectionsTable"]["Description"] == "Value of provider.environment.TABLE (a Ref outside this template)"
+    # without functions to create, such a value is still refused where it cannot be evaluated (wsapi offline)
+    with pytest.raises(ConfigError, match="a CloudFormation intrinsic cannot be evaluated here"):
+        load_service(tmp_path, with_runtime=True)

@@ -542,4 +542,4 @@ def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
             )
     if problems:
         label = os.fspath(plan.service.config_path) if plan.service.config_path else "<config>"
-        raise ConfigError(problems, label)
+        raise ConfigError(list(dict.fromkeys(problems)), label)  # a value used in several places: once

@@ -72,7 +72,7 @@ def load_service(
         )
         service = validate_document(
             resolved, stage=stage, region=region, file=label, config_path=path,
-            with_runtime=with_runtime or with_functions,
+            with_runtime=with_runtime or with_functions, with_functions=with_functions,
         )
         if with_functions:
             from .functions import read_deployment

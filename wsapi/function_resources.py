@@ -232,7 +232,12 @@ class FunctionCompiler:
         if settings.tags:
             properties["Tags"] = tag_list(settings.tags)
         if runtime.environment:
-            properties["Environment"] = {"Variables": dict(runtime.environment)}
+            properties["Environment"] = {
+                "Variables": {
+                    name: plan_value(value, settings.environment_paths.get(name, f"functions.{key}.environment.{name}"))
+                    for name, value in runtime.environment.items()
+                }
+            }
         properties["Role"] = plan_value(settings.role, settings.role_path) if settings.role is not None else shared_role
         if settings.layers is not None:
             properties["Layers"] = [plan_value(layer, path) for layer, path in settings.layers]

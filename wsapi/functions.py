@@ -156,6 +156,8 @@ class FunctionSettings:
     reserved_concurrency: Optional[CfnValue] = None
     ephemeral_storage_size: Optional[int] = None
     package: PackageSettings = field(default_factory=PackageSettings)
+    #: where each environment variable was written (`functions.x.environment.K` or `provider.environment.K`)
+    environment_paths: Mapping[str, str] = field(default_factory=dict)
     problems: Tuple[Problem, ...] = ()  #: why wsapi cannot create it as written
 
 
@@ -451,6 +453,11 @@ class _Reader:
         reserved = self.whole(config.get("reservedConcurrency"), f"{path}.reservedConcurrency", 0, cfn=True)
         storage = self.whole(config.get("ephemeralStorageSize"), f"{path}.ephemeralStorageSize", 512, 10240)
         package = self.package(config.get("package"), f"{path}.package", FUNCTION_PACKAGE_KEYS)
+        environment_paths = {
+            name: join_path("provider.environment", name) for name in (provider.get("environment") or {})
+        } if isinstance(provider.get("environment"), Mapping) else {}
+        if isinstance(config.get("environment"), Mapping):
+            environment_paths.update({name: join_path(f"{path}.environment", name) for name in config["environment"]})
         return FunctionSettings(
             key=key,
             runtime=runtime,
@@ -469,6 +476,7 @@ class _Reader:
             reserved_concurrency=reserved,
             ephemeral_storage_size=storage,
             package=package,
+            environment_paths={str(k): v for k, v in environment_paths.items()},
             problems=self.take(),
         )
 

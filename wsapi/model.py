@@ -41,7 +41,9 @@ class FunctionRuntime:
     runtime: Optional[str]  #: function `runtime`, else `provider.runtime`
     timeout: int  #: seconds: function `timeout`, else `provider.timeout`, else 6 (Serverless's default)
     memory_size: int  #: MB: function `memorySize`, else `provider.memorySize`, else 1024
-    environment: Mapping[str, str]  #: `provider.environment` overlaid with the function's
+    #: `provider.environment` overlaid with the function's (loaded `with_functions`, a value may also be a
+    #: CloudFormation intrinsic, evaluated at deploy time)
+    environment: Mapping[str, Any]
 
 
 @dataclass(frozen=True)

@@ -109,9 +109,10 @@ def type_name(value: Any) -> str:
 
 
 class _Validator:
-    def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str], with_runtime: bool = False) -> None:
+    def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str], with_runtime: bool = False, with_functions: bool = False) -> None:
         self.doc = document
         self.with_runtime = with_runtime
+        self.with_functions = with_functions  # a deployment can pass intrinsics on (environment values)
         self.problems = ProblemCollector()
         self.stage_option = stage
         self.region_option = region
@@ -475,6 +476,8 @@ class _Validator:
                 where = join_path(f"{path}.environment", str(name))
                 if not isinstance(name, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
                     self.problems.add(where, "is not a valid environment variable name")
+                elif self.with_functions and is_cfn_function(value):
+                    settings["environment"][name] = value  # CloudFormation or Pulumi evaluates it at deploy time
                 elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
                     self.problems.add(where, f"must be a string, got {type_name(value)} (a CloudFormation intrinsic cannot be evaluated here)")
                 else:
@@ -665,10 +668,12 @@ def validate_document(
     file: str = "serverless.yml",
     config_path: Optional[Path] = None,
     with_runtime: bool = False,
+    with_functions: bool = False,
 ) -> Service:
     """Validate a resolved document; raise `ConfigError` listing every problem. `with_runtime` also reads
-    how each function runs (runtime, timeout, memory, environment)."""
-    validator = _Validator(document, stage, region, with_runtime)
+    how each function runs (runtime, timeout, memory, environment); `with_functions` (for a deployment) keeps
+    environment values written as CloudFormation intrinsics."""
+    validator = _Validator(document, stage, region, with_runtime, with_functions)
     service = validator.run()
     validator.problems.raise_if_any(file)
     assert service is not None
