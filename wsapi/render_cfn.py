@@ -17,6 +17,7 @@ from .plan import COMPAT, CodeArchive, External, FunctionArn, GetAtt, Join, Plan
 #: CloudFormation's hard limits; beyond them `aws cloudformation deploy` fails.
 MAX_RESOURCES = 500
 MAX_TEMPLATE_BYTES = 1_000_000
+MAX_PARAMETERS = 200
 
 
 def function_arn_sub(deployed_name: str, alias: Optional[str]) -> str:
@@ -205,6 +206,11 @@ def limit_warnings(template: Mapping[str, Any], size_bytes: int) -> list[str]:
     if count > MAX_RESOURCES:
         warnings.append(
             f"the template has {count} resources; CloudFormation allows {MAX_RESOURCES} per stack (split the service, or deploy with Pulumi)"
+        )
+    parameters = len(template.get("Parameters", {}))
+    if parameters > MAX_PARAMETERS:  # one code key per individually packaged function adds up
+        warnings.append(
+            f"the template has {parameters} parameters; CloudFormation allows {MAX_PARAMETERS} (package functions together, or deploy with Pulumi)"
         )
     if size_bytes > MAX_TEMPLATE_BYTES:
         warnings.append(

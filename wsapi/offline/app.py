@@ -9,32 +9,16 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional
 
 from ..errors import ConfigError, ProblemCollector
 from ..model import Authorizer, Function, Service
 from .events import Api, api_id, function_arn, log_stream_name, now_ms
 from .routing import ExpressionError, RouteSelector
+from .settings import Settings
 from .workers import FunctionSpec
 
-#: API Gateway's limits and defaults for WebSocket APIs.
-MESSAGE_LIMIT = 128 * 1024
-FRAME_LIMIT = 32 * 1024
-IDLE_TIMEOUT = 10 * 60.0
-MAX_DURATION = 2 * 60 * 60.0
-DEFAULT_PORT = 3001
-DEFAULT_MAX_WORKERS = 8
-
-
-@dataclass(frozen=True)
-class Settings:
-    host: str = "127.0.0.1"
-    port: int = DEFAULT_PORT
-    idle_timeout: float = IDLE_TIMEOUT  #: seconds without a frame from the client before API Gateway closes
-    max_duration: float = MAX_DURATION  #: seconds a connection may last
-    max_workers: int = DEFAULT_MAX_WORKERS  #: warm processes per function, at most
-    quiet: bool = False  #: no per-event log lines
-
+__all__ = ["OfflineApp", "RouteTarget", "Settings", "build_app"]
 
 @dataclass(frozen=True)
 class RouteTarget:
@@ -106,6 +90,9 @@ def build_app(service: Service, file: Optional[str] = None) -> OfflineApp:
             warnings.append(f"{where}.runtime: {runtime} runs here on {here}")
         if not function.handler:
             problems.add(f"{where}.handler", "is not set (a container image function cannot run offline)")
+        for name, value in (function.runtime.environment.items() if function.runtime is not None else ()):
+            if not isinstance(value, str):  # an intrinsic only a deployment evaluates
+                problems.add(f"{where}.environment.{name}", "must be a string to run offline (a CloudFormation intrinsic is evaluated only when deployed)")
     problems.raise_if_any(file)
     task_root = (service.config_path.parent if service.config_path is not None else Path.cwd()).resolve()
     api = Api(api_id(service.name, service.stage), service.stage, service.region)
@@ -179,13 +166,10 @@ def function_specs(app: OfflineApp, endpoint: str, base_env: Optional[Mapping[st
     return specs
 
 
-def handler_problems(failures: Mapping[str, Exception], file: str) -> ConfigError:
+def handler_problems(failures: Mapping[str, str], file: str) -> ConfigError:
     """Handlers that failed to load, as problems at `functions.<key>.handler`."""
     problems = ProblemCollector()
     for key, error in failures.items():
         problems.add(f"functions.{key}.handler", f"cannot be loaded: {error}")
     return ConfigError(problems.problems, file)
 
-
-def split_warnings(app: OfflineApp) -> Tuple[str, ...]:
-    return tuple(app.warnings)

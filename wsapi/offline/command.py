@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ipaddress
 import signal
 import sys
 from typing import Optional, Sequence, TextIO
 
-from ..errors import ConfigError
-from .app import DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, MAX_DURATION, Settings
+from .settings import DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, MAX_DURATION, Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +56,8 @@ def _is_loopback(host: str) -> bool:
 
 async def serve(service, settings: Settings, file: str, stream: Optional[TextIO] = None) -> None:
     """Serve until SIGINT/SIGTERM. Raises ConfigError before serving when the service cannot run offline."""
+    import asyncio
+
     from .app import build_app
     from .logs import Log
     from .server import OfflineServer
@@ -89,6 +89,8 @@ async def serve(service, settings: Settings, file: str, stream: Optional[TextIO]
 def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> str:
     """Load the service as `wsapi validate` does (plus each function's runtime), serve it, return "" once
     stopped. ConfigError/OSError propagate for the CLI to report (exit 2)."""
+    import asyncio
+
     from ..cli import UsageError, key_values
     from ..config import load_service
 
@@ -104,6 +106,8 @@ def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> st
         options=key_values(getattr(args, "option", []) or [], "--option"),
         with_runtime=True,
     )
+    from ..errors import ConfigError
+
     try:
         asyncio.run(serve(service, settings, args.path, stream))
     except ConfigError as error:
@@ -116,6 +120,7 @@ def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> st
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """`python -m wsapi.offline`: the same command, for use before (or without) the `wsapi` CLI wiring."""
     from ..cli import EXIT_BAD_INPUT, EXIT_OK, UsageError, add_service_arguments
+    from ..errors import ConfigError
 
     parser = argparse.ArgumentParser(prog="python -m wsapi.offline", description="Serve a service's WebSocket API locally.")
     add_service_arguments(parser)

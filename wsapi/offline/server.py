@@ -26,7 +26,8 @@ from websockets.server import ServerProtocol
 
 from . import authorizer as authz
 from . import events, management
-from .app import FRAME_LIMIT, MESSAGE_LIMIT, OfflineApp, RouteTarget, Settings
+from .app import OfflineApp, RouteTarget
+from .settings import FRAME_LIMIT, MESSAGE_LIMIT, Settings
 from .logs import Log
 from .routing import choose_route
 from .workers import InvocationError, Invoker
@@ -585,7 +586,7 @@ class OfflineServer:
             for key, error in failures.items():
                 if error.error.get("stackTrace"):
                     self.log.error(f"{key}:\n{error.describe()}")
-            raise handler_problems(details, self.app.file)  # type: ignore[arg-type]
+            raise handler_problems(details, self.app.file)
         self.gateway = holder["gateway"] = Gateway(self.app, self.invoker, self.settings, self.log, self.port)
         await self.server.start_serving()
 

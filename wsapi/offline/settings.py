@@ -1,0 +1,24 @@
+"""Settings of `wsapi offline`, and API Gateway's WebSocket limits and defaults: a module with no imports
+beyond the standard library, so the command line can describe its options without loading the server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: API Gateway's limits and defaults for WebSocket APIs.
+MESSAGE_LIMIT = 128 * 1024
+FRAME_LIMIT = 32 * 1024
+IDLE_TIMEOUT = 10 * 60.0
+MAX_DURATION = 2 * 60 * 60.0
+DEFAULT_PORT = 3001
+DEFAULT_MAX_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    idle_timeout: float = IDLE_TIMEOUT  #: seconds without a frame from the client before API Gateway closes
+    max_duration: float = MAX_DURATION  #: seconds a connection may last
+    max_workers: int = DEFAULT_MAX_WORKERS  #: warm processes per function, at most
+    quiet: bool = False  #: no per-event log lines
