@@ -62,3 +62,15 @@ def test_a_setting_it_cannot_create_is_reported_with_its_path(tmp_path: Path) ->
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith(f"{tmp_path}: functions.connect.tracing: wsapi does not create functions with tracing")
     assert run_cli("export", str(tmp_path)).returncode == 0  # the websocket part alone does not need it
+
+
+def test_too_many_code_parameters_for_cloudformation_are_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "h.py").write_text("")
+    functions = {f"f{i}": {"handler": "h.h", "events": [{"websocket": f"r{i}"}]} for i in range(200)}
+    config = {"service": "big", "provider": {"name": "aws", "runtime": "python3.11"}, "package": {"individually": True},
+              "functions": functions}
+    (tmp_path / "serverless.yml").write_text(json.dumps(config))
+    result = run_cli("export", str(tmp_path), "--with-functions")
+    assert result.returncode == 0
+    assert len(json.loads(result.stdout)["Parameters"]) == 201
+    assert f"{tmp_path}: warning: the template has 201 parameters; CloudFormation allows 200" in result.stderr
