@@ -120,42 +120,66 @@ def write_service(folder: Path, with_plugin: bool) -> None:
     (folder / "serverless.yml").write_text(SERVICE.format(plugins=plugins))
 
 
-async def client(url: str, deadline: float, warmup_until: float, latencies: List[float], errors: List[str]) -> None:
+RECV_TIMEOUT = 10.0  # seconds: a reply slower than this fails the client instead of hanging the run
+
+
+async def client(url: str, ready: "asyncio.Event", go: "asyncio.Event", window: list, latencies: List[float], errors: List[str]) -> None:
+    """Connect, wait until every client has connected (or failed to), then echo until the deadline."""
     from websockets.asyncio.client import connect
 
     payload = "x" * 64
     try:
-        async with connect(url, compression=None, open_timeout=20, max_size=None) as ws:
-            for _ in range(MAX_REQUESTS_PER_CLIENT):
-                now = time.perf_counter()
-                if now >= deadline:
-                    break
-                await ws.send(payload)
-                reply = await ws.recv()
-                done = time.perf_counter()
-                if reply != payload:
-                    errors.append(f"unexpected reply {reply[:80]!r}")
-                    break
-                if now >= warmup_until:
-                    latencies.append(done - now)
-    except Exception as error:  # a refused or dropped connection counts against the server
+        ws = await connect(url, compression=None, open_timeout=30, max_size=None)
+    except Exception as error:  # a refused connection counts against the server
         errors.append(f"{type(error).__name__}: {error}")
+        window[0] -= 1
+        if window[0] == 0:
+            ready.set()
+        return
+    try:
+        window[0] -= 1
+        if window[0] == 0:
+            ready.set()
+        await go.wait()
+        warmup_until, deadline = window[1], window[2]
+        for _ in range(MAX_REQUESTS_PER_CLIENT):
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            await ws.send(payload)
+            reply = await asyncio.wait_for(ws.recv(), RECV_TIMEOUT)
+            done = time.perf_counter()
+            if reply != payload:
+                errors.append(f"unexpected reply {reply[:80]!r}")
+                break
+            if now >= warmup_until:
+                latencies.append(done - now)
+    except Exception as error:  # a dropped connection or a reply that never came
+        errors.append(f"{type(error).__name__}: {error}")
+    finally:
+        await ws.close()
 
 
 async def run_load(url: str, clients: int, seconds: float, warmup: float) -> Tuple[float, float, float, int, List[str]]:
+    """Rates are measured once every client is connected: connection set-up is not part of the window."""
     latencies: List[float] = []
     errors: List[str] = []
-    start = time.perf_counter()
-    warmup_until = start + warmup
-    deadline = warmup_until + seconds
-    await asyncio.gather(*(client(url, deadline, warmup_until, latencies, errors) for _ in range(clients)))
-    measured = max(min(time.perf_counter(), deadline) - warmup_until, 1e-9)
+    ready, go = asyncio.Event(), asyncio.Event()
+    window: list = [clients, 0.0, 0.0]  # clients still connecting, end of warm-up, deadline
+    tasks = [asyncio.ensure_future(client(url, ready, go, window, latencies, errors)) for _ in range(clients)]
+    await ready.wait()
+    window[1] = time.perf_counter() + warmup
+    window[2] = window[1] + seconds
+    go.set()
+    await asyncio.gather(*tasks)
+    failed = sum(1 for e in errors if not e.startswith("unexpected"))
+    measured = seconds
     if not latencies:
-        return 0.0, float("nan"), float("nan"), len(errors), errors
+        return 0.0, float("nan"), float("nan"), failed, errors
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return len(latencies) / measured, p50, p99, len(errors), errors
+    return len(latencies) / measured, p50, p99, failed, errors
 
 
 def start_bare(port: int, logs: Path) -> subprocess.Popen:
@@ -227,7 +251,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 for count in counts:
                     rps, p50, p99, failed, errors = asyncio.run(run_load(url, count, seconds, args.warmup))
                     results[target][count] = (rps, p50, p99, failed)
-                    note = f"  ({failed} failed: {errors[0]})" if failed else ""
+                    note = f"  ({failed} failed, first: {errors[0]})" if errors else ""
                     print(f"{target:6} {count:4} clients: {rps:8.0f} rps  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms{note}", file=sys.stderr)
             finally:
                 stop(process)
@@ -239,7 +263,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def table(results: Dict[str, Dict[int, Tuple[float, float, float, int]]], counts: List[int]) -> str:
     names = {"bare": "bare websockets echo", "sls": "serverless-offline 13", "wsapi": "wsapi offline"}
-    lines = ["| server | clients | round trips/s | p50 ms | p99 ms | failed connections |", "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| server | clients | round trips/s | p50 ms | p99 ms | failed clients |", "|---|---:|---:|---:|---:|---:|"]
     for target, rows in results.items():
         for count in counts:
             if count in rows:
