@@ -334,6 +334,26 @@ def test_function_timeout_is_enforced_and_the_worker_replaced(server):
         assert ws.recv(timeout=15) == "slow done"
 
 
+def test_concurrent_slow_invocations_scale_out_to_more_workers(server):
+    with open_client(server) as ws:  # a first slow call: the pool now knows this function is slow
+        ws.send(json.dumps({"action": "slow", "sleep": 0.2}))
+        assert ws.recv(timeout=15) == "slow done"
+
+    async def one() -> str:
+        from websockets.asyncio.client import connect as aconnect
+
+        async with aconnect(f"{server.url}/?room=r", additional_headers={"X-Token": "allow"}, open_timeout=30) as ws:
+            await ws.send(json.dumps({"action": "slow", "sleep": 0.8}))
+            return await asyncio.wait_for(ws.recv(), 15)
+
+    async def three() -> List[str]:
+        return await asyncio.gather(one(), one(), one())
+
+    started = time.monotonic()
+    assert asyncio.run(three()) == ["slow done"] * 3  # each within its 1 s timeout: none waited for another
+    assert time.monotonic() - started < 2.4  # one after the other would take 2.4 s
+
+
 def test_message_over_128_kb_closes_with_1009(server):
     with open_client(server, max_size=None) as ws:
         ws.send(["x" * 30_000] * 5)  # 150 KB in 30 KB fragments

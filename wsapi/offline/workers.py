@@ -83,9 +83,10 @@ def exit_error(code: Optional[int]) -> InvocationError:
 
 Callback = Callable[[Any, Optional[InvocationError]], None]
 
-#: A function whose invocations take less than this (moving average) is "fast": when all its workers are
-#: busy, invocations are queued on a worker's socket (up to PIPELINE_DEPTH) instead of waiting for one, so a
-#: burst crosses the process boundary in one write. Slower functions scale out instead, as Lambda does.
+#: A function whose invocations all take less than this (a slowly decaying peak of recent durations) is
+#: "fast": when its warm workers are busy, invocations are queued on a worker's socket (up to PIPELINE_DEPTH)
+#: instead of waiting for a free one, so a burst crosses the process boundary in one write. Other functions
+#: scale out, one process per concurrent invocation, as Lambda does.
 FAST_SECONDS = 0.002
 PIPELINE_DEPTH = 32
 
@@ -322,8 +323,8 @@ class FunctionPool:
         self.closed = False
         self.next_id = 0
         self.tasks: set = set()
-        self.growing: Optional[asyncio.Task] = None
-        self.average = 0.0  #: moving average of invocation durations, seconds
+        self.growing: set = set()
+        self.peak = 0.0  #: recent longest invocation, seconds (decays by 5% per invocation)
 
     def output(self, line: str) -> None:
         self._output(self.spec.key, line)
@@ -333,7 +334,11 @@ class FunctionPool:
         task.add_done_callback(self.tasks.discard)
 
     def observe(self, seconds: float) -> None:
-        self.average += (seconds - self.average) * 0.2
+        self.peak = max(seconds, self.peak * 0.95)
+
+    @property
+    def fast(self) -> bool:
+        return self.peak < FAST_SECONDS
 
     async def start(self) -> None:
         """Start the first process: raises InitError when the handler cannot be loaded."""
@@ -366,7 +371,7 @@ class FunctionPool:
         self._dispatch(_Invocation(self.next_id, payload, callback))
 
     def _dispatch(self, invocation: _Invocation) -> None:
-        if self.average < FAST_SECONDS:
+        if self.fast:
             # A fast function uses as few processes as it can: the first one with room whose running
             # invocation is not (yet) a slow one. Waking more processes than needed costs more than it gives.
             now = asyncio.get_running_loop().time()
@@ -394,7 +399,7 @@ class FunctionPool:
         if queue:
             if not worker.inflight:
                 worker.send(queue.popleft())
-            while queue and self.average < FAST_SECONDS and len(worker.inflight) < PIPELINE_DEPTH:
+            while queue and self.fast and len(worker.inflight) < PIPELINE_DEPTH:
                 worker.send(queue.popleft())
         elif not worker.inflight:
             self.idle.append(worker)
@@ -415,16 +420,21 @@ class FunctionPool:
                 self.release(idle)
             self._scale()
 
+    def _ready_count(self) -> int:
+        return sum(1 for worker in self.workers if worker.ready.done())
+
     def _fail_queue(self, error: InvocationError) -> None:
         while self.queue:
             self.queue.popleft().finish(None, error)
 
     def _scale(self) -> None:
-        if self.closed or self.starting or len(self.workers) >= self.max_workers:
-            return
-        self.starting += 1
-        self.growing = asyncio.get_running_loop().create_task(self._grow())
-        self.track(self.growing)
+        """Start processes for the invocations waiting (each waiting one gets its own, up to max_workers)."""
+        while not self.closed and self.starting < len(self.queue) and self._ready_count() + self.starting < self.max_workers:
+            self.starting += 1
+            task = asyncio.get_running_loop().create_task(self._grow())
+            self.growing.add(task)
+            task.add_done_callback(self.growing.discard)
+            self.track(task)
 
     async def _grow(self) -> None:
         try:
@@ -458,8 +468,8 @@ class FunctionPool:
     async def close(self) -> None:
         self.closed = True
         self._fail_queue(InvocationError(STOPPING))
-        if self.growing is not None:
-            self.growing.cancel()
+        for task in list(self.growing):
+            task.cancel()
         workers = list(self.workers)
         for worker in workers:
             inflight, worker.inflight = worker.inflight, collections.deque()
