@@ -164,8 +164,10 @@ class Gateway:
                 peer.respond(_json_response(status, {"message": _phrase(status)}))
                 self._log_event("CONNECT", "$connect", info, status, started, "rejected by the $connect handler")
                 return
-        if peer.closed or self.stopping:  # the client left while $connect ran: API Gateway still reports it
-            self._log_event("CONNECT", "$connect", info, status, started, "client left during $connect")
+        if peer.closed or self.stopping:  # the client left (or the server is stopping) while $connect ran
+            if not peer.closed:
+                peer.respond(_json_response(503, {"message": "Service Unavailable"}))
+            self._log_event("CONNECT", "$connect", info, status, started, "server stopping" if self.stopping else "client left during $connect")
             if connect is not None:
                 self.disconnected(WsConnection(info, peer), 1006, "Connection closed before it opened")
             return
