@@ -89,15 +89,25 @@ async def serve(service, settings: Settings, file: str, stream: Optional[TextIO]
 def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> str:
     """Load the service as `wsapi validate` does (plus each function's runtime), serve it, return "" once
     stopped. ConfigError/OSError propagate for the CLI to report (exit 2)."""
-    import asyncio
-
-    from ..cli import UsageError, key_values
-    from ..config import load_service
+    from ..cli import UsageError
 
     try:
         settings = settings_from(args)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    try:
+        return _load_and_serve(args, settings, stream)
+    except KeyboardInterrupt:  # Ctrl-C while loading, before the server's own handlers are installed
+        return ""
+
+
+def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Optional[TextIO]) -> str:
+    import asyncio
+
+    from ..cli import key_values
+    from ..config import load_service
+    from ..errors import ConfigError
+
     service = load_service(
         args.path,
         stage=args.stage,
@@ -106,14 +116,10 @@ def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> st
         options=key_values(getattr(args, "option", []) or [], "--option"),
         with_runtime=True,
     )
-    from ..errors import ConfigError
-
     try:
         asyncio.run(serve(service, settings, args.path, stream))
     except ConfigError as error:
         raise error.with_file(args.path) from None
-    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
-        pass
     return ""
 
 
