@@ -10,6 +10,7 @@ import sys
 from typing import Any, Callable, Optional, Sequence
 
 from .errors import ConfigError
+from .offline.command import add_arguments as add_offline_arguments
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -76,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --with-functions: write the code archives under DIR, at the S3 keys the template expects",
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (written only on success)")
+    offline = commands.add_parser(
+        "offline", help="serve the WebSocket API locally, each function in its own warm worker processes"
+    )
+    add_service_arguments(offline)
+    add_offline_arguments(offline)
     return parser
 
 
@@ -174,10 +180,17 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
+def run_offline(args: argparse.Namespace) -> str:
+    from .offline.command import run_offline as serve
+
+    return serve(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "validate": run_validate,
     "plan": run_plan,
     "export": run_export,
+    "offline": run_offline,
 }
 
 
