@@ -9,6 +9,7 @@ recorded in bench/README-hostile.md.
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -457,3 +458,45 @@ def test_memory_stays_bounded_for_an_alias_bomb_of_long_text(tmp_path: Path) -> 
         tracemalloc.stop()
     assert error is not None
     assert peak < 50 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
+
+
+def _service(**provider: Any) -> dict:
+    return {"service": "svc", "provider": {"name": "aws", **provider},
+            "functions": {"f": {"handler": "h.h", "events": [{"websocket": "$connect"}]}}}
+
+
+def test_a_mapping_holding_what_no_file_can_is_a_problem_at_its_path() -> None:
+    """A Pulumi program's `config=` mapping: bytes crashed the deployment hash (TypeError), NaN and Infinity
+    made templates that are not JSON, a set or an object reached validators that assume plain data."""
+    document = _service(apiGateway={"websocketApiId": {"Ref": b"Api"}}, logs={"websocket": True},
+                        logDataProtectionPolicy={"Name": "n", "Version": "v", "Statement": [math.inf, {1: 2}, {3}]})
+    with pytest.raises(ConfigError) as caught:
+        load_service(document)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("provider.apiGateway.websocketApiId.Ref",
+         "must be text, a number, true/false, null, a list or a mapping, got bytes"),
+        ("provider.logDataProtectionPolicy.Statement[0]", "must be a finite number, got inf"),
+        ("provider.logDataProtectionPolicy.Statement[1]", "has the key 1: keys must be text"),
+        ("provider.logDataProtectionPolicy.Statement[2]",
+         "must be text, a number, true/false, null, a list or a mapping, got set"),
+    ]
+    assert caught.value.file == "<config>"
+
+
+def test_a_mapping_that_contains_itself_is_a_problem_not_a_hang() -> None:
+    """It looped forever copying itself (gigabytes within seconds)."""
+    document = _service()
+    document["custom"] = {"me": document}
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as caught:
+        load_service(document)
+    assert time.perf_counter() - started < HANG_SECONDS
+    (problem,) = caught.value.problems
+    assert problem.path.startswith("custom.me.custom.me.custom.me.")
+    assert problem.message == "nesting is deeper than 200 levels (does a value contain itself?)"
+
+
+def test_tuples_in_a_mapping_are_lists() -> None:
+    document = _service()
+    document["functions"]["f"]["events"] = ({"websocket": "$connect"}, {"websocket": "send"})
+    assert [route.route_key for route in load_service(document).routes] == ["$connect", "send"]

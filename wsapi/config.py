@@ -35,12 +35,15 @@ def load_service(
     creating them takes (`functions.Deployment`: package, role, layers, tags, ...) into `service.deployment`.
     """
     from .loader import load_config, not_unicode
-    from .variables import resolve_variables
+    from .variables import plain_data_problems, resolve_variables
 
     path: Optional[Path]
     if isinstance(source, Mapping):
         path, document, service_dir = None, source, Path.cwd()
         label = label or "<config>"
+        problems = plain_data_problems(source)  # what a file could not hold (bytes, sets, NaN, int keys)
+        if problems:
+            raise ConfigError(problems, label)
     else:
         given_label, label = label, label or os.fspath(source)
         try:
