@@ -81,6 +81,9 @@ def main() -> None:
     parser.add_argument("--serverless", default=os.path.expanduser("~/sls3/node_modules/.bin/serverless"))
     args = parser.parse_args()
     env = {**os.environ, **FAKE_AWS, "PYTHONPATH": str(ROOT)}
+    # As on a user's machine, the first run writes wsapi's bytecode cache and later runs use it (an
+    # inherited PYTHONDONTWRITEBYTECODE would make every run compile every module again).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="wsapi-bench-") as tmp:
         folder = Path(tmp)
         write_service(folder)

@@ -69,22 +69,31 @@ def lambda_invocation_uri(target: Any) -> Join:
     )
 
 
+_HASHED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def canonical(value: Any) -> Any:
     """JSON for the plan's reference types, for hashing (`json.dumps(..., default=canonical)`). Fields that
     take no part in equality (where a value was written) take no part in the hash either."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.compare}
-        return {type(value).__name__: fields}
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"cannot hash {type(value).__name__}")
+    names = _HASHED_FIELDS.get(type(value))
+    if names is None:
+        if isinstance(value, tuple):
+            return list(value)
+        if isinstance(value, Mapping):
+            return dict(value)
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            raise TypeError(f"cannot hash {type(value).__name__}")
+        names = _HASHED_FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value) if f.compare)
+    return {type(value).__name__: {name: getattr(value, name) for name in names}}
+
+
+def encode(value: Any) -> str:
+    """Canonical JSON of a plan value: equal values, equal text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=canonical)
 
 
 def digest(value: Any) -> str:
-    payload = json.dumps(value, sort_keys=True, separators=(",", ":"), default=canonical)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hashlib.sha256(encode(value).encode()).hexdigest()
 
 
 #: What an API Gateway deployment publishes: a change to these needs a new deployment; stage, log and
@@ -442,9 +451,16 @@ class _Compiler:
         """(everything compiled so far, what a deployment publishes). Serverless names its deployment after
         a hash of the whole websocket part, and compat does the same; standalone and Pulumi redeploy only
         when what the deployment publishes changes."""
-        published: dict[str, Any] = {k: d["properties"] for k, d in self.drafts.items() if d["type"] in PUBLISHED_TYPES}
-        published["RouteSelectionExpression"] = self.service.route_selection_expression
-        return digest(self.drafts), digest(published)
+        everything = hashlib.sha256()
+        published = hashlib.sha256(self.service.route_selection_expression.encode())
+        for key in sorted(self.drafts):  # each resource is encoded once and feeds both hashes
+            draft = self.drafts[key]
+            properties = encode(draft["properties"])
+            rest = encode({k: v for k, v in draft.items() if k != "properties"})
+            everything.update(f"{key}\0{rest}\0{properties}\n".encode())
+            if draft["type"] in PUBLISHED_TYPES:
+                published.update(f"{key}\0{properties}\n".encode())
+        return everything.hexdigest(), published.hexdigest()
 
     def compile_deployment(self, digest: str) -> str:
         service = self.service
