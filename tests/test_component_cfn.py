@@ -47,7 +47,6 @@ from pulumi_support import (
     case_settings,
     compare_properties,
     isolated_mocks,
-    load_case,
     render,
 )
 

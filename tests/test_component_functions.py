@@ -128,7 +128,7 @@ def test_the_chat_example_gets_every_function_it_needs(pulumi_mocks: Recorder) -
         assert pulumi_mocks.named("chat-lambda-role-inline-policy").urn in function.dependencies
     # the API invokes the functions the component created
     (connect,) = [r for r in pulumi_mocks.of_type(INTEGRATION) if r.name == "chat-integration-connect"]
-    assert connect.inputs["integrationUri"].endswith(f"function:chat-dev-connect/invocations")
+    assert connect.inputs["integrationUri"].endswith("function:chat-dev-connect/invocations")
     assert rendered.outputs["function_arns"] == {
         key: f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:chat-dev-{key}" for key in CHAT_FUNCTIONS
     }

@@ -576,7 +576,7 @@ class _Packager:
         # an artifact several functions give is one archive, serving them all
         from dataclasses import replace
 
-        for source, users in self._by_source.items():
+        for users in self._by_source.values():
             if len(users) > 1:
                 merged = replace(chosen[users[0]], functions=tuple(users))
                 for key in users:

@@ -17,7 +17,7 @@ import json
 import random
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple
 
 #: The account id offline ARNs use (Lambda's documentation placeholder).
