@@ -124,24 +124,7 @@ def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Option
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """`python -m wsapi.offline`: the same command, for use before (or without) the `wsapi` CLI wiring."""
-    from ..cli import EXIT_BAD_INPUT, EXIT_OK, UsageError, add_service_arguments
-    from ..errors import ConfigError
+    """`python -m wsapi.offline ...` is `python -m wsapi offline ...` (one parser, one error path)."""
+    from ..cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="python -m wsapi.offline", description="Serve a service's WebSocket API locally.")
-    add_service_arguments(parser)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        run_offline(args)
-        return EXIT_OK
-    except ConfigError as error:
-        for line in error.lines():
-            print(line, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except UsageError as error:
-        print(f"{args.path}: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as error:
-        print(f"wsapi: {error.strerror or error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return cli_main(["offline", *(sys.argv[1:] if argv is None else argv)])
