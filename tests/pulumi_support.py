@@ -73,14 +73,13 @@ GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT, ROLE_POLICY}
 
 
 def case_settings(case: Path) -> dict[str, Any]:
-    """stage/region/params/options of a corpus case, as keyword arguments of load_service/WebSocketApi."""
-    settings = json.loads((case / "case.json").read_text())
-    return {
-        "stage": settings.get("stage"),
-        "region": settings.get("region"),
-        "params": settings.get("params") or {},
-        "options": settings.get("options") or {},
-    }
+    """stage/region/params/options of a corpus case, as keyword arguments of load_service/WebSocketApi
+    (its environment is set for the process by `case_environment`)."""
+    from golden_support import case_settings as corpus_settings
+
+    settings = corpus_settings(case)
+    del settings["env"]
+    return settings
 
 
 @contextlib.contextmanager

@@ -165,19 +165,11 @@ def dump(template: dict, fmt: str) -> str:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: never a partial output file."""
-    import tempfile  # only when writing a file: keeps start-up short
+    """Never a partial output file: write beside `path`, then rename."""
+    from .atomic import atomic_file
 
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".wsapi-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with atomic_file(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def run_offline(args: argparse.Namespace) -> str:

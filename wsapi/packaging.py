@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
 
+from .atomic import atomic_file
+
 DEFAULT_EXCLUDES = (
     ".git/**",
     ".gitignore",
@@ -483,24 +485,20 @@ def file_digest(path: str) -> str:
 
 def write_zip(files: Sequence[ArchiveFile], target: Path) -> Path:
     """Write the members to `target` deterministically (sorted, fixed time, fixed modes), atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".wsapi-", suffix=".zip.tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-            for file in sorted(files, key=lambda f: f.name):
-                info = zipfile.ZipInfo(file.name, date_time=ZIP_EPOCH)
-                info.create_system = 3  # unix, so the mode below is honoured
-                info.external_attr = (stat.S_IFREG | file.mode) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with open(file.source, "rb") as source, archive.open(info, "w") as member:
-                    for block in iter(lambda: source.read(1 << 20), b""):
-                        member.write(block)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(files, key=lambda f: f.name):
+            info = zipfile.ZipInfo(file.name, date_time=ZIP_EPOCH)
+            info.create_system = 3  # unix, so the mode below is honoured
+            info.external_attr = (stat.S_IFREG | file.mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(file.source, "rb") as source, archive.open(info, "w") as member:
+                copy_blocks(source, member)
     return target
+
+
+def copy_blocks(source, destination) -> None:
+    for block in iter(lambda: source.read(1 << 20), b""):
+        destination.write(block)
 
 
 def cache_dir() -> Path:
@@ -619,17 +617,8 @@ def function_code(service: Any, keys: Sequence[str]) -> Tuple[dict, List[Any]]:
 def write_archive(archive: Any, target: Path) -> Path:
     """Write a `plan.CodeArchive` to `target`: build it, or copy the ready-made archive."""
     if archive.source is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".wsapi-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle, open(archive.source, "rb") as source:
-                for block in iter(lambda: source.read(1 << 20), b""):
-                    handle.write(block)
-            os.replace(temporary, target)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        with atomic_file(target) as handle, open(archive.source, "rb") as source:
+            copy_blocks(source, handle)
         return target
     return write_zip(archive.files, target)
 
