@@ -193,6 +193,8 @@ def start_wsapi(port: int, service: Path, logs: Path, max_workers: Optional[int]
     command = [sys.executable, "-m", "wsapi.offline", str(service), "--host", HOST, "--port", str(port)]
     if max_workers:
         command += ["--max-workers", str(max_workers)]
+    if os.environ.get("QUIET"):
+        command += ["--quiet"]
     log = open(logs / "wsapi.log", "w")
     return subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
