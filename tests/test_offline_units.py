@@ -79,8 +79,8 @@ def connection(**overrides) -> events.ConnectionInfo:
 
 def test_ids_look_like_aws_ids():
     for make in (events.new_id, events.new_connection_id):
-        ids = {make() for _ in range(200)}
-        assert len(ids) == 200 and all(re.match(r"^[A-Za-z0-9_-]{15}=$", i) for i in ids)
+        ids = {make() for _ in range(600)}  # more than one batch of request ids
+        assert len(ids) == 600 and all(re.match(r"^[A-Za-z0-9_-]{15}=$", i) for i in ids)
 
 
 def test_request_time_is_clf_in_utc():

@@ -30,11 +30,17 @@ Pairs = Sequence[Tuple[str, str]]
 
 
 _random = random.Random(secrets.randbits(128))
+_ID_BATCH = 256
+_ids: list = []
 
 
 def new_id() -> str:
-    """An id shaped like AWS's request and message ids: 15 URL-safe characters and `=` (cheap: not secret)."""
-    return base64.urlsafe_b64encode(_random.getrandbits(88).to_bytes(11, "big"))[:15].decode("ascii") + "="
+    """An id shaped like AWS's request and message ids: 15 URL-safe characters and `=` (cheap: not secret).
+    Made 256 at a time: one random draw and one base64 pass instead of one each per id."""
+    if not _ids:
+        text = base64.urlsafe_b64encode(_random.getrandbits(96 * _ID_BATCH).to_bytes(12 * _ID_BATCH, "big")).decode("ascii")
+        _ids.extend(text[i : i + 15] + "=" for i in range(0, 16 * _ID_BATCH, 16))  # 12 bytes: 16 characters
+    return _ids.pop()
 
 
 def new_connection_id() -> str:

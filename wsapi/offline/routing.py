@@ -72,8 +72,8 @@ class RouteSelector:
         self.parts = tuple(parts)
 
     def select(self, message: Union[str, bytes]) -> Optional[str]:
-        if not isinstance(message, str):
-            return None
+        if not isinstance(message, str) or message.lstrip(" \t\n\r")[:1] not in ("{", "["):
+            return None  # not a JSON object or array (checked first: a failed parse costs an exception)
         try:
             document = json.loads(message)
         except ValueError:

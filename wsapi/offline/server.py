@@ -25,7 +25,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from . import authorizer as authz
-from . import events, management
+from . import events, framing, management
 from .app import OfflineApp, RouteTarget
 from .settings import FRAME_LIMIT, MESSAGE_LIMIT, Settings
 from .logs import Log
@@ -329,6 +329,7 @@ class PeerProtocol(asyncio.Protocol):
         self.fragment_opcode: Optional[Opcode] = None
         self.close_timer: Optional[asyncio.TimerHandle] = None
         self.http_busy = False
+        self.slow = False  #: every byte goes to the protocol (a connection being failed or closed)
 
     # -- asyncio callbacks --------------------------------------------------------------------------------
 
@@ -437,6 +438,8 @@ class PeerProtocol(asyncio.Protocol):
     def _upgrade(self) -> None:
         self.protocol = ServerProtocol(max_size=(MESSAGE_LIMIT, FRAME_LIMIT))
         data, self.buffer = bytes(self.buffer), bytearray()
+        if len(data) > data.find(b"\r\n\r\n") + 4:  # frames sent before the handshake's answer
+            self.slow = True
         self.protocol.receive_data(data)
         requests = [e for e in self.protocol.events_received() if isinstance(e, Request)]
         if not requests:  # malformed: the library has queued its answer
@@ -462,6 +465,55 @@ class PeerProtocol(asyncio.Protocol):
         return self.protocol is not None and self.protocol.state is State.OPEN and not self.closed
 
     def _ws_data(self, data: bytes) -> None:
+        """Whole single-frame messages are handled here (framing.py); every other frame goes, whole, to the
+        protocol. Bytes of a frame not yet complete wait in `self.buffer`."""
+        protocol = self.protocol
+        assert protocol is not None
+        connection = self.connection
+        if connection is None or self.slow or protocol.state is not State.OPEN:
+            if connection is None:  # a frame before the handshake completed: its parser may be mid-frame
+                self.slow = True
+            self._to_protocol(data)
+            return
+        connection.info.last_active_at = events.now_ms()
+        buffer = self.buffer
+        buffer += data
+        offset = 0
+        while not self.closed:
+            extent = framing.frame_extent(buffer, offset)
+            if extent is None:
+                break
+            head, length = extent
+            if length > FRAME_LIMIT:  # refused on its header: the protocol fails the connection (1009) now
+                self.slow = True
+                rest = bytes(buffer[offset:])
+                offset = len(buffer)
+                self._to_protocol(rest)
+                break
+            end = offset + head + length
+            if len(buffer) < end:
+                break
+            first = buffer[offset]
+            if (
+                framing.is_simple_data_frame(first, buffer[offset + 1])
+                and protocol.current_size is None and protocol.state is State.OPEN
+            ):  # fmt: skip
+                payload = framing.apply_mask(buffer[offset + head : end], buffer[offset + head - 4 : offset + head])
+                offset = end
+                self._deliver(connection, Opcode.TEXT if first == framing.FIN_TEXT else Opcode.BINARY, payload)
+            else:
+                frame = bytes(buffer[offset:end])
+                offset = end
+                if protocol.state is State.OPEN:
+                    self._to_protocol(frame)
+                else:  # the close handshake began: from here the protocol reads everything
+                    self.slow = True
+                    self._to_protocol(frame + bytes(buffer[offset:]))
+                    offset = len(buffer)
+                    break
+        del buffer[:offset]
+
+    def _to_protocol(self, data: bytes) -> None:
         protocol = self.protocol
         assert protocol is not None
         protocol.receive_data(data)
@@ -500,14 +552,18 @@ class PeerProtocol(asyncio.Protocol):
             self.gateway.message(connection, bytes(data))
 
     def send_text(self, text: str) -> None:
-        if self.is_open():
-            self.protocol.send_text(text.encode("utf-8"))  # type: ignore[union-attr]
-            self._flush()
+        self._send(framing.FIN_TEXT, text.encode("utf-8"))
 
     def send_binary(self, data: bytes) -> None:
-        if self.is_open():
-            self.protocol.send_binary(data)  # type: ignore[union-attr]
-            self._flush()
+        self._send(framing.FIN_BINARY, data)
+
+    def _send(self, opcode_byte: int, payload: bytes) -> None:
+        """One unfragmented frame, written straight to the transport: the server never sends fragmented
+        messages, and the protocol has nothing queued (every call into it is followed by a flush)."""
+        protocol = self.protocol
+        if protocol is None or protocol.state is not State.OPEN or self.closed or self.transport is None:
+            return
+        self.transport.write(framing.header(opcode_byte, len(payload)) + payload)
 
     def close_ws(self, code: int, reason: str) -> None:
         """Start the close handshake; drop the TCP connection if the client does not answer in time."""
