@@ -80,16 +80,27 @@ def _stack(tb: Any) -> list:
     return traceback.format_list(frames)
 
 
+_CONTEXT_VARIABLES = (
+    ("log_group_name", "AWS_LAMBDA_LOG_GROUP_NAME"),
+    ("log_stream_name", "AWS_LAMBDA_LOG_STREAM_NAME"),
+    ("function_name", "AWS_LAMBDA_FUNCTION_NAME"),
+    ("memory_limit_in_mb", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),  # a string, as in Lambda
+    ("function_version", "AWS_LAMBDA_FUNCTION_VERSION"),
+)
+
+
+def sandbox_details() -> dict:
+    """The context attributes that come from the sandbox's environment. Lambda's runtime reads them once,
+    when it starts; so does this one (a handler changing os.environ does not change its context)."""
+    return {attribute: os.environ.get(variable) for attribute, variable in _CONTEXT_VARIABLES}
+
+
 class LambdaContext:
     """The `context` argument, with the attributes and method Lambda's Python runtime provides."""
 
-    def __init__(self, request_id: str, deadline_ms: int, invoked_function_arn: str) -> None:
+    def __init__(self, request_id: str, deadline_ms: int, invoked_function_arn: str, details: Optional[dict] = None) -> None:
         self.aws_request_id = request_id
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")  # a string, as in Lambda
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.__dict__.update(sandbox_details() if details is None else details)
         self.invoked_function_arn = invoked_function_arn
         self.client_context = None
         self.identity = None
@@ -182,13 +193,13 @@ class _Channel:
 BATCH_SECONDS = 0.001
 
 
-def _invoke(handler: Callable[..., Any], message: dict, function_arn: str) -> bytes:
+def _invoke(handler: Callable[..., Any], message: dict, function_arn: str, details: dict) -> bytes:
     global _current_request_id
     request_id = message["requestId"]
     _current_request_id = request_id
     prefix = b'{"id":%d,' % message["id"]
     try:
-        context = LambdaContext(request_id, message["deadline"], function_arn)
+        context = LambdaContext(request_id, message["deadline"], function_arn, details)
         result = handler(message["event"], context)
     except Exception as error:
         stack = _stack(error.__traceback__)
@@ -219,13 +230,14 @@ def main(argv: list) -> int:
         channel.send([json.dumps({"ready": False, "error": error.error}).encode()])
         return 1
     function_arn = config["functionArn"]
+    details = sandbox_details()
     try:
         channel.send([b'{"ready":true}'])
         while True:
             payload = channel.receive()
             if payload is None:  # the server closed the channel: stop
                 return 0
-            replies = [_invoke(handler, json.loads(payload), function_arn)]
+            replies = [_invoke(handler, json.loads(payload), function_arn, details)]
             batch_until = time.monotonic() + BATCH_SECONDS
             while True:
                 payload = channel.buffered()
@@ -235,7 +247,7 @@ def main(argv: list) -> int:
                     channel.send(replies)
                     replies = []
                     batch_until = time.monotonic() + BATCH_SECONDS
-                replies.append(_invoke(handler, json.loads(payload), function_arn))
+                replies.append(_invoke(handler, json.loads(payload), function_arn, details))
             channel.send(replies)
     except (BrokenPipeError, ConnectionResetError):  # the server went away first: nothing left to answer
         return 0

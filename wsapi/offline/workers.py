@@ -195,7 +195,7 @@ class Worker:
             self.pool.output(line.decode("utf-8", "replace").rstrip("\r\n"))
 
     def _on_frame(self, payload: bytes) -> None:
-        message = json.loads(payload)
+        message = json.loads(payload.decode("utf-8"))  # str: json.loads(bytes) first sniffs the encoding
         if not self.ready.done():
             if message.get("ready"):
                 self.ready.set_result(None)
