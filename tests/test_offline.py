@@ -30,6 +30,7 @@ from wsapi.config import load_service
 from wsapi.errors import ConfigError
 from wsapi.offline.app import Settings, build_app
 from wsapi.offline.logs import Log
+from wsapi.offline import eventloop
 from wsapi.offline.server import OfflineServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,8 +81,9 @@ class LogLines:
 class RunningServer:
     """`wsapi offline` on a free loopback port, in a thread with its own event loop."""
 
-    def __init__(self, path: Path, params: Optional[Dict[str, str]] = None, **settings: Any) -> None:
+    def __init__(self, path: Path, params: Optional[Dict[str, str]] = None, loop: str = "auto", **settings: Any) -> None:
         self.path = path
+        self.loop_kind = loop
         self.params = params or {}
         self.settings = Settings(host="127.0.0.1", port=0, **settings)
         self.log = LogLines()
@@ -102,13 +104,15 @@ class RunningServer:
 
     def _run(self) -> None:
         try:
-            asyncio.run(self._main())
+            eventloop.run(self._main, self.loop_kind)
         except BaseException as error:  # reported to the test thread
             self.error = error
             self.ready.set()
 
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
+        if self.loop_kind != "auto":
+            assert eventloop.name_of(self.loop) == self.loop_kind
         self.stop_event = asyncio.Event()
         service = load_service(self.path, params=self.params, with_runtime=True)
         server = OfflineServer(build_app(service), self.settings, Log(self.log))  # type: ignore[arg-type]
@@ -143,9 +147,10 @@ def records(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("records")
 
 
-@pytest.fixture(scope="module")
-def server(records):
-    running = RunningServer(SERVICE, {"recordDir": str(records)}).start()
+@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
+def server(records, request):
+    """The server on each event loop it runs on: uvloop where installed, asyncio's own elsewhere."""
+    running = RunningServer(SERVICE, {"recordDir": str(records)}, loop=request.param).start()
     yield running
     running.stop()
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -29,6 +30,10 @@ FIXTURES = Path(__file__).resolve().parent / "offline_fixtures"
         ("$request.body.action", '{"action": "send"}', "send"),
         ("$request.body.action", '{"other": 1}', None),
         ("$request.body.action", "not json", None),
+        ("$request.body.action", ' \n\t {"action": "send"}', "send"),  # JSON may start with whitespace
+        ("$request.body[0]", ' ["first"]', "first"),
+        ("$request.body.action", "\u00a0{\"action\": \"send\"}", None),  # not JSON whitespace
+        ("$request.body.action", "", None),
         ("$request.body.action", '"a JSON string"', None),
         ("$request.body.action", b'{"action": "send"}', None),  # binary frames are not evaluated
         ("$request.body.a.b", '{"a": {"b": "deep"}}', "deep"),
@@ -333,3 +338,25 @@ def test_lambda_context(monkeypatch):
     assert context.memory_limit_in_mb == "256" and context.function_name == "fn"
     assert 2000 < context.get_remaining_time_in_millis() <= 3000
     assert LambdaContext("req", 0, "arn").get_remaining_time_in_millis() == 0
+
+
+# -- event loop ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["uvloop", "asyncio"])
+def test_the_server_loop_is_the_one_asked_for(kind):
+    from wsapi.offline import eventloop
+
+    async def main():
+        await asyncio.sleep(0)
+        return eventloop.name_of(asyncio.get_running_loop())
+
+    assert eventloop.run(main, kind) == kind
+
+
+def test_auto_prefers_uvloop_and_unknown_loops_are_refused():
+    from wsapi.offline import eventloop
+
+    assert (eventloop.loop_factory("auto") is not None) == (sys.platform != "win32")  # required where published
+    with pytest.raises(ValueError, match="unknown event loop 'trio'"):
+        eventloop.loop_factory("trio")

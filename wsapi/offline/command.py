@@ -102,8 +102,7 @@ def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> st
 
 
 def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Optional[TextIO]) -> str:
-    import asyncio
-
+    from . import eventloop
     from ..cli import key_values
     from ..config import load_service
     from ..errors import ConfigError
@@ -117,7 +116,7 @@ def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Option
         with_runtime=True,
     )
     try:
-        asyncio.run(serve(service, settings, args.path, stream))
+        eventloop.run(lambda: serve(service, settings, args.path, stream))
     except ConfigError as error:
         raise error.with_file(args.path) from None
     return ""
