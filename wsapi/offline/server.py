@@ -665,3 +665,4 @@ class OfflineServer:
                 await asyncio.wait_for(self.server.wait_closed(), 2.0)
             except asyncio.TimeoutError:
                 pass
+        self.log.flush()  # lines still waiting for their batch: the loop may end before it is written

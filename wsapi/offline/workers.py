@@ -325,6 +325,8 @@ class FunctionPool:
         self.tasks: set = set()
         self.growing: set = set()
         self.peak = 0.0  #: recent longest invocation, seconds (decays by 5% per invocation)
+        # Kept rather than looked up per invocation: asyncio.get_running_loop() makes a getpid() system call.
+        self.loop = asyncio.get_running_loop()
 
     def output(self, line: str) -> None:
         self._output(self.spec.key, line)
@@ -374,7 +376,7 @@ class FunctionPool:
         if self.fast:
             # A fast function uses as few processes as it can: the first one with room whose running
             # invocation is not (yet) a slow one. Waking more processes than needed costs more than it gives.
-            now = asyncio.get_running_loop().time()
+            now = self.loop.time()
             for worker in self.workers:
                 inflight = worker.inflight
                 if (
@@ -431,7 +433,7 @@ class FunctionPool:
         """Start processes for the invocations waiting (each waiting one gets its own, up to max_workers)."""
         while not self.closed and self.starting < len(self.queue) and self._ready_count() + self.starting < self.max_workers:
             self.starting += 1
-            task = asyncio.get_running_loop().create_task(self._grow())
+            task = self.loop.create_task(self._grow())
             self.growing.add(task)
             task.add_done_callback(self.growing.discard)
             self.track(task)
