@@ -360,3 +360,29 @@ def test_auto_prefers_uvloop_and_unknown_loops_are_refused():
     assert (eventloop.loop_factory("auto") is not None) == (sys.platform != "win32")  # required where published
     with pytest.raises(ValueError, match="unknown event loop 'trio'"):
         eventloop.loop_factory("trio")
+
+
+# -- worker pools ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("duration, waited, fast", [(0.0001, 1.0, True), (0.5, 0.5, False)])
+def test_a_function_is_fast_by_its_handler_time_not_by_its_wait(duration, waited, fast):
+    """On a loaded machine an invocation can wait for a CPU far longer than its handler runs: that wait must
+    not make a fast function scale out to new processes."""
+    from wsapi.offline import workers
+
+    async def main() -> bool:
+        spec = workers.FunctionSpec("echo", "svc-dev-echo", "handler.echo", ".", 6.0, 1024, {}, "arn:fn")
+        pool = workers.FunctionPool(spec, 4, lambda key, line: None, lambda line: None)
+        worker = workers.Worker(pool, 1)
+        worker.ready.set_result(None)
+        pool.workers.append(worker)
+        replies: list = []
+        invocation = workers._Invocation(1, b"{}", lambda result, error: replies.append(result))
+        worker.inflight.append(invocation)
+        invocation.started = pool.loop.time() - waited
+        worker._on_frame(b'{"id":1,"duration":%f,"result":{"statusCode":200}}' % duration)
+        assert replies == [{"statusCode": 200}]
+        return pool.fast
+
+    assert asyncio.run(main()) is fast

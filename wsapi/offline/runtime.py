@@ -9,7 +9,8 @@ this module only for the framing helpers below.
 Wire format, both directions: a 4-byte big-endian length, then that many bytes of JSON.
   server -> worker: {"id": n, "requestId": str, "deadline": epoch ms, "event": {...}}
   worker -> server: first {"ready": true} or {"ready": false, "error": ERROR}, then per invocation
-                    {"id": n, "result": ...} or {"id": n, "error": ERROR}
+                    {"id": n, "duration": seconds, "result": ...} or {"id": n, "duration": s, "error": ERROR}
+                    (duration: the handler's own run time, without the time the invocation waited)
   ERROR is Lambda's error shape: {"errorMessage", "errorType", "stackTrace": [...]}.
 """
 
@@ -197,16 +198,18 @@ def _invoke(handler: Callable[..., Any], message: dict, function_arn: str, detai
     global _current_request_id
     request_id = message["requestId"]
     _current_request_id = request_id
-    prefix = b'{"id":%d,' % message["id"]
+    started = time.perf_counter()
     try:
         context = LambdaContext(request_id, message["deadline"], function_arn, details)
         result = handler(message["event"], context)
     except Exception as error:
+        prefix = b'{"id":%d,"duration":%.6f,' % (message["id"], time.perf_counter() - started)
         stack = _stack(error.__traceback__)
         payload = {"errorMessage": str(error), "errorType": type(error).__name__, "stackTrace": stack}
         return prefix + b'"error":' + json.dumps(payload).encode() + b"}"
     finally:
         sys.stdout.flush()
+    prefix = b'{"id":%d,"duration":%.6f,' % (message["id"], time.perf_counter() - started)
     try:
         encoded = json.dumps(result, default=_json_default, ensure_ascii=False).encode()
     except (TypeError, ValueError) as error:
