@@ -5,9 +5,11 @@ clients, in one run, against
   (c) wsapi offline.
 The service (an `$connect` handler and an echo `$default` route with a route response) is written to a
 temporary folder; every server listens on loopback only; every client loop is bounded by a deadline and a
-request cap. Usage:
+request cap. The servers take turns, round after round (bare, serverless-offline, wsapi, then again), so a
+change in the machine's load affects all three alike; each figure is the median of the rounds, with the
+range beside it. Usage:
 
-  python bench/offline_bench.py [--seconds 3] [--clients 1,10,100] [--targets bare,sls,wsapi]
+  python bench/offline_bench.py [--rounds 3] [--seconds 3] [--clients 1,10,100] [--targets bare,sls,wsapi]
                                 [--sls-home ~/sls3] [--markdown]
 
 serverless-offline is looked for in SLS_HOME/node_modules (install it there, outside the repo:
@@ -193,8 +195,6 @@ def start_wsapi(port: int, service: Path, logs: Path, max_workers: Optional[int]
     command = [sys.executable, "-m", "wsapi.offline", str(service), "--host", HOST, "--port", str(port)]
     if max_workers:
         command += ["--max-workers", str(max_workers)]
-    if os.environ.get("QUIET"):
-        command += ["--quiet"]
     log = open(logs / "wsapi.log", "w")
     return subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -213,65 +213,122 @@ def start_sls(port: int, service: Path, logs: Path, sls_home: Path) -> subproces
     return subprocess.Popen(command, cwd=service, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+Point = Tuple[float, float, float, int]  # round trips/s, p50 ms, p99 ms, failed clients
+NAMES = {"bare": "bare websockets echo", "sls": "serverless-offline 13", "wsapi": "wsapi offline"}
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run (after a warm-up)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per point (after a warm-up)")
     parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every target in turn; medians reported")
     parser.add_argument("--clients", default="1,10,100")
     parser.add_argument("--targets", default="bare,sls,wsapi")
     parser.add_argument("--sls-home", default=os.environ.get("SLS_HOME", str(Path.home() / "sls3")))
     parser.add_argument("--max-workers", type=int, help="wsapi offline --max-workers")
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.clients.split(",")]
     seconds = min(max(args.seconds, 0.5), 60.0)
+    rounds = min(max(args.rounds, 1), 20)
     sls_home = Path(args.sls_home).expanduser()
-    results: Dict[str, Dict[int, Tuple[float, float, float, int]]] = {}
+    targets = []
+    for target in args.targets.split(","):
+        if target not in NAMES:
+            parser.error(f"unknown target {target}")
+        if target == "sls" and not (sls_home / "node_modules" / "serverless-offline").is_dir():
+            print(f"skipping serverless-offline: not installed in {sls_home}/node_modules", file=sys.stderr)
+            continue
+        targets.append(target)
+    results: Dict[str, Dict[int, List[Point]]] = {target: {count: [] for count in counts} for target in targets}
     with tempfile.TemporaryDirectory(prefix="wsapi-bench-") as tmp:
         root = Path(tmp)
         logs = root / "logs"
         logs.mkdir()
-        for target in args.targets.split(","):
-            port = free_port()
-            if target == "bare":
-                process = start_bare(port, logs)
-            elif target == "wsapi":
-                write_service(root / "wsapi", with_plugin=False)
-                process = start_wsapi(port, root / "wsapi", logs, args.max_workers)
-            elif target == "sls":
-                if not (sls_home / "node_modules" / "serverless-offline").is_dir():
-                    print(f"skipping serverless-offline: not installed in {sls_home}/node_modules", file=sys.stderr)
-                    continue
-                write_service(root / "sls", with_plugin=True)
-                process = start_sls(port, root / "sls", logs, sls_home)
-            else:
-                parser.error(f"unknown target {target}")
-            try:
-                wait_for_port(port, process, 60)
-                url = f"ws://{HOST}:{port}"
-                results[target] = {}
-                for count in counts:
-                    rps, p50, p99, failed, errors = asyncio.run(run_load(url, count, seconds, args.warmup))
-                    results[target][count] = (rps, p50, p99, failed)
-                    note = f"  ({failed} failed, first: {errors[0]})" if errors else ""
-                    print(f"{target:6} {count:4} clients: {rps:8.0f} rps  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms{note}", file=sys.stderr)
-            finally:
-                stop(process)
+        write_service(root / "wsapi", with_plugin=False)
+        if "sls" in targets:
+            write_service(root / "sls", with_plugin=True)
+        for number in range(1, rounds + 1):
+            for target in targets:
+                port = free_port()
+                if target == "bare":
+                    process = start_bare(port, logs)
+                elif target == "wsapi":
+                    process = start_wsapi(port, root / "wsapi", logs, args.max_workers)
+                else:
+                    process = start_sls(port, root / "sls", logs, sls_home)
+                try:
+                    wait_for_port(port, process, 60)
+                    url = f"ws://{HOST}:{port}"
+                    for count in counts:
+                        rps, p50, p99, failed, errors = asyncio.run(run_load(url, count, seconds, args.warmup))
+                        results[target][count].append((rps, p50, p99, failed))
+                        note = f"  ({failed} failed, first: {errors[0]})" if errors else ""
+                        print(
+                            f"round {number} {target:6} {count:4} clients: {rps:8.0f} rps  p50 {p50:6.2f} ms  "
+                            f"p99 {p99:6.2f} ms{note}", file=sys.stderr,
+                        )  # fmt: skip
+                finally:
+                    stop(process)
         if args.markdown:
             print(table(results, counts))
+            print()
+            print(ratios(results, counts))
         shutil.rmtree(logs, ignore_errors=True)
     return 0
 
 
-def table(results: Dict[str, Dict[int, Tuple[float, float, float, int]]], counts: List[int]) -> str:
-    names = {"bare": "bare websockets echo", "sls": "serverless-offline 13", "wsapi": "wsapi offline"}
-    lines = ["| server | clients | round trips/s | p50 ms | p99 ms | failed clients |", "|---|---:|---:|---:|---:|---:|"]
+def median_point(points: List[Point]) -> Point:
+    rates = sorted(points, key=lambda point: point[0])
+    middle = rates[len(rates) // 2] if len(rates) % 2 else None
+    rps = statistics.median(point[0] for point in points)
+    p50 = middle[1] if middle else statistics.median(point[1] for point in points)
+    p99 = middle[2] if middle else statistics.median(point[2] for point in points)
+    return rps, p50, p99, max(point[3] for point in points)
+
+
+def table(results: Dict[str, Dict[int, List[Point]]], counts: List[int]) -> str:
+    """Medians over the rounds (latencies of the median round), the range of rates, the most failed clients."""
+    lines = [
+        "| server | clients | round trips/s (median) | range over rounds | p50 ms | p99 ms | failed clients (most) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for target, rows in results.items():
         for count in counts:
-            if count in rows:
-                rps, p50, p99, failed = rows[count]
-                lines.append(f"| {names.get(target, target)} | {count} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {failed} |")
+            points = rows.get(count) or []
+            if not points:
+                continue
+            rps, p50, p99, failed = median_point(points)
+            low, high = min(p[0] for p in points), max(p[0] for p in points)
+            lines.append(
+                f"| {NAMES[target]} | {count} | {rps:,.0f} | {low:,.0f}–{high:,.0f} | {p50:.2f} | {p99:.2f} | {failed} |"
+            )
     return textwrap.dedent("\n".join(lines))
+
+
+def ratios(results: Dict[str, Dict[int, List[Point]]], counts: List[int]) -> str:
+    """wsapi's median against the others', and round by round (each round's servers ran back to back)."""
+    if "wsapi" not in results:
+        return ""
+    lines = ["| clients | wsapi / bare (median; per round) | wsapi / serverless-offline (median; per round) |", "|---:|---:|---:|"]
+    for count in counts:
+        cells = []
+        for other in ("bare", "sls"):
+            if other not in results or not results[other][count]:
+                cells.append("–")
+                continue
+            ours, theirs = results["wsapi"][count], results[other][count]
+            median_ratio = _ratio(statistics.median(p[0] for p in ours), statistics.median(p[0] for p in theirs))
+            per_round = ", ".join(_ratio(a[0], b[0]) for a, b in zip(ours, theirs))
+            cells.append(f"{median_ratio}; {per_round}")
+        lines.append(f"| {count} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
+def _ratio(ours: float, theirs: float) -> str:
+    if theirs <= 0:
+        return "∞ (it served none)" if ours > 0 else "–"
+    return f"{ours / theirs:.2f}x"
 
 
 if __name__ == "__main__":
