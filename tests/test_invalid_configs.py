@@ -32,3 +32,13 @@ def test_export_rejects_the_same_config_and_writes_nothing(case: Path, tmp_path:
     assert result.stderr.splitlines() == (case / "expected.txt").read_text().splitlines()
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("char", ["\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00", "\x1b"])
+def test_a_problem_stays_on_one_line_whatever_its_key_holds(char):
+    """Every character str.splitlines() breaks on, and other control characters, come out escaped."""
+    from wsapi.errors import Problem
+
+    line = Problem(f"functions.a{char}b", f"bad {char!r} and {char}").format(f"dir{char}/serverless.yml")
+    assert len(line.splitlines()) == 1 and char not in line
+    assert line.startswith("dir\\") and ".a\\" in line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence, Union
 
@@ -15,6 +16,24 @@ def join_path(parent: str, key: PathKey) -> str:
     return f"{parent}.{key}" if parent else str(key)
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters and line or paragraph separators escaped (`\\n`, `\\x1b`, `\\u2028`):
+    a key or value from the file may hold them, and each problem must stay on its own line."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            code = ord(char)
+            out.append(_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input, at a dotted path (empty for the document as a whole)."""
@@ -24,11 +43,11 @@ class Problem:
 
     def format(self, file: str) -> str:
         where = self.path or "(document)"
-        return f"{file}: {where}: {self.message}"
+        return one_line(f"{file}: {where}: {self.message}")
 
     def format_warning(self, file: str) -> str:
         where = self.path or "(document)"
-        return f"{file}: {where}: warning: {self.message}"
+        return one_line(f"{file}: {where}: warning: {self.message}")
 
 
 class ConfigError(Exception):
