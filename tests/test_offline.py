@@ -559,6 +559,55 @@ def test_a_handler_that_cannot_be_imported_is_an_error_at_start():
     assert "Handler 'handlr' missing on module 'handler'" in problems["functions.typo.handler"]
 
 
+# -- API Gateway's integration timeout -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def impatient(records):
+    """A gateway that waits 0.5 s for a function: `slow` (timeout 1 s) and `connect` (6 s) can outlast it."""
+    running = RunningServer(SERVICE, {"recordDir": str(records)}, integration_timeout=0.5).start()
+    yield running
+    running.stop()
+
+
+def test_a_message_outlasting_the_integration_timeout_gets_aws_timeout_frame_and_no_reply(impatient):
+    with open_client(impatient) as ws:
+        started = time.monotonic()
+        ws.send(json.dumps({"action": "slow", "sleep": 0.8}))
+        frame = json.loads(ws.recv(timeout=10))
+        assert 0.45 < time.monotonic() - started < 0.8  # before the function finished
+        assert frame["message"] == "Endpoint request timed out" and ID.match(frame["requestId"])
+        impatient.log.wait(r"MESSAGE +slow .* 200 .*finished after the integration timed out: nothing sent")
+        ws.send(json.dumps({"action": "echo", "text": "after"}))
+        assert json.loads(ws.recv(timeout=10))["text"] == "after"  # the slow reply was dropped, not queued
+    assert re.search(r"MESSAGE +slow +conn=\S+ 504 .*integration timed out after 0\.5 s; the function runs on", impatient.log.text())
+
+
+def test_a_message_within_the_integration_timeout_is_answered(impatient):
+    with open_client(impatient) as ws:
+        ws.send(json.dumps({"action": "slow", "sleep": 0.1}))
+        assert ws.recv(timeout=10) == "slow done"
+
+
+def test_a_connect_outlasting_the_integration_timeout_is_refused_with_504(impatient, records):
+    started = time.monotonic()
+    with pytest.raises(InvalidStatus) as caught:
+        connect(f"{impatient.url}/?room=lobby&sleep=1.5", additional_headers={"X-Token": "allow"}, open_timeout=20)
+    assert caught.value.response.status_code == 504 and time.monotonic() - started < 1.4
+    assert json.loads(caught.value.response.body) == {"message": "Endpoint request timed out"}
+    impatient.log.wait(r"CONNECT +\$connect .* 504 .*integration timed out")
+
+
+def test_the_integration_timeout_option_is_checked():
+    for value in ("0.01", "30"):
+        result = subprocess.run(
+            [sys.executable, "-m", "wsapi", "offline", str(SERVICE), "--integration-timeout", value],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 2 and "--integration-timeout must be from 0.05 to 29 seconds" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 # -- the command: Ctrl-C, and the chat example end to end ------------------------------------------------------------
 
 

@@ -9,7 +9,10 @@ import signal
 import sys
 from typing import Optional, Sequence, TextIO
 
-from .settings import DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, MAX_DURATION, Settings
+from .settings import (
+    DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, INTEGRATION_TIMEOUT, MAX_DURATION, MIN_INTEGRATION_TIMEOUT,
+    Settings,
+)  # fmt: skip
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="close a connection this long after it opened (default: 7200, as AWS)",
     )
     parser.add_argument(
+        "--integration-timeout", type=float, default=INTEGRATION_TIMEOUT, metavar="SECONDS",
+        help="answer 'Endpoint request timed out' when a route's function runs longer (default: 29, as AWS; "
+        "the function itself runs on to its own timeout)",
+    )
+    parser.add_argument(
         "--max-workers", type=int, default=DEFAULT_MAX_WORKERS, metavar="N",
         help=f"warm worker processes per function, at most (default: {DEFAULT_MAX_WORKERS})",
     )
@@ -35,13 +43,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
     for name in ("idle_timeout", "max_duration"):
         if getattr(args, name) <= 0:
             raise ValueError(f"--{name.replace('_', '-')} must be positive")
+    if not MIN_INTEGRATION_TIMEOUT <= args.integration_timeout <= INTEGRATION_TIMEOUT:
+        raise ValueError(f"--integration-timeout must be from {MIN_INTEGRATION_TIMEOUT} to {INTEGRATION_TIMEOUT:g} seconds, as in AWS")
     if args.max_workers < 1:
         raise ValueError("--max-workers must be at least 1")
     if not 0 <= args.port <= 65535:
         raise ValueError("--port must be from 0 to 65535")
     return Settings(
         host=args.host, port=args.port, idle_timeout=args.idle_timeout, max_duration=args.max_duration,
-        max_workers=args.max_workers, quiet=args.quiet,
+        integration_timeout=args.integration_timeout, max_workers=args.max_workers, quiet=args.quiet,
     )  # fmt: skip
 
 

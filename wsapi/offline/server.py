@@ -110,6 +110,11 @@ class Gateway:
         self.pending: set = set()  # background tasks ($connect, $disconnect)
         self.peers: set = set()
         self.stopping = False
+        #: Functions that may outlast the integration timeout (their own timeout is longer): API Gateway stops
+        #: waiting for them first. The others time out in their worker first (Lambda's own error).
+        self.outlasting = frozenset(
+            key for key, pool in invoker.pools.items() if pool.spec.timeout > settings.integration_timeout
+        )
 
     # -- $connect -----------------------------------------------------------------------------------------
 
@@ -145,29 +150,35 @@ class Gateway:
             if not decision.allowed:
                 message = {401: "Unauthorized", 403: "Forbidden"}.get(decision.status, "Internal server error")
                 peer.respond(_json_response(decision.status, {"message": message}))
-                self._log_event("CONNECT", "$connect", info, decision.status, started, f"authorizer {connect.authorizer.name}: {decision.reason}")
+                self.log_event("CONNECT", "$connect", info, decision.status, started, f"authorizer {connect.authorizer.name}: {decision.reason}")
                 return
             info.authorizer = decision.authorizer
         extra: List[Tuple[str, str]] = []
         status: Any = 200
         if connect is not None:
             event = events.connect_event(self.api, info, request_id, now)
+            invocation = self.invoker.invoke_async(connect.function_key, event, request_id)
             try:
-                result = await self.invoker.invoke_async(connect.function_key, event, request_id)
+                result = await self._within_integration_timeout(connect.function_key, invocation)
             except InvocationError as error:
                 self.log.error(f"$connect ({connect.function_key}) failed:\n{error.describe()}")
                 peer.respond(_json_response(502, {"message": "Internal server error"}))
-                self._log_event("CONNECT", "$connect", info, 502, started, error.error_type)
+                self.log_event("CONNECT", "$connect", info, 502, started, error.error_type)
+                return
+            except asyncio.TimeoutError:
+                peer.respond(_json_response(504, {"message": "Endpoint request timed out"}))
+                note = f"integration timed out after {self.settings.integration_timeout:g} s; the function runs on"
+                self.log_event("CONNECT", "$connect", info, 504, started, note)
                 return
             status, extra = self._connect_outcome(result)
             if not 200 <= status < 300:
                 peer.respond(_json_response(status, {"message": _phrase(status)}))
-                self._log_event("CONNECT", "$connect", info, status, started, "rejected by the $connect handler")
+                self.log_event("CONNECT", "$connect", info, status, started, "rejected by the $connect handler")
                 return
         if peer.closed or self.stopping:  # the client left (or the server is stopping) while $connect ran
             if not peer.closed:
                 peer.respond(_json_response(503, {"message": "Service Unavailable"}))
-            self._log_event("CONNECT", "$connect", info, status, started, "server stopping" if self.stopping else "client left during $connect")
+            self.log_event("CONNECT", "$connect", info, status, started, "server stopping" if self.stopping else "client left during $connect")
             if connect is not None:
                 self.disconnected(WsConnection(info, peer), 1006, "Connection closed before it opened")
             return
@@ -180,7 +191,18 @@ class Gateway:
         loop = asyncio.get_running_loop()
         connection.idle_timer = loop.call_later(self.settings.idle_timeout, self._idle_check, connection)
         connection.max_timer = loop.call_later(self.settings.max_duration, self._expire, connection)
-        self._log_event("CONNECT", "$connect", info, status, started)
+        self.log_event("CONNECT", "$connect", info, status, started)
+
+    async def _within_integration_timeout(self, function_key: str, invocation: "asyncio.Future[Any]") -> Any:
+        """The invocation's result, or asyncio.TimeoutError once API Gateway would stop waiting; the function
+        itself runs on to its own timeout, as in Lambda, and what it returns then is dropped."""
+        if function_key not in self.outlasting:
+            return await invocation
+        try:
+            return await asyncio.wait_for(asyncio.shield(invocation), self.settings.integration_timeout)
+        except asyncio.TimeoutError:
+            invocation.add_done_callback(_drop_outcome)
+            raise
 
     async def _authorize(self, route: RouteTarget, info: events.ConnectionInfo, request_id: str, now: int) -> authz.Decision:
         assert route.authorizer is not None and route.authorizer.function_key is not None
@@ -226,12 +248,15 @@ class Gateway:
         route_key = choose_route(self.selector, self.route_keys, data)
         if route_key is None:
             connection.peer.send_text(events.error_frame("Forbidden", info.connection_id, request_id))
-            self._log_event("MESSAGE", "(no route)", info, 403, started, "no route matches and there is no $default")
+            self.log_event("MESSAGE", "(no route)", info, 403, started, "no route matches and there is no $default")
             return
         route = self.routes[route_key]
         assert info.fragments is not None
         event = events.message_event_json(info.fragments, self.route_json[route_key], data, request_id, events.new_id(), now)
-        self.invoker.invoke(route.function_key, event, request_id, partial(self._message_done, connection, route, request_id, started))
+        done: Any = partial(self._message_done, connection, route, request_id, started)
+        if route.function_key in self.outlasting:
+            done = IntegrationDeadline(self, connection, route, request_id, started, done).finish
+        self.invoker.invoke(route.function_key, event, request_id, done)
 
     def _message_done(self, connection: WsConnection, route: RouteTarget, request_id: str, started: float, result: Any, error: Optional[Exception]) -> None:
         info = connection.info
@@ -243,7 +268,7 @@ class Gateway:
                 self.log.error(f"{route.route_key} ({route.function_key}) failed: {error!r}")
                 note = type(error).__name__
             connection.peer.send_text(events.error_frame("Internal server error", info.connection_id, request_id))
-            self._log_event("MESSAGE", route.route_key, info, 500, started, note)
+            self.log_event("MESSAGE", route.route_key, info, 500, started, note)
             return
         status: Any = 200
         if isinstance(result, dict):
@@ -252,7 +277,7 @@ class Gateway:
             reply = result.get("body") if isinstance(result, dict) else result
             if reply is not None:
                 connection.peer.send_text(reply if isinstance(reply, str) else json.dumps(reply))
-        self._log_event("MESSAGE", route.route_key, info, status, started)
+        self.log_event("MESSAGE", route.route_key, info, status, started)
 
     # -- $disconnect and timers --------------------------------------------------------------------------
 
@@ -281,11 +306,11 @@ class Gateway:
         if error is not None:
             detail = error.describe() if isinstance(error, InvocationError) else repr(error)
             self.log.error(f"$disconnect ({route.function_key}) failed:\n{detail}")
-            self._log_event("DISCONNECT", "$disconnect", info, 500, started, note)
+            self.log_event("DISCONNECT", "$disconnect", info, 500, started, note)
             return
         result = future.result()
         status = result.get("statusCode", 200) if isinstance(result, dict) else 200
-        self._log_event("DISCONNECT", "$disconnect", info, status, started, note)
+        self.log_event("DISCONNECT", "$disconnect", info, status, started, note)
 
     def _idle_check(self, connection: WsConnection) -> None:
         idle_for = (events.now_ms() - connection.info.last_active_at) / 1000
@@ -301,7 +326,7 @@ class Gateway:
     def lookup(self, connection_id: str) -> Optional[WsConnection]:
         return self.connections.get(connection_id)
 
-    def _log_event(self, kind: str, route: str, info: events.ConnectionInfo, status: Any, started: float, note: str = "") -> None:
+    def log_event(self, kind: str, route: str, info: events.ConnectionInfo, status: Any, started: float, note: str = "") -> None:
         self.log.event(kind, route, info.connection_id, status, (time.perf_counter() - started) * 1000, note)
 
     async def shutdown(self) -> None:
@@ -312,6 +337,47 @@ class Gateway:
         deadline = time.monotonic() + 5.0
         while self.pending and time.monotonic() < deadline:
             await asyncio.wait(list(self.pending), timeout=max(deadline - time.monotonic(), 0.01))
+
+
+def _drop_outcome(future: "asyncio.Future[Any]") -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved: nobody waits for it any more
+
+
+class IntegrationDeadline:
+    """API Gateway's integration timeout for one message: past it the client gets AWS's "Endpoint request timed
+    out" frame and the function's eventual reply is dropped (the function runs on to its own timeout)."""
+
+    __slots__ = ("gateway", "connection", "route", "request_id", "started", "done", "timer", "expired")
+
+    def __init__(self, gateway: Gateway, connection: WsConnection, route: RouteTarget, request_id: str, started: float, done: Any) -> None:
+        self.gateway = gateway
+        self.connection = connection
+        self.route = route
+        self.request_id = request_id
+        self.started = started
+        self.done = done
+        self.expired = False
+        self.timer = asyncio.get_running_loop().call_later(gateway.settings.integration_timeout, self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        info = self.connection.info
+        self.connection.peer.send_text(events.error_frame("Endpoint request timed out", info.connection_id, self.request_id))
+        note = f"integration timed out after {self.gateway.settings.integration_timeout:g} s; the function runs on"
+        self.gateway.log_event("MESSAGE", self.route.route_key, info, 504, self.started, note)
+
+    def finish(self, result: Any, error: Optional[Exception]) -> None:
+        if not self.expired:
+            self.timer.cancel()
+            self.done(result, error)
+            return
+        if error is not None:
+            detail = error.describe() if isinstance(error, InvocationError) else repr(error)
+            self.gateway.log.error(f"{self.route.route_key} ({self.route.function_key}) failed after its integration timed out:\n{detail}")
+        status = 500 if error is not None else (result.get("statusCode", 200) if isinstance(result, dict) else 200)
+        note = "finished after the integration timed out: nothing sent to the client"
+        self.gateway.log_event("MESSAGE", self.route.route_key, self.connection.info, status, self.started, note)
 
 
 class PeerProtocol(asyncio.Protocol):

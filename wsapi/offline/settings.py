@@ -10,6 +10,9 @@ MESSAGE_LIMIT = 128 * 1024
 FRAME_LIMIT = 32 * 1024
 IDLE_TIMEOUT = 10 * 60.0
 MAX_DURATION = 2 * 60 * 60.0
+#: How long API Gateway waits for an integration (seconds): 29 s by default, 50 ms at least.
+INTEGRATION_TIMEOUT = 29.0
+MIN_INTEGRATION_TIMEOUT = 0.05
 DEFAULT_PORT = 3001
 DEFAULT_MAX_WORKERS = 8
 
@@ -20,5 +23,6 @@ class Settings:
     port: int = DEFAULT_PORT
     idle_timeout: float = IDLE_TIMEOUT  #: seconds without a frame from the client before API Gateway closes
     max_duration: float = MAX_DURATION  #: seconds a connection may last
+    integration_timeout: float = INTEGRATION_TIMEOUT  #: seconds API Gateway waits for a route's function
     max_workers: int = DEFAULT_MAX_WORKERS  #: warm processes per function, at most
     quiet: bool = False  #: no per-event log lines

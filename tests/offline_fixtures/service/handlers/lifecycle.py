@@ -1,9 +1,13 @@
+import time
+
 from handlers.record import record
 
 
 def connect(event, context):
     record("connect", event)
     query = event.get("queryStringParameters") or {}
+    if query.get("sleep"):
+        time.sleep(float(query["sleep"]))
     if query.get("reject"):
         return {"statusCode": 401}
     response = {"statusCode": 200}
