@@ -22,7 +22,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .errors import Problem, join_path
 from .model import CfnValue, Service
-from .validate import LOG_RETENTION_DAYS, TAG_KEY, is_cfn_function, type_name
+from .readers import TypedReader, type_name
+from .validate import LOG_RETENTION_DAYS, TAG_KEY, is_cfn_function
 
 #: Paths whose variables are resolved when functions are created (besides validate's READ/RUNTIME paths).
 FUNCTION_PATHS = (
@@ -175,40 +176,16 @@ class Deployment:
     problems: Tuple[Problem, ...] = ()  #: service-wide (package, provider.iam): raised when any is created
 
 
-class _Reader:
+class _Reader(TypedReader):
     def __init__(self) -> None:
         self.problems: List[Problem] = []
 
-    def add(self, path: str, message: str) -> None:
+    def report(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
 
     def take(self) -> Tuple[Problem, ...]:
         taken, self.problems = tuple(self.problems), []
         return taken
-
-    def mapping(self, value: Any, path: str) -> Optional[Mapping[str, Any]]:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            self.add(path, f"must be a mapping, got {type_name(value)}")
-            return None
-        return value
-
-    def string(self, value: Any, path: str) -> Optional[str]:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.add(path, f"must be a non-empty string, got {type_name(value) if not isinstance(value, str) else 'an empty one'}")
-            return None
-        return value
-
-    def boolean(self, value: Any, path: str) -> Optional[bool]:
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            self.add(path, f"must be true or false, got {type_name(value)}")
-            return None
-        return value
 
     def whole(self, value: Any, path: str, low: int, high: Optional[int] = None, cfn: bool = False) -> Any:
         if value is None:
@@ -217,7 +194,7 @@ class _Reader:
             return value
         if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
             bound = f"from {low} to {high}" if high is not None else f">= {low}"
-            self.add(path, f"must be a whole number {bound}, got {value!r}")
+            self.report(path, f"must be a whole number {bound}, got {value!r}")
             return None
         return value
 
@@ -225,20 +202,15 @@ class _Reader:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.add(path, f"must be a list of strings, got {type_name(value)}")
+            self.report(path, f"must be a list of strings, got {type_name(value)}")
             return ()
         found = []
         for index, item in enumerate(value):
             if not isinstance(item, str) or not item:
-                self.add(f"{path}[{index}]", f"must be a non-empty string, got {type_name(item)}")
+                self.report(f"{path}[{index}]", f"must be a non-empty string, got {type_name(item)}")
             else:
                 found.append(item)
         return tuple(found)
-
-    def unknown(self, value: Mapping[str, Any], allowed: Tuple[str, ...], path: str) -> None:
-        for key in value:
-            if key not in allowed:
-                self.add(join_path(path, str(key)), f"unknown setting; expected one of: {', '.join(allowed)}")
 
     def arn_or_cfn(self, value: Any, path: str, what: str) -> Optional[CfnValue]:
         if value is None:
@@ -247,7 +219,7 @@ class _Reader:
             return value
         if isinstance(value, str) and value.startswith("arn:"):
             return value
-        self.add(path, f"must be {what} ARN (arn:...) or a CloudFormation intrinsic, got {value!r}")
+        self.report(path, f"must be {what} ARN (arn:...) or a CloudFormation intrinsic, got {value!r}")
         return None
 
     def tags(self, value: Any, path: str) -> Dict[str, str]:
@@ -257,11 +229,11 @@ class _Reader:
         for key, tag in tags.items():
             where = join_path(path, str(key))
             if not isinstance(key, str) or not TAG_KEY.match(key):
-                self.add(where, "is not a valid tag key (1-128 characters, not starting with aws:)")
+                self.report(where, "is not a valid tag key (1-128 characters, not starting with aws:)")
             elif not isinstance(tag, str):
-                self.add(where, f"must be a string (quote it), got {type_name(tag)}")
+                self.report(where, f"must be a string (quote it), got {type_name(tag)}")
             elif len(tag) > 256:
-                self.add(where, "must be at most 256 characters")
+                self.report(where, "must be at most 256 characters")
         return {k: v for k, v in tags.items() if isinstance(k, str) and isinstance(v, str)}
 
     # -- package -----------------------------------------------------------------------------------------
@@ -270,7 +242,7 @@ class _Reader:
         settings = self.mapping(value, path)
         if settings is None:
             return PackageSettings(path=path)
-        self.unknown(settings, allowed, path)
+        self.unknown_keys(settings, allowed, path)
         patterns = self.strings(settings.get("include"), f"{path}.include") + self.strings(
             settings.get("patterns"), f"{path}.patterns"
         )
@@ -284,17 +256,17 @@ class _Reader:
                     continue
                 where = f"{path}.{key}[{index}]"
                 if escapes_folder(pattern):
-                    self.add(where, f"{pattern!r} reaches outside the service folder; Lambda cannot unpack such entries (copy the files into the service folder)")
+                    self.report(where, f"{pattern!r} reaches outside the service folder; Lambda cannot unpack such entries (copy the files into the service folder)")
                     continue
                 try:
                     glob_matcher(pattern[1:] if pattern.startswith("!") else pattern)
                 except PatternError as error:
-                    self.add(where, f"{pattern!r} {error}")
+                    self.report(where, f"{pattern!r} {error}")
         individually = self.boolean(settings.get("individually"), f"{path}.individually")
         self.boolean(settings.get("excludeDevDependencies"), f"{path}.excludeDevDependencies")
         artifact = self.string(settings.get("artifact"), f"{path}.artifact")
         if artifact is not None and parse_s3_uri(artifact) is None and not artifact.lower().endswith((".zip", ".jar")):
-            self.add(f"{path}.artifact", f"must be a .zip (or .jar) file or an S3 URI, got {artifact!r}")
+            self.report(f"{path}.artifact", f"must be a .zip (or .jar) file or an S3 URI, got {artifact!r}")
             artifact = None
         return PackageSettings(patterns, excludes, bool(individually), artifact, path)
 
@@ -302,7 +274,7 @@ class _Reader:
 
     def existing_role(self, value: Any, path: str) -> Optional[CfnValue]:
         if isinstance(value, str) and not value.startswith("arn:"):
-            self.add(path, f"{value!r} names a role defined in resources:, which wsapi does not deploy; give the role's ARN")
+            self.report(path, f"{value!r} names a role defined in resources:, which wsapi does not deploy; give the role's ARN")
             return None
         return self.arn_or_cfn(value, path, "an IAM role")
 
@@ -314,14 +286,14 @@ class _Reader:
         if "role" in provider:
             return RoleSettings(arn=self.existing_role(provider["role"], "provider.role"), arn_path="provider.role")
         settings = self.mapping(role, "provider.iam.role") or {}
-        self.unknown(settings, ROLE_KEYS, "provider.iam.role")
+        self.unknown_keys(settings, ROLE_KEYS, "provider.iam.role")
         name = self.string(settings.get("name"), "provider.iam.role.name")
         if name is not None and not ROLE_NAME.match(name):
-            self.add("provider.iam.role.name", f"{name!r} is not a valid IAM role name (1-64 of letters, digits and /_+=,.@-)")
+            self.report("provider.iam.role.name", f"{name!r} is not a valid IAM role name (1-64 of letters, digits and /_+=,.@-)")
             name = None
         role_path = self.string(settings.get("path"), "provider.iam.role.path")
         if role_path is not None and not ROLE_PATH.match(role_path):
-            self.add("provider.iam.role.path", f"{role_path!r} must start and end with / (e.g. /services/)")
+            self.report("provider.iam.role.path", f"{role_path!r} must start and end with / (e.g. /services/)")
             role_path = None
         if "statements" in settings:
             statements = self.statements(settings.get("statements"), "provider.iam.role.statements")
@@ -332,7 +304,7 @@ class _Reader:
         policies: List[Tuple[CfnValue, str]] = []
         if policies_value is not None:
             if not isinstance(policies_value, list):
-                self.add(policies_path, f"must be a list of policy ARNs, got {type_name(policies_value)}")
+                self.report(policies_path, f"must be a list of policy ARNs, got {type_name(policies_value)}")
             else:
                 for index, item in enumerate(policies_value):
                     arn = self.arn_or_cfn(item, f"{policies_path}[{index}]", "a managed policy")
@@ -359,33 +331,33 @@ class _Reader:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.add(path, f"must be a list of IAM statements, got {type_name(value)}")
+            self.report(path, f"must be a list of IAM statements, got {type_name(value)}")
             return ()
         found = []
         for index, statement in enumerate(value):
             where = f"{path}[{index}]"
             if not isinstance(statement, Mapping):
-                self.add(where, f"must be a mapping (Effect, Action, Resource), got {type_name(statement)}")
+                self.report(where, f"must be a mapping (Effect, Action, Resource), got {type_name(statement)}")
                 continue
             before = len(self.problems)
-            self.unknown(statement, STATEMENT_KEYS, where)
+            self.unknown_keys(statement, STATEMENT_KEYS, where)
             if statement.get("Effect") not in ("Allow", "Deny"):
-                self.add(f"{where}.Effect", f"must be Allow or Deny, got {statement.get('Effect')!r}")
+                self.report(f"{where}.Effect", f"must be Allow or Deny, got {statement.get('Effect')!r}")
             for one, other in (("Action", "NotAction"), ("Resource", "NotResource")):
                 if (one in statement) == (other in statement):
-                    self.add(where, f"needs exactly one of {one} and {other}")
+                    self.report(where, f"needs exactly one of {one} and {other}")
             for key in ("Action", "NotAction"):
                 if key in statement:
                     actions = statement[key]
                     items = actions if isinstance(actions, list) else [actions]
                     if not items or not all(isinstance(a, str) and a for a in items):
-                        self.add(f"{where}.{key}", "must be an action (service:Name) or a list of them")
+                        self.report(f"{where}.{key}", "must be an action (service:Name) or a list of them")
             for key in ("Resource", "NotResource"):
                 if key in statement:
                     resources = statement[key]
                     items = resources if isinstance(resources, list) else [resources]
                     if not items or not all((isinstance(r, str) and r) or is_cfn_function(r) for r in items):
-                        self.add(f"{where}.{key}", "must be an ARN, *, an intrinsic, or a list of them")
+                        self.report(f"{where}.{key}", "must be an ARN, *, an intrinsic, or a list of them")
             if len(self.problems) == before:
                 found.append((statement, where))
         return tuple(found)
@@ -396,7 +368,7 @@ class _Reader:
         path = join_path("functions", key)
         for setting in UNSUPPORTED_FUNCTION_SETTINGS:
             if config.get(setting) not in (None, False):
-                self.add(
+                self.report(
                     f"{path}.{setting}",
                     f"wsapi does not create functions with {setting}; create this function yourself and pass its ARN "
                     f"(functions={{'{key}': ...}} or --function {key}=ARN), or remove the setting",
@@ -404,23 +376,23 @@ class _Reader:
         runtime_settings = service.functions[key].runtime if key in service.functions else None
         runtime = runtime_settings.runtime if runtime_settings is not None else None
         if runtime is None:
-            self.add(f"{path}.runtime", "is required to create the function (set it here or as provider.runtime)")
+            self.report(f"{path}.runtime", "is required to create the function (set it here or as provider.runtime)")
         elif not RUNTIME.match(runtime):
-            self.add(f"{path}.runtime", f"{runtime!r} is not a Lambda runtime name (e.g. python3.12, nodejs20.x)")
+            self.report(f"{path}.runtime", f"{runtime!r} is not a Lambda runtime name (e.g. python3.12, nodejs20.x)")
         description = self.string(config.get("description"), f"{path}.description")
         if description is not None and len(description) > 256:
-            self.add(f"{path}.description", "must be at most 256 characters")
+            self.report(f"{path}.description", "must be at most 256 characters")
         architecture = config.get("architecture", provider.get("architecture"))
         arch_path = f"{path}.architecture" if "architecture" in config else "provider.architecture"
         if architecture is not None and architecture not in ARCHITECTURES:
-            self.add(arch_path, f"must be arm64 or x86_64, got {architecture!r}")
+            self.report(arch_path, f"must be arm64 or x86_64, got {architecture!r}")
             architecture = None
         layers_path = f"{path}.layers" if config.get("layers") is not None else "provider.layers"
         layers_value = config.get("layers") if config.get("layers") is not None else provider.get("layers")
         layers = None
         if layers_value is not None:
             if not isinstance(layers_value, list):
-                self.add(layers_path, f"must be a list of layer version ARNs, got {type_name(layers_value)}")
+                self.report(layers_path, f"must be a list of layer version ARNs, got {type_name(layers_value)}")
             else:
                 items = []
                 for index, item in enumerate(layers_value):
@@ -434,7 +406,7 @@ class _Reader:
             role = self.existing_role(config["role"], f"{path}.role")
         retention = config.get("logRetentionInDays")
         if retention is not None and (isinstance(retention, bool) or retention not in LOG_RETENTION_DAYS):
-            self.add(
+            self.report(
                 f"{path}.logRetentionInDays",
                 f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {retention!r}",
             )
@@ -444,7 +416,7 @@ class _Reader:
         if protection is not None:
             for required in ("Name", "Version", "Statement"):
                 if required not in protection:
-                    self.add(f"{protection_path}.{required}", "is required")
+                    self.report(f"{protection_path}.{required}", "is required")
         else:
             protection, protection_path = service.log_data_protection_policy, "provider.logDataProtectionPolicy"
         disable_logs = bool(self.boolean(config.get("disableLogs"), f"{path}.disableLogs"))
@@ -505,10 +477,10 @@ def read_deployment(
     provider = document.get("provider") if isinstance(document.get("provider"), Mapping) else {}
     for setting in UNSUPPORTED_PROVIDER_SETTINGS:
         if provider.get(setting) not in (None, False):
-            reader.add(f"provider.{setting}", f"wsapi does not create functions with {setting}; remove it, or create the functions yourself and pass their ARNs")
+            reader.report(f"provider.{setting}", f"wsapi does not create functions with {setting}; remove it, or create the functions yourself and pass their ARNs")
     tracing = provider.get("tracing")
     if isinstance(tracing, Mapping) and tracing.get("lambda") not in (None, False):
-        reader.add("provider.tracing.lambda", "wsapi does not create functions with tracing; remove it, or create the functions yourself and pass their ARNs")
+        reader.report("provider.tracing.lambda", "wsapi does not create functions with tracing; remove it, or create the functions yourself and pass their ARNs")
     package = reader.package(document.get("package"), "package", PACKAGE_KEYS)
     role = reader.role(provider)
     extra = reader.extra_excludes(document, config_file)

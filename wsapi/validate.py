@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional
 
 from . import aws_rules, naming
 from .errors import ProblemCollector, join_path
+from .readers import TypedReader, type_name
 from .model import (
     DEFAULT_DESCRIPTION,
     DEFAULT_IDENTITY_SOURCE,
@@ -92,23 +93,7 @@ def is_cfn_function(value: Any) -> bool:
     return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in CFN_FUNCTIONS
 
 
-def type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-class _Validator:
+class _Validator(TypedReader):
     def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str], with_runtime: bool = False, with_functions: bool = False) -> None:
         self.doc = document
         self.with_runtime = with_runtime
@@ -117,34 +102,10 @@ class _Validator:
         self.stage_option = stage
         self.region_option = region
 
-    # -- small typed readers: each reports a problem and returns None when the value is wrong ----------
+    # -- typed readers (readers.py) and the one only the document needs ----------------------------------
 
-    def mapping(self, value: Any, path: str) -> Optional[Mapping[str, Any]]:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            self.problems.add(path, f"must be a mapping, got {type_name(value)}")
-            return None
-        return value
-
-    def string(self, value: Any, path: str, *, non_empty: bool = True) -> Optional[str]:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.problems.add(path, f"must be a string, got {type_name(value)}")
-            return None
-        if non_empty and not value.strip():
-            self.problems.add(path, "must not be empty")
-            return None
-        return value
-
-    def boolean(self, value: Any, path: str) -> Optional[bool]:
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            self.problems.add(path, f"must be true or false, got {type_name(value)}")
-            return None
-        return value
+    def report(self, path: str, message: str) -> None:
+        self.problems.add(path, message)
 
     def string_or_cfn(self, value: Any, path: str) -> Any:
         if value is None:
@@ -157,13 +118,6 @@ class _Validator:
             path, f"must be a non-empty string or a CloudFormation intrinsic (Ref, Fn::GetAtt, Fn::ImportValue, ...), got {type_name(value)}"
         )
         return None
-
-    def unknown_keys(self, value: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
-        for key in value:
-            if key not in allowed:
-                self.problems.add(
-                    join_path(path, str(key)), f"unknown setting; expected one of: {', '.join(allowed)}"
-                )
 
     # -- the document --------------------------------------------------------------------------------
 
