@@ -32,6 +32,9 @@ from wsapi.packaging import (
 )
 from wsapi.plan import CodeArchive
 
+import packaging_support
+from packaging_support import zip_members
+
 HERE = Path(__file__).parent / "packaging"
 TREE = json.loads((HERE / "tree.json").read_text())
 CASES = json.loads((HERE / "cases.json").read_text())["cases"]
@@ -39,27 +42,7 @@ GLOBS = json.loads((HERE / "glob_cases.json").read_text())
 
 
 def write_tree(root: Path, tree: dict = TREE) -> Path:
-    """The service folder of tree.json (tools/regen_packaging.py writes the same for Serverless)."""
-    for name, spec in tree["files"].items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if "link" in spec:
-            os.symlink(spec["link"], path)
-        elif "zip" in spec:
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w") as archive:
-                for member, text in spec["zip"].items():
-                    archive.writestr(zipfile.ZipInfo(member, (1980, 1, 1, 0, 0, 0)), text)
-            path.write_bytes(buffer.getvalue())
-        else:
-            path.write_text(spec["content"])
-            os.chmod(path, int(spec.get("mode", "644"), 8))
-    return root
-
-
-def zip_members(path: Path) -> list[list[str]]:
-    with zipfile.ZipFile(path) as archive:
-        return sorted([i.filename, format((i.external_attr >> 16) & 0o777, "o")] for i in archive.infolist())
+    return packaging_support.write_tree(root, tree)
 
 
 @pytest.fixture(autouse=True)

@@ -20,15 +20,16 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from packaging_support import write_tree, zip_members  # noqa: E402  (the tests' fixture writer)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGING_DIR = REPO_ROOT / "tests" / "packaging"
@@ -67,33 +68,10 @@ process.stdout.write(JSON.stringify(out));
 """
 
 
-def write_tree(tree: dict, root: Path) -> None:
-    """The service folder of tree.json (shared with tests/test_packaging.py, which has its own copy of this)."""
-    for name, spec in tree["files"].items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if "link" in spec:
-            os.symlink(spec["link"], path)
-        elif "zip" in spec:
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w") as archive:
-                for member, text in spec["zip"].items():
-                    archive.writestr(zipfile.ZipInfo(member, (1980, 1, 1, 0, 0, 0)), text)
-            path.write_bytes(buffer.getvalue())
-        else:
-            path.write_text(spec["content"])
-            os.chmod(path, int(spec.get("mode", "644"), 8))
-
-
-def members(path: Path) -> list[list]:
-    with zipfile.ZipFile(path) as archive:
-        return sorted([info.filename, format((info.external_attr >> 16) & 0o777, "o")] for info in archive.infolist())
-
-
 def package_case(name: str, case: dict, tree: dict) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"wsapi-packaging-{name}-"))
     try:
-        write_tree(tree, work)
+        write_tree(work, tree)
         (work / "serverless.yml").write_text(json.dumps(case["serverless"], indent=2))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_"))}
         env.update(FIXED_ENV)
@@ -109,7 +87,7 @@ def package_case(name: str, case: dict, tree: dict) -> dict:
             logical = key[:1].upper() + key[1:].replace("-", "Dash").replace("_", "Underscore") + "LambdaFunction"
             functions[key] = template["Resources"][logical]["Properties"]["Code"]["S3Key"].rsplit("/", 1)[-1]
         archives = {
-            zip_path.name: members(zip_path)
+            zip_path.name: zip_members(zip_path)
             for zip_path in sorted((work / ".serverless").glob("*.zip"))
             if zip_path.name in functions.values()
         }
