@@ -184,10 +184,11 @@ CASES = [
     Case("file-loop",
          lambda: {"serverless.yml": HEAD.replace("name: aws", "name: aws\n  stage: ${file(a.yml):x}"),
                   "a.yml": "x: ${file(b.yml):y}\n", "b.yml": "y: ${file(a.yml):x}\n"},
-         "provider.stage", "resolved values keep producing new variables more than 10 levels deep"),
+         "provider.stage",
+         'these values produce one another in a loop: "${file(a.yml):x}" -> "${file(b.yml):y}" -> "${file(a.yml):x}"'),
     Case("self-include",
          lambda: {"serverless.yml": HEAD.replace("name: aws", "name: aws\n  stage: ${file(serverless.yml):provider.stage}")},
-         "provider.stage", "resolved values keep producing new variables more than 10 levels deep"),
+         "provider.stage", '"${file(serverless.yml):provider.stage}" resolves to itself'),
     Case("self-include-whole",
          lambda: {"serverless.yml": HEAD.replace("handler: h.h", "handler: h.h\n    name: ${self:custom.me.service}")
                   + "custom:\n  me: ${file(serverless.yml)}\n"},

@@ -631,11 +631,25 @@ def test_cycles_are_reported_with_their_paths(document, message):
     assert lines[0].split(": ", 2)[2] == message
 
 
-def test_a_value_producing_itself_again_stops_after_ten_levels():
+def test_a_value_producing_itself_again_is_named():
     lines = problems({"custom": {"a": "${env:LOOP}"}}, env={"LOOP": "${env:LOOP}"})
+    assert lines == ['serverless.yml: custom.a: "${env:LOOP}" resolves to itself']
+
+
+def test_values_producing_one_another_in_a_loop_are_named():
+    lines = problems({"custom": {"a": "${env:A}"}}, env={"A": "${env:B}", "B": "${env:C}", "C": "${env:A}"})
     assert lines == [
-        "serverless.yml: custom.a: resolved values keep producing new variables more than 10 levels deep "
-        "(last: \"${env:LOOP}\")"
+        'serverless.yml: custom.a: these values produce one another in a loop: '
+        '"${env:A}" -> "${env:B}" -> "${env:C}" -> "${env:A}"'
+    ]
+
+
+def test_eleven_levels_of_values_producing_variables_stop():
+    env = {f"V{n}": f"${{env:V{n + 1}}}" for n in range(12)}
+    lines = problems({"a": "${env:V0}"}, env=env)
+    assert lines == [
+        "serverless.yml: a: resolved values keep producing new variables more than 10 levels deep "
+        '(last: "${env:V11}")'
     ]
 
 

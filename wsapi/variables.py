@@ -40,7 +40,7 @@ import os
 import pathlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 from .errors import ConfigError, Problem, join_path
 from .loader import MAX_DEPTH, MAX_FILE_BYTES, js_number, js_string, not_unicode, read_document
@@ -568,6 +568,21 @@ def _dotted(path: PathT) -> str:
     return result
 
 
+def _too_deep(trail: Tuple[str, ...]) -> str:
+    """The problem of a value whose variables keep producing variables: the loop they go round when the trail
+    repeats itself (two files that include each other, a file that includes itself: resolving is
+    deterministic, so a repeat never ends), else the last value after MAX_NEST levels."""
+    seen: Dict[str, int] = {}
+    for index, text in enumerate(trail):
+        if text in seen:
+            if index - seen[text] == 1:
+                return f'"{_short(text)}" resolves to itself'
+            loop = " -> ".join(f'"{_short(t, 60)}"' for t in trail[seen[text] : index + 1])
+            return f"these values produce one another in a loop: {loop}"
+        seen[text] = index
+    return f'resolved values keep producing new variables more than {MAX_NEST} levels deep (last: "{_short(trail[-1])}")'
+
+
 def _copy_tree(value: Any, counter: Optional["_Resolver"] = None, path: PathT = ()) -> Any:
     """Deep copy of plain data, without recursion; counts copied nodes and characters when asked to (strings
     are shared, not copied, but every copy of one ends up in the output: a 1 MB text referenced 10,000
@@ -739,8 +754,9 @@ class _Resolver:
         return 0
 
     # resolving values in the document ----------------------------------------
-    def resolve_at(self, path: PathT, depth: Optional[int] = None, deep: bool = True) -> None:
-        """Resolve the variables of the string at `path`, in place."""
+    def resolve_at(self, path: PathT, depth: Optional[int] = None, deep: bool = True, trail: Tuple[str, ...] = ()) -> None:
+        """Resolve the variables of the string at `path`, in place. `trail`: the texts this one was resolved from
+        (a value whose variable gave another variable), to name a loop when one goes too deep."""
         if path in self.failed:
             raise _Failed()
         if path in self.final:
@@ -767,13 +783,9 @@ class _Resolver:
             return
         if depth is None:
             depth = self.depth_for(path)
-        if depth > MAX_NEST:
+        if depth > MAX_NEST or text in trail:
             self.failed.add(path)
-            raise self.fail(
-                path,
-                f"resolved values keep producing new variables more than {MAX_NEST} levels deep "
-                f'(last: "{_short(text)}")',
-            )
+            raise self.fail(path, _too_deep(trail + (text,)))
         if len(self.active) >= MAX_CHAIN:
             self.failed.add(path)
             raise self.fail(
@@ -805,7 +817,7 @@ class _Resolver:
             self.final.add(path)
             return
         if isinstance(value, str):
-            self.resolve_at(path, depth + 1, deep)
+            self.resolve_at(path, depth + 1, deep, trail + (text,))
         elif isinstance(value, (dict, list)):
             self.placed_depth[path] = depth + 1
             if deep:
@@ -927,7 +939,7 @@ class _Resolver:
         self.spend_chars(size, path)
         return "".join(parts)
 
-    def detached(self, path: PathT, value: Any, depth: int) -> Any:
+    def detached(self, path: PathT, value: Any, depth: int, trail: Tuple[str, ...] = ()) -> Any:
         """Fully resolve a value that is not (yet) part of the document."""
         if isinstance(value, str):
             if "${" not in value:
@@ -935,14 +947,10 @@ class _Resolver:
             segments = self.parse(path, value, resolved=True)
             if segments is None:
                 return value
-            if depth > MAX_NEST:
-                raise self.fail(
-                    path,
-                    f"resolved values keep producing new variables more than {MAX_NEST} levels deep "
-                    f'(last: "{_short(value)}")',
-                )
+            if depth > MAX_NEST or value in trail:
+                raise self.fail(path, _too_deep(trail + (value,)))
             if _is_whole(segments):
-                return self.detached(path, self.evaluate(path, segments[0], depth), depth + 1)
+                return self.detached(path, self.evaluate(path, segments[0], depth), depth + 1, trail + (value,))
             return self.interpolate(path, segments, depth)
         if isinstance(value, (dict, list)):
             stack = [value]
