@@ -397,6 +397,15 @@ def test_disconnect_event_carries_the_close_code_and_reason(server, records):
     server.log.wait(rf"DISCONNECT +\$disconnect +conn={re.escape(connection_id)} 200 .*4000 bye")
 
 
+def test_a_close_reason_cannot_forge_log_lines(server, records):
+    with open_client(server) as ws:
+        connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
+        ws.close(code=4001, reason="bye\n00:00:00.000 MESSAGE forged")
+    assert record(records, connection_id, "disconnect")["requestContext"]["disconnectReason"] == "bye\n00:00:00.000 MESSAGE forged"
+    server.log.wait(rf"DISCONNECT +\$disconnect +conn={re.escape(connection_id)} 200 .*4001 bye\\n00:00:00\.000 MESSAGE forged$")
+    assert not any(line.startswith("00:00:00.000") for line in server.log.text().splitlines())
+
+
 def test_dropped_tcp_connection_reports_1006(server, records):
     with contextlib.suppress(OSError, ConnectionClosed), open_client(server) as ws:
         connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]

@@ -9,6 +9,8 @@ import threading
 import time
 from typing import List, Optional, TextIO
 
+from ..errors import one_line
+
 
 #: How long a log line may wait for others to share its write (seconds): under load, one write per
 #: event-loop iteration was a twentieth of the server's time; a human does not see 5 ms.
@@ -61,7 +63,9 @@ class Log:
         if self.quiet:
             return
         line = f"{self._stamp()} {kind:<10} {route:<16} conn={connection_id} {status!s:<3} {duration_ms:6.1f} ms"
-        self._write(line + (f"  {note}" if note else ""))
+        # route keys, statuses and close reasons come from the config, handlers and clients: a newline in one
+        # must not start a line of its own (a client could forge log lines with its close reason)
+        self._write(one_line(line + (f"  {note}" if note else "")))
 
     def info(self, message: str) -> None:
         self._write(f"{self._stamp()} {message}")
