@@ -359,6 +359,35 @@ def test_concurrent_slow_invocations_scale_out_to_more_workers(server):
     assert time.monotonic() - started < 2.4  # one after the other would take 2.4 s
 
 
+def test_processes_beyond_the_first_stop_once_idle(records):
+    running = RunningServer(SERVICE, {"recordDir": str(records)}, worker_idle_seconds=0.5).start()
+    try:
+        pool = running.server.invoker.pools["slow"]
+
+        async def one() -> str:
+            from websockets.asyncio.client import connect as aconnect
+
+            async with aconnect(f"{running.url}/?room=r", additional_headers={"X-Token": "allow"}, open_timeout=30) as ws:
+                await ws.send(json.dumps({"action": "slow", "sleep": 0.4}))
+                return await asyncio.wait_for(ws.recv(), 15)
+
+        async def three() -> List[str]:
+            return await asyncio.gather(one(), one(), one())
+
+        with open_client(running) as ws:  # a first slow call: the pool now knows this function is slow
+            ws.send(json.dumps({"action": "slow", "sleep": 0.1}))
+            assert ws.recv(timeout=15) == "slow done"
+        assert asyncio.run(three()) == ["slow done"] * 3
+        assert len(pool.workers) >= 2
+        wait_for(lambda: len(pool.workers) == 1, 10, "the idle processes to stop")
+        with open_client(running) as ws:  # the one kept warm still serves
+            ws.send(json.dumps({"action": "slow", "sleep": 0}))
+            assert ws.recv(timeout=15) == "slow done"
+        assert len(pool.workers) == 1
+    finally:
+        running.stop()
+
+
 def test_message_over_128_kb_closes_with_1009(server):
     with open_client(server, max_size=None) as ws:
         ws.send(["x" * 30_000] * 5)  # 150 KB in 30 KB fragments

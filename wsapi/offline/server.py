@@ -701,7 +701,7 @@ class OfflineServer:
         self.port = self.server.sockets[0].getsockname()[1]
         endpoint = management_endpoint(self.settings.host, self.port, self.app.api.stage)
         specs = function_specs(self.app, endpoint, base_env)
-        self.invoker = Invoker(specs, self.settings.max_workers, self.log.output, self.log.error)
+        self.invoker = Invoker(specs, self.settings.max_workers, self.log.output, self.log.error, self.settings.worker_idle_seconds)
         failures = await self.invoker.start()
         if failures:
             await self.invoker.close()

@@ -15,6 +15,9 @@ INTEGRATION_TIMEOUT = 29.0
 MIN_INTEGRATION_TIMEOUT = 0.05
 DEFAULT_PORT = 3001
 DEFAULT_MAX_WORKERS = 8
+#: A function's processes beyond its first stop after this long without an invocation (Lambda reclaims idle
+#: sandboxes after minutes): a burst does not keep max_workers processes per function for good.
+WORKER_IDLE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -25,4 +28,5 @@ class Settings:
     max_duration: float = MAX_DURATION  #: seconds a connection may last
     integration_timeout: float = INTEGRATION_TIMEOUT  #: seconds API Gateway waits for a route's function
     max_workers: int = DEFAULT_MAX_WORKERS  #: warm processes per function, at most
+    worker_idle_seconds: float = WORKER_IDLE_SECONDS  #: a function's extra processes stop after this long idle
     quiet: bool = False  #: no per-event log lines

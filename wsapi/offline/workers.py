@@ -4,7 +4,8 @@ Each function gets its own pool of Python processes running `runtime.py`. A proc
 environment (set before the handler is imported, as Lambda's init phase has it), imports only that
 function's modules, runs one invocation at a time and stays warm for the next one. A pool grows on demand,
 one process at a time, up to `max_workers` (Lambda scales out with concurrent invocations the same way),
-and prefers its most recently used process. A timed-out invocation kills its process (Lambda resets the
+and prefers its most recently used process; processes beyond the first stop after WORKER_IDLE_SECONDS
+without work (Lambda reclaims idle sandboxes). A timed-out invocation kills its process (Lambda resets the
 sandbox); the next invocation gets a fresh one.
 
 The server talks to a process over a Unix socket pair, length-prefixed JSON frames (see runtime.py), and
@@ -26,6 +27,7 @@ from typing import Any, Callable, Deque, Dict, List, Mapping, Optional
 
 from . import runtime
 from .runtime import HEADER, MAX_FRAME
+from .settings import WORKER_IDLE_SECONDS
 
 RUNTIME_SCRIPT = os.path.abspath(runtime.__file__)
 #: How long a worker may take to import its handler (Lambda's init phase allows 10 s; imports here may be
@@ -162,6 +164,7 @@ class Worker:
         self.alive = True
         self.output_task: Optional[asyncio.Task] = None
         self.outgoing: List[bytes] = []
+        self.parked_at = 0.0  #: loop time it last went idle
 
     async def start(self) -> None:
         spec = self.pool.spec
@@ -316,9 +319,14 @@ STOPPING = {"errorMessage": "the server is stopping", "errorType": "Offline.Stop
 class FunctionPool:
     """The warm processes of one function, and the invocations waiting for one."""
 
-    def __init__(self, spec: FunctionSpec, max_workers: int, output: Callable[[str, str], None], log_error: Callable[[str], None]) -> None:
+    def __init__(
+        self, spec: FunctionSpec, max_workers: int, output: Callable[[str, str], None], log_error: Callable[[str], None],
+        idle_seconds: float = WORKER_IDLE_SECONDS,
+    ) -> None:  # fmt: skip
         self.spec = spec
         self.max_workers = max(1, max_workers)
+        self.idle_seconds = idle_seconds
+        self.shrink_timer: Optional[asyncio.TimerHandle] = None
         self._output = output
         self._log_error = log_error
         self.workers: List[Worker] = []
@@ -410,7 +418,28 @@ class FunctionPool:
             while queue and self.fast and len(worker.inflight) < PIPELINE_DEPTH:
                 worker.send(queue.popleft())
         elif not worker.inflight:
+            worker.parked_at = self.loop.time()
             self.idle.append(worker)
+            if self.shrink_timer is None and len(self.workers) > 1:
+                self.shrink_timer = self.loop.call_later(self.idle_seconds, self._shrink)
+
+    def _shrink(self) -> None:
+        """Stop the processes parked for idle_seconds, as Lambda reclaims idle sandboxes, keeping one warm."""
+        self.shrink_timer = None
+        if self.closed:
+            return
+        now = self.loop.time()
+        for worker in list(self.idle):  # oldest parked first
+            if len(self.workers) <= 1:
+                break
+            if now - worker.parked_at >= self.idle_seconds and not worker.inflight:
+                self.idle.remove(worker)
+                self.workers.remove(worker)
+                worker.alive = False
+                self.track(self.loop.create_task(worker.stop()))
+        if len(self.workers) > 1 and self.idle:
+            wait = min(worker.parked_at for worker in self.idle) + self.idle_seconds - now
+            self.shrink_timer = self.loop.call_later(max(wait, 0.001), self._shrink)
 
     def discard(self, worker: Worker, requeue: List[_Invocation]) -> None:
         """A worker died; invocations that were queued behind its running one never started: run them elsewhere."""
@@ -475,6 +504,8 @@ class FunctionPool:
 
     async def close(self) -> None:
         self.closed = True
+        if self.shrink_timer is not None:
+            self.shrink_timer.cancel()
         self._fail_queue(InvocationError(STOPPING))
         for task in list(self.growing):
             task.cancel()
@@ -495,9 +526,12 @@ class FunctionPool:
 class Invoker:
     """All functions' pools, by function key."""
 
-    def __init__(self, specs: Mapping[str, FunctionSpec], max_workers: int, output: Callable[[str, str], None], log_error: Callable[[str], None]) -> None:
+    def __init__(
+        self, specs: Mapping[str, FunctionSpec], max_workers: int, output: Callable[[str, str], None],
+        log_error: Callable[[str], None], idle_seconds: float = WORKER_IDLE_SECONDS,
+    ) -> None:  # fmt: skip
         self.pools: Dict[str, FunctionPool] = {
-            key: FunctionPool(spec, max_workers, output, log_error) for key, spec in specs.items()
+            key: FunctionPool(spec, max_workers, output, log_error, idle_seconds) for key, spec in specs.items()
         }
 
     async def start(self) -> Dict[str, InitError]:
