@@ -83,10 +83,9 @@ def case_settings(case: Path) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def case_environment(case: Path) -> Iterator[None]:
-    """os.environ as the case's `env` says (a null value: make sure the variable is NOT set), restored after.
-    The component reads `${env:...}` from the process environment, as a Pulumi program does."""
-    env = json.loads((case / "case.json").read_text()).get("env") or {}
+def environment(env: Mapping[str, Optional[str]]) -> Iterator[None]:
+    """os.environ with `env` applied (a None value: make sure the variable is NOT set), restored after. The
+    component reads `${env:...}` from the process environment, as a Pulumi program does."""
     saved = {key: os.environ.get(key) for key in env}
     try:
         for key, value in env.items():
@@ -101,6 +100,11 @@ def case_environment(case: Path) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def case_environment(case: Path) -> "contextlib.AbstractContextManager[None]":
+    """os.environ as the case's `env` says, restored after."""
+    return environment(json.loads((case / "case.json").read_text()).get("env") or {})
 
 
 def load_case(case: Path):

@@ -927,7 +927,7 @@ def test_accepted_documents_compile_and_render_in_both_modes(
 def test_accepted_documents_build_the_pulumi_component(document: dict) -> None:
     """A sample of mostly valid documents: whatever load_service accepts, the component builds under mocks
     (or refuses with a ConfigError before registering anything, for intrinsics Pulumi cannot evaluate)."""
-    from pulumi_support import drain, render
+    from pulumi_support import drain, environment, render
 
     plain = as_plain(document)
     with hang_guard():
@@ -936,7 +936,7 @@ def test_accepted_documents_build_the_pulumi_component(document: dict) -> None:
         except ConfigError:
             return
     event("accepted")
-    with hang_guard(30), mock_environment():
+    with hang_guard(30), environment(ENV):
         try:
             rendered = render("fuzz", config=plain)
         except ConfigError as error:
@@ -947,21 +947,6 @@ def test_accepted_documents_build_the_pulumi_component(document: dict) -> None:
             drain()
     assert rendered.outputs["stage_name"]
     assert len(rendered.children()) >= 2
-
-
-@contextlib.contextmanager
-def mock_environment() -> Iterator[None]:
-    """The component reads `${env:...}` from the process environment."""
-    saved = {key: os.environ.get(key) for key in ENV}
-    os.environ.update(ENV)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run_cli_in_process(*argv: str) -> tuple[int, str, str]:

@@ -44,6 +44,7 @@ from yaml.events import (
 )
 
 from .errors import ConfigError, Problem, join_path
+from .readers import type_name
 
 __all__ = [
     "find_config", "load_config", "parse_document", "not_unicode", "MAX_FILE_BYTES", "MAX_NODES", "MAX_TEXT_CHARS",
@@ -173,17 +174,8 @@ def read_document(p: pathlib.Path, kind: Optional[str] = None, *, allow_empty: b
 
 
 def _describe(value: Any) -> str:
-    if value is None:
-        return "an empty value (null)"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return type(value).__name__
+    """What a document is when it is not a mapping (a bare null reads better spelled out)."""
+    return "an empty value (null)" if value is None else type_name(value)
 
 
 def _short(text: str, limit: int = 80) -> str:
