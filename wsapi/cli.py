@@ -276,7 +276,7 @@ def execute(args: argparse.Namespace) -> int:
             return internal_error(error)
         python = sys.executable or "python"
         print(
-            f"wsapi: {requirement} is not installed (no module {error.name!r}): "
+            f"wsapi: {requirement} is not installed (no module {top_module(error)!r}): "
             f"install the requirements: {python} -m pip install -r requirements.txt",
             file=sys.stderr,
         )
@@ -302,9 +302,13 @@ def internal_error(error: Exception) -> int:
     return EXIT_FAILED
 
 
+def top_module(error: ModuleNotFoundError) -> str:
+    return (error.name or "").partition(".")[0]
+
+
 def missing_requirement(error: ModuleNotFoundError) -> Optional[str]:
     """The distribution to install when the missing module is a third-party one (not wsapi's, not Python's)."""
-    top = (error.name or "").partition(".")[0]
+    top = top_module(error)
     if not top or top == "wsapi" or top in getattr(sys, "stdlib_module_names", ()):
         return None
     return DISTRIBUTIONS.get(top, top)
