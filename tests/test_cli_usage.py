@@ -240,21 +240,28 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path: Pat
 # -- a requirement that is not installed -----------------------------------------------------------------
 
 
-def run_without(module: str, *argv: str) -> subprocess.CompletedProcess:
-    """`python -m wsapi ARGV` in an interpreter where `module` cannot be imported, as if not installed."""
+def run_without(module: str, *argv: str, program: str = "wsapi") -> subprocess.CompletedProcess:
+    """`python -m PROGRAM ARGV` in an interpreter where `module` cannot be imported, as if not installed."""
     hide = (
         f"import runpy, sys; sys.modules[{module!r}] = None; sys.argv[1:] = {list(argv)!r}; "
-        "runpy.run_module('wsapi', run_name='__main__', alter_sys=True)"
+        f"runpy.run_module({program!r}, run_name='__main__', alter_sys=True)"
     )
     return run([sys.executable, "-c", hide], stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize(
-    ("module", "distribution", "argv"),
-    [("yaml", "PyYAML", ("validate", str(CHAT))), ("websockets", "websockets", ("offline", str(CHAT), "--port", "0"))],
+    ("module", "distribution", "program", "argv"),
+    [
+        ("yaml", "PyYAML", "wsapi", ("validate", str(CHAT))),
+        ("yaml", "PyYAML", "wsapi", ("export", str(CHAT), "--format", "yaml")),
+        ("websockets", "websockets", "wsapi", ("offline", str(CHAT), "--port", "0")),
+        ("websockets", "websockets", "wsapi.offline", (str(CHAT), "--port", "0")),
+    ],
 )
-def test_a_missing_requirement_says_to_install_the_requirements(module: str, distribution: str, argv: tuple) -> None:
-    result = run_without(module, *argv)
+def test_a_missing_requirement_says_to_install_the_requirements(
+    module: str, distribution: str, program: str, argv: tuple
+) -> None:
+    result = run_without(module, *argv, program=program)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.splitlines() == [
         f"wsapi: {distribution} is not installed (no module {module!r}): "

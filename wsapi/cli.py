@@ -137,10 +137,6 @@ def dump(template: dict, fmt: str) -> str:
 # -- the parser --------------------------------------------------------------------------------------------
 
 
-def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
-    add_service_arguments(parser)
-
-
 def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
     add_service_arguments(parser)
     parser.add_argument("--name", help="component name (default: the service name)")
@@ -196,7 +192,7 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "validate": Command("check a serverless.yml and summarize its routes", add_validate_arguments, run_validate),
+    "validate": Command("check a serverless.yml and summarize its routes", add_service_arguments, run_validate),
     "plan": Command(
         "list what the Pulumi component would create, as pulumi preview does", add_plan_arguments, run_plan
     ),
@@ -229,8 +225,7 @@ def build_command_parser(name: str, prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=command.description)
     add_version(parser)
     command.add_arguments(parser)
-    parser.set_defaults(command=name)
-    parser.set_defaults(command_parser=parser)
+    parser.set_defaults(command=name, command_parser=parser)
     return parser
 
 
