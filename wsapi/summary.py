@@ -47,10 +47,14 @@ def summarize(service: Service) -> str:
             rows.append((route.route_key, function.key, deployed, describe_authorizer(route.authorizer)))
         lines.extend(table(rows))
         lines.append("")
-    count = len(service.routes)
-    lines.append(
-        f"{count} route{'s' if count != 1 else ''}, {len(service.route_functions)} function(s), "
-        f"{len(service.authorizers)} authorizer(s)"
-        + ("" if count else " (no websocket events: nothing to deploy)")
+    counts = ", ".join(
+        counted(len(things), noun)
+        for things, noun in ((service.routes, "route"), (service.route_functions, "function"), (service.authorizers, "authorizer"))
     )
+    lines.append(counts + ("" if service.routes else " (no websocket events: nothing to deploy)"))
     return "\n".join(lines) + "\n"
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 route`, `2 routes`, `0 routes`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -195,7 +195,7 @@ class _Validator(TypedReader):
         if name is not None and not SERVICE_NAME.match(name):
             self.problems.add(
                 "service",
-                f"{name!r} is not a valid service name: start with a letter, then letters, digits or dashes",
+                f"{name!r} is not a valid service name: Serverless v3 requires an ASCII letter, then one or more ASCII letters, digits or dashes (2 characters at least)",
             )
             return None
         return name

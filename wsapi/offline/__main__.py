@@ -1,5 +1,6 @@
-import sys
+"""`python -m wsapi.offline ...`: the same as `python -m wsapi offline ...` (one parser, one error path)."""
 
-from .command import main
+from ..cli import entry_point
 
-sys.exit(main())
+if __name__ == "__main__":
+    entry_point(prog="python -m wsapi.offline", command="offline")

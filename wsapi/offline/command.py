@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import signal
-import sys
-from typing import Optional, Sequence, TextIO
+from typing import Optional, TextIO
 
 from .settings import (
     DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, INTEGRATION_TIMEOUT, MAX_DURATION, MIN_INTEGRATION_TIMEOUT,
@@ -99,7 +98,7 @@ async def serve(service, settings: Settings, file: str, stream: Optional[TextIO]
 def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> str:
     """Load the service as `wsapi validate` does (plus each function's runtime), serve it, return "" once
     stopped. ConfigError/OSError propagate for the CLI to report (exit 2)."""
-    from ..cli import UsageError
+    from ..arguments import UsageError
 
     try:
         settings = settings_from(args)
@@ -113,7 +112,7 @@ def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> st
 
 def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Optional[TextIO]) -> str:
     from . import eventloop
-    from ..cli import key_values
+    from ..arguments import key_values
     from ..config import load_service
     from ..errors import ConfigError
 
@@ -130,10 +129,3 @@ def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Option
     except ConfigError as error:
         raise error.with_file(args.path) from None
     return ""
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """`python -m wsapi.offline ...` is `python -m wsapi offline ...` (one parser, one error path)."""
-    from ..cli import main as cli_main
-
-    return cli_main(["offline", *(sys.argv[1:] if argv is None else argv)])
