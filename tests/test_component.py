@@ -557,8 +557,8 @@ def test_the_component_type_token_is_frozen(pulumi_mocks: Recorder) -> None:
 def test_wsapi_plan_lists_exactly_what_the_component_registers(case: str, pulumi_mocks: Recorder) -> None:
     from golden_support import GOLDEN, load_case
     from wsapi.compile import compile_service
-    from wsapi.naming import short_pulumi_type
-    from wsapi.preview import describe_plan
+    from wsapi.registry import short_type as short_pulumi_type
+    from wsapi.plan_listing import describe_plan
 
     from pulumi_support import render_case
 

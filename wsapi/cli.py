@@ -109,7 +109,7 @@ def run_validate(args: argparse.Namespace) -> str:
 
 def run_plan(args: argparse.Namespace) -> str:
     from .compile import compile_service
-    from .preview import describe_plan
+    from .plan_listing import describe_plan
 
     external = key_values(args.function, "--function")
     service = load(args)

@@ -19,11 +19,13 @@ import base64
 import hashlib
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from . import naming
-from .errors import ConfigError, Problem
-from .model import Service
-from .plan import CodeArchive, External, GetAtt, Join, Pseudo, Ref, Sub
-from .validate import is_cfn_function
+from .. import naming
+from ..digests import digest
+from ..errors import ConfigError, Problem
+from ..model import Service
+from ..packaging import function_code
+from ..plan import CodeArchive, External, GetAtt, Join, Pseudo, Ref, Sub
+from ..validate import is_cfn_function
 
 ASSUME_LAMBDA = {
     "Version": "2012-10-17",
@@ -95,8 +97,6 @@ class FunctionCompiler:
         for key in keys:
             problems.extend(deployment.functions[key].problems)
         if not problems:
-            from .packaging import function_code
-
             code, code_problems = function_code(service, keys)
             problems.extend(code_problems)
         if problems:
@@ -258,8 +258,6 @@ class FunctionCompiler:
     def compile_alias(self, key: str, function_key: str, function_properties: Mapping[str, Any], code: Any) -> Ref:
         """A version named after its code and configuration (so a change publishes a new one, as Serverless
         does), and the alias Serverless invokes on it."""
-        from .compile import digest
-
         function = self.service.functions[key]
         settings = self.service.deployment.functions[key]
         configuration = {name: value for name, value in function_properties.items() if name not in ("Code", "Tags")}
