@@ -81,7 +81,7 @@ REFUSED = {
 def test_component_matches_standalone_template(case: Path, functions: bool, pulumi_mocks: Recorder) -> None:
     settings = case_settings(case) if (case / "case.json").exists() else {}
     with case_environment(case) if settings else contextlib.nullcontext():
-        service = load_service(case, **settings, with_functions=functions)
+        service = load_service(case, **settings)
         if case.name in REFUSED:
             with pytest.raises(ConfigError) as refused:
                 render(

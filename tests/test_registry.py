@@ -47,7 +47,7 @@ def corpus_plans() -> Iterator[tuple[str, dict, Plan]]:
     sources = [(case, case_settings(case)) for case in CASES] + [(CHAT, {})]
     for source, settings in sources:
         with case_environment(source) if source != CHAT else contextlib.nullcontext():
-            service = load_service(source, **{k: v for k, v in settings.items() if k != "env"}, with_functions=True)
+            service = load_service(source, **{k: v for k, v in settings.items() if k != "env"})
             for mode, functions in ((COMPAT, False), (STANDALONE, False), (STANDALONE, True)):
                 yield source.name, {**settings, "create_functions": functions}, compile_service(service, mode, with_functions=functions)
 

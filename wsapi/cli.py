@@ -94,7 +94,6 @@ def load(args: argparse.Namespace):
         region=args.region,
         params=key_values(args.param, "--param"),
         options=key_values(args.option, "--option"),
-        with_functions=getattr(args, "with_functions", False),
     )
     for warning in service.warnings:
         print(warning.format_warning(args.path), file=sys.stderr)

@@ -16,7 +16,7 @@ from . import naming
 from .compile import compile_service
 from .config import ConfigSource, load_service
 from .errors import ConfigError, Problem
-from .validate import is_cfn_function as is_intrinsic
+from .intrinsics import is_intrinsic
 from .plan import ACCOUNT_ID, PARTITION, REGION, STANDALONE, URL_SUFFIX, Plan
 from .pulumi_builder import PulumiBuilder
 
@@ -70,8 +70,7 @@ class WebSocketApi(pulumi.ComponentResource):
         keywords = WebSocketApiArgs(config, stage, region, params, options, functions, create_functions)
         args = arguments(args, keywords)
         service = load_service(
-            args.config, stage=args.stage, region=args.region, params=args.params, options=args.options,
-            with_functions=args.create_functions,
+            args.config, stage=args.stage, region=args.region, params=args.params, options=args.options
         )
         function_inputs = dict(args.functions or {})
         plan = compile_service(
@@ -166,4 +165,4 @@ def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
             )
     if problems:
         label = os.fspath(plan.service.config_path) if plan.service.config_path else "<config>"
-        raise ConfigError(list(dict.fromkeys(problems)), label)  # a value used in several places: once
+        raise ConfigError(problems, label)

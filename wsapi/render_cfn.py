@@ -89,8 +89,8 @@ class _Renderer:
                     problems.append(
                         Problem(external.path, f"Fn::GetAtt {name} points into the Serverless stack; a standalone template cannot reach it (use Fn::ImportValue or the literal ARN)")
                     )
-        if problems:  # a value used in several places is one problem
-            raise ConfigError(list(dict.fromkeys(problems)))
+        if problems:
+            raise ConfigError(problems)
         return parameters
 
     def template(self) -> dict:
