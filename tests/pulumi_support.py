@@ -282,10 +282,11 @@ def drain() -> None:
     _settings.SETTINGS.outputs.clear()
 
 
-def fresh_mocks(*, preview: bool = False, **recorder_args: Any) -> Recorder:
-    """Install a new recorder as the process's mocks, with a new root stack."""
+def fresh_mocks(*, preview: bool = False, recorder_type: type = None, **recorder_args: Any) -> Recorder:
+    """Install a new recorder (a `recorder_type`, default `Recorder`) as the process's mocks, with a new root
+    stack."""
     drain()
-    recorder = Recorder(**recorder_args)
+    recorder = (recorder_type or Recorder)(**recorder_args)
     _settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
         recorder, project=PROJECT, stack=STACK, preview=preview, monitor=RecordingMonitor(recorder)

@@ -148,6 +148,30 @@ def test_opts_apply_to_the_component(pulumi_mocks: Recorder) -> None:
         assert child.parent == component.urn
 
 
+def test_args_and_keyword_settings_are_not_mixed() -> None:
+    """Keywords given beside a WebSocketApiArgs would be silently ignored: refused, before anything is
+    registered."""
+    with pytest.raises(TypeError, match=r"not both \(stage, create_functions\)"):
+        WebSocketApi("chat", WebSocketApiArgs(config=chat_config()), stage="prod", create_functions=True)
+    with pytest.raises(TypeError, match="given twice"):
+        WebSocketApi("chat", chat_config(), config=chat_config())
+
+
+class PartitionlessMocks(Recorder):
+    """A user's own mocks that answer every invoke but getPartition (with nothing)."""
+
+    def call(self, args):
+        if args.token == "aws:index/getPartition:getPartition":
+            return {}
+        return super().call(args)
+
+
+def test_mocks_that_leave_out_an_invoke_get_a_clear_error() -> None:
+    fresh_mocks(recorder_type=PartitionlessMocks)
+    with pytest.raises(Exception, match=r"AWS::URLSuffix is unknown: the aws:index/getPartition:getPartition invoke answered no 'dnsSuffix'\. Under pulumi\.runtime\.set_mocks, Mocks\.call must answer it"):
+        run_program(lambda: WebSocketApi("chat", config=chat_config()).url)
+
+
 def test_a_config_is_required() -> None:
     with pytest.raises(TypeError, match="config="):
         WebSocketApi("chat")
@@ -557,8 +581,8 @@ def test_the_component_type_token_is_frozen(pulumi_mocks: Recorder) -> None:
 def test_wsapi_plan_lists_exactly_what_the_component_registers(case: str, pulumi_mocks: Recorder) -> None:
     from golden_support import GOLDEN, load_case
     from wsapi.compile import compile_service
-    from wsapi.naming import short_pulumi_type
-    from wsapi.preview import describe_plan
+    from wsapi.registry import short_type as short_pulumi_type
+    from wsapi.plan_listing import describe_plan
 
     from pulumi_support import render_case
 

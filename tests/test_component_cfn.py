@@ -81,7 +81,7 @@ REFUSED = {
 def test_component_matches_standalone_template(case: Path, functions: bool, pulumi_mocks: Recorder) -> None:
     settings = case_settings(case) if (case / "case.json").exists() else {}
     with case_environment(case) if settings else contextlib.nullcontext():
-        service = load_service(case, **settings, with_functions=functions)
+        service = load_service(case, **settings)
         if case.name in REFUSED:
             with pytest.raises(ConfigError) as refused:
                 render(
@@ -108,7 +108,7 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
     for resource in plan.resources:
         if resource.type in FOLDED_TYPES:
             continue  # a version: no resource of its own in Pulumi (checked below)
-        name = f"chat-{resource.name}"
+        name = f"chat-{resource.child_suffix}"
         assert name in pulumi_resources, f"{resource.key} ({resource.type}) has no Pulumi resource {name!r}"
         found = pulumi_resources[name]
         assert found.type == PULUMI_TYPE[resource.type], (

@@ -341,7 +341,7 @@ def test_wsapi_plan_with_functions_lists_exactly_what_the_component_registers(
     source: str, pulumi_mocks: Recorder, capsys
 ) -> None:
     from wsapi.cli import main as cli_main
-    from wsapi.naming import short_pulumi_type
+    from wsapi.registry import short_type as short_pulumi_type
 
     folder = ROOT / source
     settings = {}

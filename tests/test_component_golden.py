@@ -97,7 +97,7 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
         if body["Type"] == "AWS::ApiGatewayV2::Deployment":
             name = "chat-deployment"
         else:
-            name = f"chat-{compat.resource(key).name}"
+            name = f"chat-{compat.resource(key).child_suffix}"
         if key == "WebsocketsLogGroup" and not service.logs.access_logging:
             assert name not in pulumi_by_name, "a log group nothing writes to"
             continue

@@ -48,7 +48,7 @@ def template_for(folder: Path, config: dict, **compile_args: Any) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "handler.py").write_text("def connect(e, c):\n    return {'statusCode': 200}\n")
     (folder / "serverless.yml").write_text(json.dumps(config))
-    service = load_service(folder, with_functions=True)
+    service = load_service(folder)
     return render_template(compile_service(service, with_functions=True, **compile_args))
 
 
@@ -83,7 +83,7 @@ def created(template: dict, type_: str) -> dict:
 def test_functions_log_groups_and_aliases_are_serverlesss(case: Path) -> None:
     serverless = json.loads((case / "expected.json").read_text())["Resources"]
     settings = {k: v for k, v in case_settings(case).items() if k != "env"}
-    service = load_service(case, with_functions=True, env=case_settings(case)["env"], **settings)
+    service = load_service(case, env=case_settings(case)["env"], **settings)
     try:
         template = render_template(compile_service(service, with_functions=True))
     except ConfigError as error:
@@ -308,7 +308,7 @@ def test_a_new_version_exactly_when_code_or_configuration_changes(tmp_path: Path
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "handler.py").write_text(handler)
         (folder / "serverless.yml").write_text(json.dumps(config))
-        plan = compile_service(load_service(folder, with_functions=True), with_functions=True)
+        plan = compile_service(load_service(folder), with_functions=True)
         (version,) = [r.key for r in plan.by_type("AWS::Lambda::Version")]
         return version
 
@@ -360,23 +360,40 @@ def test_code_comes_from_one_bucket_parameter_and_a_key_per_archive(tmp_path: Pa
 def test_settings_wsapi_cannot_create_are_refused_with_their_paths_for_created_functions_only(tmp_path: Path) -> None:
     config = service_config()
     config["functions"]["message"]["vpc"] = {"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]}
-    config["functions"]["message"]["architecture"] = "sparc"
     config["functions"]["connect"]["role"] = "MyRoleInResources"
     config["functions"]["cron"]["vpc"] = {"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]}  # not created
-    config["provider"]["iam"] = {"role": {"statements": [{"Effect": "Maybe", "Action": "s3:GetObject"}]}}
     with pytest.raises(ConfigError) as raised:
         template_for(tmp_path, config)
     label = str(tmp_path / "serverless.yml")
     assert raised.value.lines() == [
-        f"{label}: provider.iam.role.statements[0].Effect: must be Allow or Deny, got 'Maybe'",
-        f"{label}: provider.iam.role.statements[0]: needs exactly one of Resource and NotResource",
         f"{label}: functions.connect.role: 'MyRoleInResources' names a role defined in resources:, which wsapi does not deploy; give the role's ARN",
         f"{label}: functions.message.vpc: wsapi does not create functions with vpc; create this function yourself and pass its ARN (functions={{'message': ...}} or --function message=ARN), or remove the setting",
-        f"{label}: functions.message.architecture: must be arm64 or x86_64, got 'sparc'",
     ]
-    # given from elsewhere, the same functions are no problem
-    template = template_for(tmp_path / "given", {**config, "provider": service_config()["provider"]}, external_functions=("connect", "message"))
+    # the same file validates and exports without functions: nothing is wrong with it, wsapi just does not
+    # create such functions; given from elsewhere, they are no problem either
+    assert load_service(tmp_path).functions["message"].problems
+    template = template_for(tmp_path / "given", config, external_functions=("connect", "message"))
     assert set(created(template, "AWS::Lambda::Function")) == {"AuthLambdaFunction"}
+
+
+def test_wrong_values_are_refused_by_every_command_with_their_paths(tmp_path: Path) -> None:
+    """One reader, one answer: a value AWS would refuse is a problem of the document whatever consumes it
+    (validate, export, offline, create_functions), not only of the functions wsapi creates."""
+    config = service_config()
+    config["functions"]["message"]["architecture"] = "sparc"
+    config["functions"]["cron"]["timeout"] = "thirty"
+    config["provider"]["iam"] = {"role": {"statements": [{"Effect": "Maybe", "Action": "s3:GetObject"}]}}
+    (tmp_path / "serverless.yml").write_text(json.dumps(config))
+    label = str(tmp_path / "serverless.yml")
+    expected = [
+        f"{label}: functions.cron.timeout: must be a whole number from 1 to 900, got 'thirty'",
+        f"{label}: functions.message.architecture: must be arm64 or x86_64, got 'sparc'",
+        f"{label}: provider.iam.role.statements[0].Effect: must be Allow or Deny, got 'Maybe'",
+        f"{label}: provider.iam.role.statements[0]: needs exactly one of Resource and NotResource",
+    ]
+    with pytest.raises(ConfigError) as raised:
+        load_service(tmp_path)
+    assert sorted(raised.value.lines()) == expected
 
 
 def test_a_runtime_is_required_to_create_a_function(tmp_path: Path) -> None:
@@ -391,16 +408,14 @@ def test_a_runtime_is_required_to_create_a_function(tmp_path: Path) -> None:
     ]
 
 
-def test_compat_exports_and_services_loaded_without_function_settings_cannot_create_functions() -> None:
-    service = load_service(CHAT, with_functions=True)
+def test_compat_exports_cannot_create_functions() -> None:
+    service = load_service(CHAT)
     with pytest.raises(ValueError, match="compat mode"):
         compile_service(service, COMPAT, with_functions=True)
-    with pytest.raises(ValueError, match="with_functions=True"):
-        compile_service(load_service(CHAT), with_functions=True)
 
 
 def test_the_chat_example_creates_every_function_it_routes_to(tmp_path: Path) -> None:
-    template = render_template(compile_service(load_service(CHAT, with_functions=True), with_functions=True))
+    template = render_template(compile_service(load_service(CHAT), with_functions=True))
     functions = created(template, "AWS::Lambda::Function")
     assert {f["Properties"]["FunctionName"] for f in functions.values()} == {
         f"chat-dev-{key}" for key in ("auth", "connect", "disconnect", "default", "sendMessage", "whoami")
@@ -417,7 +432,7 @@ def test_the_export_with_functions_lints_clean(source: Path) -> None:
     from test_cfn_lint import lint_errors
 
     settings = case_settings(source) if (source / "case.json").exists() else {}
-    service = load_service(source, with_functions=True, **settings)
+    service = load_service(source, **settings)
     try:
         template = render_template(compile_service(service, with_functions=True))
     except ConfigError as error:
@@ -466,7 +481,7 @@ def test_checkov_finds_no_grant_too_wide_in_the_export_with_functions(tmp_path: 
     from test_scanners import CHECKOV, allowed_failures
 
     assert CHECKOV.exists(), f"checkov not found at {CHECKOV} (see tests/test_scanners.py)"
-    service = load_service(CHAT, with_functions=True)
+    service = load_service(CHAT)
     (tmp_path / "chat.json").write_text(json.dumps(render_template(compile_service(service, with_functions=True))))
     run = subprocess.run(
         [str(CHECKOV), "-f", str(tmp_path / "chat.json"), "--framework", "cloudformation", "--compact",
@@ -489,6 +504,37 @@ def test_environment_values_may_be_intrinsics_evaluated_at_deploy_time(tmp_path:
     assert variables == {"TABLE": {"Ref": "ConnectionsTable"}, "REGION": {"Ref": "AWS::Region"}, "QUEUE": {"Fn::ImportValue": "queue-url"}}
     # a Ref to a resource of the Serverless stack becomes a parameter of the standalone template
     assert template["Parameters"]["ConnectionsTable"]["Description"] == "Value of provider.environment.TABLE (a Ref outside this template)"
-    # without functions to create, such a value is still refused where it cannot be evaluated (wsapi offline)
-    with pytest.raises(ConfigError, match="a CloudFormation intrinsic cannot be evaluated here"):
-        load_service(tmp_path, with_runtime=True)
+    # such a value is refused where it cannot be evaluated: wsapi offline
+    from wsapi.offline.app import build_app
+
+    with pytest.raises(ConfigError, match=r"functions\.message\.environment\.QUEUE: must be a string to run offline \(a CloudFormation intrinsic is evaluated only when deployed\)"):
+        build_app(load_service(tmp_path))
+
+
+def test_a_value_only_some_commands_need_is_reported_only_by_them(tmp_path: Path) -> None:
+    """A `${ssm:...}` (which wsapi does not fetch) in an environment never blocks validate or an export of the
+    websocket part; running the function (offline) or creating it reports it, with the variable's path."""
+    from wsapi.offline.app import build_app
+
+    config = service_config(environment={"SECRET": "${ssm:/chat/secret}"})
+    config["functions"]["cron"]["environment"] = {"ONLY_CRON": "${ssm:/chat/cron}"}
+    config["functions"]["message"]["layers"] = ["${ssm:/chat/layer}"]
+    folder = tmp_path / "svc"
+    folder.mkdir()
+    (folder / "handler.py").write_text("def connect(e, c):\n    return {'statusCode': 200}\n")
+    (folder / "serverless.yml").write_text(json.dumps(config))
+    service = load_service(folder)
+    render_template(compile_service(service))  # the websocket part alone: fine
+    label = str(folder / "serverless.yml")
+    ssm = "cannot resolve ${ssm:/chat/secret}: \"ssm\" is a remote source (AWS SSM Parameter Store / Secrets Manager) that wsapi does not query; add a fallback if that is expected, e.g. ${ssm:/chat/secret, 'value'}"
+    with pytest.raises(ConfigError) as raised:
+        build_app(service)
+    assert raised.value.lines() == [f"{label}: provider.environment.SECRET: {ssm}"]  # once, though three functions inherit it
+    with pytest.raises(ConfigError) as raised:
+        compile_service(service, with_functions=True)
+    assert raised.value.lines() == [
+        f"{label}: provider.environment.SECRET: {ssm}",
+        f"{label}: functions.message.layers[0]: " + ssm.replace("secret", "layer"),
+    ]
+    # the cron function is neither served nor created: its own unresolved value concerns nobody
+    assert "ONLY_CRON" not in " ".join(raised.value.lines())

@@ -51,7 +51,7 @@ from wsapi.errors import ConfigError, Problem
 from wsapi.loader import parse_document
 from wsapi.model import Service
 from wsapi.plan import COMPAT, STANDALONE
-from wsapi.preview import describe_plan
+from wsapi.plan_listing import describe_plan
 from wsapi.render_cfn import render_template
 from wsapi.summary import summarize
 from wsapi.variables import resolve_variables

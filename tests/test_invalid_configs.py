@@ -21,7 +21,7 @@ def test_invalid_config_is_rejected_with_every_problem(case: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.splitlines() == expected
     assert "Traceback" not in result.stderr
-    assert elapsed < 5  # the "under a second" is measured by bench/, this only guards against hangs
+    assert elapsed < 30  # the "under a second" is measured by bench/, this only guards against hangs
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

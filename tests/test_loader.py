@@ -272,7 +272,7 @@ def billion_laughs():
 def test_billion_laughs_is_rejected_quickly(parser_kind):
     started = time.perf_counter()
     lines = problems(billion_laughs())
-    assert time.perf_counter() - started < 5  # a hang guard; bench/hostile_bench.py measures the real figure
+    assert time.perf_counter() - started < 30  # a hang guard; bench/hostile_bench.py measures the real figure
     assert lines == [
         'serverless.yml: l5[2]: the document would expand to more than 250,000 values through YAML aliases '
         '(alias "*l4" at line 6); refusing to load it (protection against alias bombs such as \'billion laughs\')'
@@ -286,7 +286,7 @@ def test_merge_key_bomb_is_rejected_quickly():
         lines.append(f"m{level}: &m{level} {{{keys}}}")
     started = time.perf_counter()
     result = problems("\n".join(lines))
-    assert time.perf_counter() - started < 5  # a hang guard; bench/hostile_bench.py measures the real figure
+    assert time.perf_counter() - started < 30  # a hang guard; bench/hostile_bench.py measures the real figure
     assert "would expand to more than 250,000 values" in result[0]
 
 
@@ -303,7 +303,7 @@ def test_merge_key_bomb_is_rejected_quickly():
 def test_ten_thousand_levels_of_nesting_are_rejected_quickly(text, parser_kind):
     started = time.perf_counter()
     lines = problems(text)
-    assert time.perf_counter() - started < 5  # a hang guard; bench/hostile_bench.py measures the real figure
+    assert time.perf_counter() - started < 30  # a hang guard; bench/hostile_bench.py measures the real figure
     assert len(lines) == 1
     assert "nesting is deeper than 200 levels at line" in lines[0]
 
@@ -322,7 +322,7 @@ def test_two_hundred_levels_are_fine():
 def test_ten_thousand_deep_json_is_rejected_quickly():
     started = time.perf_counter()
     lines = problems('{"a": ' + "[" * 10_000 + "]" * 10_000 + "}", "json")
-    assert time.perf_counter() - started < 5  # a hang guard; bench/hostile_bench.py measures the real figure
+    assert time.perf_counter() - started < 30  # a hang guard; bench/hostile_bench.py measures the real figure
     assert lines == [
         "serverless.yml: (document): nesting is deeper than 200 levels at line 1, column 206; flatten the structure"
     ]
@@ -334,7 +334,7 @@ def test_files_larger_than_the_limit_are_refused(tmp_path):
     started = time.perf_counter()
     with pytest.raises(ConfigError) as caught:
         load_config(big)
-    assert time.perf_counter() - started < 5  # a hang guard; bench/hostile_bench.py measures the real figure
+    assert time.perf_counter() - started < 30  # a hang guard; bench/hostile_bench.py measures the real figure
     assert caught.value.lines() == [
         f"{big}: (document): the file is 10,485,761 bytes, larger than the 10,485,760 bytes (10 MB) limit"
     ]
@@ -482,7 +482,7 @@ def test_parsing_is_fast_for_a_large_ordinary_file():
     )
     started = time.perf_counter()
     document = parse("service: big\nfunctions:\n" + functions)
-    assert time.perf_counter() - started < 5  # a hang guard; bench/hostile_bench.py measures the real figure
+    assert time.perf_counter() - started < 30  # a hang guard; bench/hostile_bench.py measures the real figure
     assert document["functions"]["f4999"]["events"][0]["websocket"]["route"] == "r4999"
 
 

@@ -114,7 +114,7 @@ class RunningServer:
         if self.loop_kind != "auto":
             assert eventloop.name_of(self.loop) == self.loop_kind
         self.stop_event = asyncio.Event()
-        service = load_service(self.path, params=self.params, with_runtime=True)
+        service = load_service(self.path, params=self.params)
         server = OfflineServer(build_app(service), self.settings, Log(self.log))  # type: ignore[arg-type]
         await server.start()
         self.server = server
@@ -580,7 +580,7 @@ def test_idle_timeout_and_maximum_duration_close_with_1001(records):
 
 
 def test_a_function_that_is_not_python_is_an_error_at_start():
-    service = load_service(FIXTURES / "bad_runtime", with_runtime=True)
+    service = load_service(FIXTURES / "bad_runtime")
     with pytest.raises(ConfigError) as caught:
         build_app(service, "bad_runtime/serverless.yml")
     assert [p.path for p in caught.value.problems] == ["functions.node.runtime"]

@@ -249,7 +249,7 @@ def test_management_requests():
 
 def service(functions: dict, provider: dict | None = None):
     document = {"service": "svc", "provider": {"name": "aws", "runtime": "python3.11", **(provider or {})}, "functions": functions}
-    return validate_document(document, with_runtime=True)
+    return validate_document(document)
 
 
 def test_non_python_and_image_functions_are_problems_at_their_paths():

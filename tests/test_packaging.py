@@ -54,7 +54,7 @@ def artifacts_cache(tmp_path: Path, monkeypatch) -> Path:
 
 def service_in(folder: Path, config: dict):
     (folder / "serverless.yml").write_text(json.dumps(config, indent=2))
-    return load_service(folder, with_functions=True)
+    return load_service(folder)
 
 
 # -- Serverless's own answers ------------------------------------------------------------------------------

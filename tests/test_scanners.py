@@ -63,7 +63,7 @@ def checkov_results(tmp_path_factory) -> dict[str, dict]:
         (folder / f"{source.name}.json").write_text(json.dumps(template))
         services[source.name] = service
     for example in EXAMPLES:
-        service = load_service(example, with_functions=True)
+        service = load_service(example)
         template = render_template(compile_service(service, with_functions=True))
         (folder / f"{example.name}{WITH_FUNCTIONS}.json").write_text(json.dumps(template))
         services[example.name + WITH_FUNCTIONS] = service

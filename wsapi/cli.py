@@ -50,7 +50,6 @@ def load(args: argparse.Namespace):
         region=args.region,
         params=key_values(args.param, "--param"),
         options=key_values(args.option, "--option"),
-        with_functions=getattr(args, "with_functions", False),
     )
     for warning in service.warnings:
         print(warning.format_warning(args.path), file=sys.stderr)
@@ -65,7 +64,7 @@ def run_validate(args: argparse.Namespace) -> str:
 
 def run_plan(args: argparse.Namespace) -> str:
     from .compile import compile_service
-    from .preview import describe_plan
+    from .plan_listing import describe_plan
 
     external = key_values(args.function, "--function", "KEY=ARN")
     service = load(args)

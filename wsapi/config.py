@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
 from .errors import ConfigError, Problem
 from .model import Service
-from .validate import READ_PATHS, RUNTIME_PATHS, validate_document
+from .validate import resolved_paths, validate_document
 
 ConfigSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
@@ -23,16 +22,14 @@ def load_service(
     options: Optional[Mapping[str, str]] = None,
     env: Optional[Mapping[str, str]] = None,
     label: Optional[str] = None,
-    with_runtime: bool = False,
-    with_functions: bool = False,
 ) -> Service:
     """Read a serverless.yml (a path to it, its folder, or an already-loaded mapping) as Serverless v3 does.
 
     `stage`/`region` are `--stage`/`--region`, `params` are `--param K=V`, `options` any other `--K V`.
-    Raises `ConfigError` naming every problem, with `label` (default: the path given) as the file.
-    `with_runtime` also reads (and resolves variables in) each function's runtime, timeout, memory size
-    and environment, for consumers that run or create the functions. `with_functions` also reads what
-    creating them takes (`functions.Deployment`: package, role, layers, tags, ...) into `service.deployment`.
+    Raises `ConfigError` naming every problem, with `label` (default: the path given) as the file. Every
+    setting wsapi reads is read, for every command; a value only some consumers need whose variables cannot
+    be resolved (a `${ssm:...}` in an environment) is kept with its function and reported by the consumer
+    that needs it (`model.Function.problems`).
     """
     from .loader import load_config, not_unicode
     from .variables import plain_data_problems, resolve_variables
@@ -64,32 +61,14 @@ def load_service(
         all_options["stage"] = stage
     if region is not None:
         all_options["region"] = region
+    websocket, deferred = resolved_paths()
     try:
         resolved = resolve_variables(
-            dict(document),
-            service_dir=service_dir,
-            options=all_options,
-            params=dict(params or {}),
-            env=env,
-            only=READ_PATHS + (RUNTIME_PATHS if with_runtime or with_functions else ()) + _function_paths(with_functions),
+            dict(document), service_dir=service_dir, options=all_options, params=dict(params or {}), env=env,
+            only=websocket, deferred=deferred,
         )
-        service = validate_document(
-            resolved, stage=stage, region=region, file=label, config_path=path,
-            with_runtime=with_runtime or with_functions, with_functions=with_functions,
+        return validate_document(
+            resolved, stage=stage, region=region, file=label, config_path=path, service_dir=service_dir
         )
-        if with_functions:
-            from .functions import read_deployment
-
-            deployment = read_deployment(resolved, service, service_dir=service_dir, config_file=path.name if path else None)
-            service = dataclasses.replace(service, deployment=deployment)
-        return service
     except ConfigError as error:
         raise error.with_file(label) from None
-
-
-def _function_paths(with_functions: bool) -> tuple:
-    if not with_functions:
-        return ()
-    from .functions import FUNCTION_PATHS
-
-    return FUNCTION_PATHS

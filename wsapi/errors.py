@@ -51,10 +51,11 @@ class Problem:
 
 
 class ConfigError(Exception):
-    """Raised with every problem found, so a user fixes them all in one pass."""
+    """Raised with every problem found, so a user fixes them all in one pass (each once, however many places
+    share the value at fault)."""
 
     def __init__(self, problems: Sequence[Problem], file: str = "serverless.yml") -> None:
-        self.problems = tuple(problems)
+        self.problems = tuple(dict.fromkeys(problems))
         self.file = file
         super().__init__("\n".join(self.lines()))
 

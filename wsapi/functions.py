@@ -1,242 +1,143 @@
-"""The settings wsapi needs to create a service's Lambda functions, read from serverless.yml as Serverless v3
-reads them (`lib/plugins/aws/package/compile/functions.js`, `package/lib/merge-iam-templates.js`).
+"""Read each function's settings, and the service's build settings, as Serverless v3 reads them
+(`lib/plugins/aws/package/compile/functions.js`, `package/lib/merge-iam-templates.js`): one pass per
+function into one `model.Function`, for every command.
 
-Read only when a consumer creates functions (`load_service(..., with_functions=True)`). Problems are kept
-with the function (or, for `package` and `provider.iam`, the service) they belong to and raised only for the
-functions actually created: a `vpc:` on a cron function never blocks deploying the websocket ones.
+A wrong value (a `timeout` that is not a number, a tag that is not a string) is a problem of the document,
+reported by every command. What only some consumers need is kept with the function instead, as
+`(needed by, problem)`, and reported by the consumer that needs it: a setting wsapi does not create (`vpc`)
+only when wsapi creates the function, a value whose variables could not be resolved (`${ssm:...}` in an
+environment) only when the function is run or created (`RUN`), or only created (`CREATE`).
 
-Supported per function: handler, runtime, memorySize, timeout, environment (provider's overlaid with the
-function's), name, description, architecture, layers, tags (provider's overlaid with the function's), role,
-logRetentionInDays, logDataProtectionPolicy, disableLogs, provisionedConcurrency, snapStart,
-reservedConcurrency, ephemeralStorageSize and package (patterns, include, exclude, individually, artifact).
-Settings Serverless knows but wsapi does not create (vpc, kmsKeyArn, tracing, image, url, destinations, ...)
-are refused with their path, never silently dropped.
+The paths this module reads are declared on its readers (`@setting`), and `read_paths` derives from them
+the paths whose variables are resolved, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from . import naming
 from .errors import Problem, join_path
-from .model import CfnValue, Service
+from .intrinsics import is_intrinsic
+from .model import (
+    DEFAULT_MEMORY_SIZE,
+    DEFAULT_TIMEOUT,
+    BuildSettings,
+    CfnValue,
+    Function,
+    PackageSettings,
+    RoleSettings,
+)
+from .packaging import PatternError, escapes_folder, glob_matcher, parse_s3_uri
 from .readers import TypedReader, type_name
-from .validate import LOG_RETENTION_DAYS, TAG_KEY, is_cfn_function
+from .variables import Unresolved
 
-#: Paths whose variables are resolved when functions are created (besides validate's READ/RUNTIME paths).
-FUNCTION_PATHS = (
-    "package",
-    "useDotenv",
-    "plugins",
-    "layers.*.path",
-    "provider.architecture",
-    "provider.layers",
-    "provider.iam",
-    "provider.role",
-    "provider.iamRoleStatements",
-    "provider.iamManagedPolicies",
-    "provider.rolePermissionsBoundary",
-    "provider.vpc",
-    "provider.kmsKeyArn",
-    "provider.tracing",
-    "provider.runtimeManagement",
-    "functions.*.package",
-    "functions.*.architecture",
-    "functions.*.layers",
-    "functions.*.tags",
-    "functions.*.description",
-    "functions.*.role",
-    "functions.*.logRetentionInDays",
-    "functions.*.logDataProtectionPolicy",
-    "functions.*.disableLogs",
-    "functions.*.reservedConcurrency",
-    "functions.*.ephemeralStorageSize",
-    "functions.*.vpc",
-    "functions.*.kmsKeyArn",
-    "functions.*.tracing",
-    "functions.*.fileSystemConfig",
-    "functions.*.destinations",
-    "functions.*.onError",
-    "functions.*.url",
-    "functions.*.runtimeManagement",
-    "functions.*.condition",
-    "functions.*.dependsOn",
-    "functions.*.maximumEventAge",
-    "functions.*.maximumRetryAttempts",
-)
+RUN = "run"  #: needed to run the function (offline) and to create it
+CREATE = "create"  #: needed to create it
 
-#: Function settings Serverless v3 knows that wsapi does not create: refused with their path.
+#: Function settings Serverless v3 knows that wsapi does not create: refused with their path when wsapi
+#: creates the function.
 UNSUPPORTED_FUNCTION_SETTINGS = (
-    "image",
-    "vpc",
-    "kmsKeyArn",
-    "awsKmsKeyArn",
-    "tracing",
-    "fileSystemConfig",
-    "destinations",
-    "onError",
-    "url",
-    "runtimeManagement",
-    "condition",
-    "dependsOn",
-    "maximumEventAge",
-    "maximumRetryAttempts",
-)
+    "image", "vpc", "kmsKeyArn", "awsKmsKeyArn", "tracing", "fileSystemConfig", "destinations", "onError", "url",
+    "runtimeManagement", "condition", "dependsOn", "maximumEventAge", "maximumRetryAttempts",
+)  # fmt: skip
 UNSUPPORTED_PROVIDER_SETTINGS = ("vpc", "kmsKeyArn", "runtimeManagement")
 ARCHITECTURES = ("arm64", "x86_64")
 PACKAGE_KEYS = ("patterns", "include", "exclude", "individually", "artifact", "excludeDevDependencies", "path")
 FUNCTION_PACKAGE_KEYS = ("patterns", "include", "exclude", "individually", "artifact")
 ROLE_KEYS = ("name", "path", "managedPolicies", "statements", "permissionBoundary", "permissionsBoundary", "tags")
 STATEMENT_KEYS = ("Sid", "Effect", "Action", "NotAction", "Principal", "NotPrincipal", "Resource", "NotResource", "Condition")
+FUNCTION_KEY = re.compile(r"^[a-zA-Z0-9-_]+$")
+LAMBDA_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 ROLE_NAME = re.compile(r"^[A-Za-z0-9/_+=,.@-]{1,64}$")
 ROLE_PATH = re.compile(r"^(/|/[\u0021-\u007f]+/)$")
 RUNTIME = re.compile(r"^[a-z][a-z0-9.]*$")
-#: Serverless's S3 artifact forms (`lib/plugins/aws/utils/parse-s3-uri.js`)
-S3_URIS = (
-    re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.+)"),
-    re.compile(r"(?P<bucket>[^/]+)\.s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<key>.+)"),
-    re.compile(r"s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<bucket>[^/]+)/(?P<key>.+)"),
-)
-
-
-def parse_s3_uri(value: str) -> Optional[Tuple[str, str]]:
-    for pattern in S3_URIS:
-        match = pattern.search(value)
-        if match:
-            return match.group("bucket"), match.group("key")
-    return None
+ENVIRONMENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
-class PackageSettings:
-    """`package` of the service or of one function."""
-
-    patterns: Tuple[str, ...] = ()  #: `include` (deprecated in v3) then `patterns`, in order
-    excludes: Tuple[str, ...] = ()  #: `exclude` (deprecated in v3)
-    individually: bool = False
-    artifact: Optional[str] = None  #: a local .zip/.jar (relative to the service folder) or an S3 URI
-    path: str = "package"  #: where it was written
-
-
-@dataclass(frozen=True)
-class RoleSettings:
-    """The shared execution role: an existing one (`arn`), or one wsapi creates with these settings."""
-
-    arn: Optional[CfnValue] = None  #: `provider.iam.role` as an ARN or intrinsic, or `provider.role`
-    arn_path: str = ""
-    name: Optional[str] = None
-    path: Optional[str] = None
-    #: `provider.iam.role.statements` (else `provider.iamRoleStatements`), each with its path
-    statements: Tuple[Tuple[Mapping[str, Any], str], ...] = ()
-    managed_policies: Tuple[Tuple[CfnValue, str], ...] = ()
-    permissions_boundary: Optional[Tuple[CfnValue, str]] = None
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class FunctionSettings:
-    """Everything about one function that goes into its `AWS::Lambda::Function`, log group, version and
-    alias, beyond `model.Function`."""
+class Setting:
+    """A function setting: its key under `functions.<key>` and its reader; the reader of the provider key it
+    falls back to (or merges with), if any; whether its variables must resolve for every command
+    (`websocket`: the websocket module reads it) and who needs it otherwise (`RUN` or `CREATE`)."""
 
     key: str
-    runtime: Optional[str]
-    description: Optional[str] = None
-    architecture: Optional[str] = None
-    layers: Optional[Tuple[Tuple[CfnValue, str], ...]] = None  #: the function's, else the provider's
-    tags: Mapping[str, str] = field(default_factory=dict)  #: provider tags overlaid with the function's
-    role: Optional[CfnValue] = None  #: the function's own `role` (an ARN or intrinsic)
-    role_path: str = ""
-    log_retention_in_days: Optional[int] = None  #: the function's, else the provider's
-    log_data_protection_policy: Optional[Mapping[str, Any]] = None
-    log_data_protection_path: str = ""
-    disable_logs: bool = False
-    provisioned_concurrency: Optional[CfnValue] = None  #: a whole number > 0, or an intrinsic
-    snap_start: bool = False
-    reserved_concurrency: Optional[CfnValue] = None
-    ephemeral_storage_size: Optional[int] = None
-    package: PackageSettings = field(default_factory=PackageSettings)
-    #: where each environment variable was written (`functions.x.environment.K` or `provider.environment.K`)
-    environment_paths: Mapping[str, str] = field(default_factory=dict)
-    problems: Tuple[Problem, ...] = ()  #: why wsapi cannot create it as written
+    read: Callable[..., None]  #: (reader, value, path, fields, config): puts the setting into `fields`
+    provider: Optional[Callable[..., Any]] = None  #: (reader, value, path) -> `provider.<key>`'s value
+    websocket: bool = False
+    needed_by: str = CREATE
 
 
-@dataclass(frozen=True)
-class Deployment:
-    """How the service's functions are built and run, for the functions wsapi creates."""
-
-    service_dir: Path
-    package: PackageSettings
-    #: excludes Serverless adds to its defaults: the configuration file, `plugins.localPath`, the folders of
-    #: the service's own layers, `.env*` with `useDotenv`
-    extra_excludes: Tuple[str, ...]
-    role: RoleSettings
-    functions: Mapping[str, FunctionSettings]
-    problems: Tuple[Problem, ...] = ()  #: service-wide (package, provider.iam): raised when any is created
+#: Provider settings of the functions wsapi creates that are not per function (`BuildReader`).
+BUILD_PROVIDER_KEYS = (
+    "iam", "role", "iamRoleStatements", "iamManagedPolicies", "rolePermissionsBoundary", *UNSUPPORTED_PROVIDER_SETTINGS,
+    "tracing",
+)  # fmt: skip
+#: Service-wide settings read for the functions wsapi creates (`BuildReader`).
+BUILD_PATHS = ("package", "useDotenv", "plugins.localPath", "layers.*.path") + tuple(f"provider.{k}" for k in BUILD_PROVIDER_KEYS)
 
 
-class _Reader(TypedReader):
-    def __init__(self) -> None:
-        self.problems: List[Problem] = []
+def read_paths() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(paths every command resolves, paths resolved with `Unresolved` left where a value cannot be)."""
+    websocket = [f"functions.*.{s.key}" for s in SETTINGS if s.websocket]
+    deferred = [f"functions.*.{s.key}" for s in SETTINGS if not s.websocket]
+    deferred += [f"provider.{s.key}" for s in SETTINGS if s.provider is not None]
+    return tuple(websocket), tuple(deferred) + BUILD_PATHS
+
+
+def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
+    """`value` without the `Unresolved` values in it (a mapping loses the key, a whole value becomes None),
+    and their problems."""
+    if isinstance(value, Unresolved):
+        return None, list(value.problems)
+    if isinstance(value, Mapping):
+        problems: List[Problem] = []
+        kept = {}
+        for key, item in value.items():
+            clean, found = unresolved_in(item, join_path(path, str(key)))
+            problems.extend(found)
+            if not found or clean is not None:
+                kept[key] = clean
+        return kept, problems
+    if isinstance(value, list):
+        problems = []
+        items = []
+        for index, item in enumerate(value):
+            clean, found = unresolved_in(item, f"{path}[{index}]")
+            problems.extend(found)
+            items.append(clean)
+        return items, problems
+    return value, []
+
+
+class SettingsReader(TypedReader):
+    """Typed readers of function and build settings; problems of the document go to `report`, problems only
+    some consumers care about are kept (`keep`) for the function being read."""
+
+    def __init__(self, report: Callable[[str, str], None]) -> None:
+        self._report = report
+        self.reported = 0  #: how many problems of the document this reader found
+        self.kept: List[Tuple[str, Problem]] = []
 
     def report(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+        self.reported += 1
+        self._report(path, message)
 
-    def take(self) -> Tuple[Problem, ...]:
-        taken, self.problems = tuple(self.problems), []
+    def keep(self, needed_by: str, path: str, message: str) -> None:
+        self.kept.append((needed_by, Problem(path, message)))
+
+    def take(self) -> Tuple[Tuple[str, Problem], ...]:
+        taken, self.kept = tuple(self.kept), []
         return taken
 
-    def whole(self, value: Any, path: str, low: int, high: Optional[int] = None, cfn: bool = False) -> Any:
-        if value is None:
+    def existing_role(self, value: Any, path: str) -> Optional[CfnValue]:
+        if isinstance(value, str) and not value.startswith("arn:"):
+            self.keep(CREATE, path, f"{value!r} names a role defined in resources:, which wsapi does not deploy; give the role's ARN")
             return None
-        if cfn and is_cfn_function(value):
-            return value
-        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-            bound = f"from {low} to {high}" if high is not None else f">= {low}"
-            self.report(path, f"must be a whole number {bound}, got {value!r}")
-            return None
-        return value
-
-    def strings(self, value: Any, path: str) -> Tuple[str, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.report(path, f"must be a list of strings, got {type_name(value)}")
-            return ()
-        found = []
-        for index, item in enumerate(value):
-            if not isinstance(item, str) or not item:
-                self.report(f"{path}[{index}]", f"must be a non-empty string, got {type_name(item)}")
-            else:
-                found.append(item)
-        return tuple(found)
-
-    def arn_or_cfn(self, value: Any, path: str, what: str) -> Optional[CfnValue]:
-        if value is None:
-            return None
-        if is_cfn_function(value):
-            return value
-        if isinstance(value, str) and value.startswith("arn:"):
-            return value
-        self.report(path, f"must be {what} ARN (arn:...) or a CloudFormation intrinsic, got {value!r}")
-        return None
-
-    def tags(self, value: Any, path: str) -> Dict[str, str]:
-        tags = self.mapping(value, path)
-        if tags is None:
-            return {}
-        for key, tag in tags.items():
-            where = join_path(path, str(key))
-            if not isinstance(key, str) or not TAG_KEY.match(key):
-                self.report(where, "is not a valid tag key (1-128 characters, not starting with aws:)")
-            elif not isinstance(tag, str):
-                self.report(where, f"must be a string (quote it), got {type_name(tag)}")
-            elif len(tag) > 256:
-                self.report(where, "must be at most 256 characters")
-        return {k: v for k, v in tags.items() if isinstance(k, str) and isinstance(v, str)}
-
-    # -- package -----------------------------------------------------------------------------------------
+        return self.arn_or_intrinsic(value, path, "an IAM role")
 
     def package(self, value: Any, path: str, allowed: Tuple[str, ...]) -> PackageSettings:
         settings = self.mapping(value, path)
@@ -247,36 +148,324 @@ class _Reader(TypedReader):
             settings.get("patterns"), f"{path}.patterns"
         )
         excludes = self.strings(settings.get("exclude"), f"{path}.exclude")
-        from .packaging import PatternError, escapes_folder, glob_matcher
-
         for key in ("include", "patterns", "exclude"):
             items = settings.get(key)
             for index, pattern in enumerate(items if isinstance(items, list) else []):
-                if not isinstance(pattern, str) or not pattern:
-                    continue
-                where = f"{path}.{key}[{index}]"
-                if escapes_folder(pattern):
-                    self.report(where, f"{pattern!r} reaches outside the service folder; Lambda cannot unpack such entries (copy the files into the service folder)")
-                    continue
-                try:
-                    glob_matcher(pattern[1:] if pattern.startswith("!") else pattern)
-                except PatternError as error:
-                    self.report(where, f"{pattern!r} {error}")
+                if isinstance(pattern, str) and pattern:
+                    self.pattern(pattern, f"{path}.{key}[{index}]")
         individually = self.boolean(settings.get("individually"), f"{path}.individually")
         self.boolean(settings.get("excludeDevDependencies"), f"{path}.excludeDevDependencies")
         artifact = self.string(settings.get("artifact"), f"{path}.artifact")
         if artifact is not None and parse_s3_uri(artifact) is None and not artifact.lower().endswith((".zip", ".jar")):
-            self.report(f"{path}.artifact", f"must be a .zip (or .jar) file or an S3 URI, got {artifact!r}")
+            self.keep(CREATE, f"{path}.artifact", f"must be a .zip (or .jar) file or an S3 URI, got {artifact!r}")
             artifact = None
         return PackageSettings(patterns, excludes, bool(individually), artifact, path)
 
-    # -- the execution role ------------------------------------------------------------------------------
+    def pattern(self, pattern: str, where: str) -> None:
+        if escapes_folder(pattern):
+            self.keep(CREATE, where, f"{pattern!r} reaches outside the service folder; Lambda cannot unpack such entries (copy the files into the service folder)")
+            return
+        try:
+            glob_matcher(pattern[1:] if pattern.startswith("!") else pattern)
+        except PatternError as error:
+            self.keep(CREATE, where, f"{pattern!r} {error}")
 
-    def existing_role(self, value: Any, path: str) -> Optional[CfnValue]:
-        if isinstance(value, str) and not value.startswith("arn:"):
-            self.report(path, f"{value!r} names a role defined in resources:, which wsapi does not deploy; give the role's ARN")
+    def statements(self, value: Any, path: str) -> Tuple[Tuple[Mapping[str, Any], str], ...]:
+        """IAM statements in Serverless's format (`awsIamPolicyStatements`)."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.report(path, f"must be a list of IAM statements, got {type_name(value)}")
+            return ()
+        found = []
+        for index, statement in enumerate(value):
+            where = f"{path}[{index}]"
+            if not isinstance(statement, Mapping):
+                self.report(where, f"must be a mapping (Effect, Action, Resource), got {type_name(statement)}")
+            elif self.statement(statement, where):
+                found.append((statement, where))
+        return tuple(found)
+
+    def statement(self, statement: Mapping[str, Any], where: str) -> bool:
+        """Check one statement; True when it has no problem."""
+        before = self.reported
+        self.unknown_keys(statement, STATEMENT_KEYS, where)
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            self.report(f"{where}.Effect", f"must be Allow or Deny, got {statement.get('Effect')!r}")
+        for one, other in (("Action", "NotAction"), ("Resource", "NotResource")):
+            if (one in statement) == (other in statement):
+                self.report(where, f"needs exactly one of {one} and {other}")
+        for key in ("Action", "NotAction"):
+            if key in statement:
+                items = statement[key] if isinstance(statement[key], list) else [statement[key]]
+                if not items or not all(isinstance(a, str) and a for a in items):
+                    self.report(f"{where}.{key}", "must be an action (service:Name) or a list of them")
+        for key in ("Resource", "NotResource"):
+            if key in statement:
+                items = statement[key] if isinstance(statement[key], list) else [statement[key]]
+                if not items or not all((isinstance(r, str) and r) or is_intrinsic(r) for r in items):
+                    self.report(f"{where}.{key}", "must be an ARN, *, an intrinsic, or a list of them")
+        return self.reported == before
+
+
+@dataclass(frozen=True)
+class Inherited:
+    """Provider settings a function inherits that the websocket module reads too (validate reads them once)."""
+
+    tags: Mapping[str, str]
+    log_retention_in_days: Optional[int]
+    log_data_protection_policy: Optional[Mapping[str, Any]]
+
+
+class FunctionReader(SettingsReader):
+    """Reads every function of one document; `function` reads one, in one pass over `SETTINGS`."""
+
+    def __init__(self, report: Callable[[str, str], None], provider: Mapping[str, Any], service: str, stage: str, inherited: Inherited) -> None:
+        super().__init__(report)
+        self.provider = provider
+        self.service = service
+        self.stage = stage
+        self.inherited = inherited
+        self.defaults = self.provider_defaults()
+
+    def provider_defaults(self) -> Dict[str, Tuple[Any, Tuple[Tuple[str, Problem], ...]]]:
+        """`provider.<key>` of each setting with one, read once: (value, what its unresolved variables keep
+        from every function that inherits it)."""
+        defaults = {}
+        for setting in SETTINGS:
+            if setting.provider is None:
+                continue
+            path = f"provider.{setting.key}"
+            raw, unresolved = unresolved_in(self.provider.get(setting.key), path)
+            defaults[setting.key] = (setting.provider(self, raw, path), tuple((setting.needed_by, p) for p in unresolved))
+        return defaults
+
+    def function(self, key: str, config: Mapping[str, Any]) -> Function:
+        path = join_path("functions", key)
+        fields: Dict[str, Any] = {"key": key, "paths": {}}
+        for setting in SETTINGS:
+            where = f"{path}.{setting.key}"
+            raw, unresolved = unresolved_in(config.get(setting.key), where)
+            self.kept.extend((setting.needed_by, problem) for problem in unresolved)
+            if setting.key in self.defaults:
+                self.kept.extend(self.defaults[setting.key][1])
+            setting.read(self, raw, where, fields, config)
+        fields["alias"] = "provisioned" if fields.get("provisioned_concurrency") else ("snapstart" if fields.get("snap_start") else None)
+        fields["problems"] = self.take()
+        return Function(**fields)
+
+    def inherit(self, setting: str, own: Any, default: Any) -> Any:
+        inherited = self.defaults[setting][0]
+        return own if own is not None else (inherited if inherited is not None else default)
+
+    # -- read_<setting>(value, path, fields, config): the function's own setting into `fields` ------------
+
+    def read_handler(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["handler"] = self.string(value, path)
+        if "handler" not in config and "image" not in config:
+            self.report(path, "is required (or image)")
+
+    def read_name(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        name = self.string(value, path)
+        if name is not None and not LAMBDA_NAME.match(name):
+            self.report(path, f"{name!r} is not a valid Lambda function name (1-64 letters, digits, - and _)")
+        fields["deployed_name"] = name or naming.default_function_name(self.service, self.stage, fields["key"])
+
+    def read_provisionedConcurrency(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        concurrency = self.whole(value, path, 0, intrinsic=True)
+        fields["provisioned_concurrency"] = concurrency or None  # 0: none
+        fields["paths"]["provisionedConcurrency"] = path
+
+    def read_snapStart(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        snap_start = bool(self.boolean(value, path))
+        if snap_start and fields["provisioned_concurrency"]:
+            self.report(path, "SnapStart does not support provisioned concurrency: remove snapStart or provisionedConcurrency")
+        fields["snap_start"] = snap_start
+
+    def read_runtime(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["runtime"] = self.inherit("runtime", self.provider_runtime(value, path), None)
+        if fields["runtime"] is None:
+            self.keep(CREATE, path, "is required to create the function (set it here or as provider.runtime)")
+
+    def provider_runtime(self, value: Any, path: str) -> Optional[str]:
+        runtime = self.string(value, path)
+        if runtime is not None and not RUNTIME.match(runtime):
+            self.report(path, f"{runtime!r} is not a Lambda runtime name (e.g. python3.12, nodejs20.x)")
             return None
-        return self.arn_or_cfn(value, path, "an IAM role")
+        return runtime
+
+    def read_timeout(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["timeout"] = self.inherit("timeout", self.provider_timeout(value, path), DEFAULT_TIMEOUT)
+
+    def provider_timeout(self, value: Any, path: str) -> Optional[int]:
+        return self.whole(value, path, 1, 900)
+
+    def read_memorySize(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["memory_size"] = self.inherit("memorySize", self.provider_memorySize(value, path), DEFAULT_MEMORY_SIZE)
+
+    def provider_memorySize(self, value: Any, path: str) -> Optional[int]:
+        return self.whole(value, path, 128, 10240)
+
+    def read_environment(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        inherited, inherited_paths = self.defaults["environment"][0] or ({}, {})
+        own, own_paths = self.provider_environment(value, path) or ({}, {})
+        fields["environment"] = {**inherited, **own}
+        fields["paths"].update({f"environment.{name}": where for name, where in {**inherited_paths, **own_paths}.items()})
+
+    def provider_environment(self, value: Any, path: str) -> Optional[Tuple[Dict[str, Any], Dict[str, str]]]:
+        """(variables, where each was written): strings (numbers become strings, as Lambda takes them) or
+        CloudFormation intrinsics evaluated at deploy time."""
+        environment = self.mapping(value, path)
+        if environment is None:
+            return None
+        variables: Dict[str, Any] = {}
+        paths: Dict[str, str] = {}
+        for name, item in environment.items():
+            where = join_path(path, str(name))
+            if not isinstance(name, str) or not ENVIRONMENT_NAME.match(name):
+                self.report(where, "is not a valid environment variable name")
+            elif is_intrinsic(item):
+                variables[name], paths[name] = item, where
+            elif isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                self.report(where, f"must be a string, got {type_name(item)}")
+            else:
+                variables[name], paths[name] = str(item), where
+        return variables, paths
+
+    def read_description(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        description = self.string(value, path)
+        if description is not None and len(description) > 256:
+            self.report(path, "must be at most 256 characters")
+        fields["description"] = description
+
+    def read_architecture(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["architecture"] = self.inherit("architecture", self.provider_architecture(value, path), None)
+
+    def provider_architecture(self, value: Any, path: str) -> Optional[str]:
+        if value is not None and value not in ARCHITECTURES:
+            self.report(path, f"must be arm64 or x86_64, got {value!r}")
+            return None
+        return value
+
+    def read_layers(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["layers"] = self.inherit("layers", self.provider_layers(value, path), None)
+
+    def provider_layers(self, value: Any, path: str) -> Optional[Tuple[Tuple[CfnValue, str], ...]]:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            self.report(path, f"must be a list of layer version ARNs, got {type_name(value)}")
+            return None
+        layers = []
+        for index, item in enumerate(value):
+            arn = self.arn_or_intrinsic(item, f"{path}[{index}]", "a layer version")
+            if arn is not None:
+                layers.append((arn, f"{path}[{index}]"))
+        return tuple(layers)
+
+    def read_tags(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["tags"] = {**self.inherited.tags, **self.tags(value, path)}
+
+    def read_role(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["role"] = None if value is None else self.existing_role(value, path)
+        fields["paths"]["role"] = path
+
+    def read_logRetentionInDays(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        retention = self.retention(value, path)
+        fields["log_retention_in_days"] = retention if retention is not None else self.inherited.log_retention_in_days
+
+    def read_logDataProtectionPolicy(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        policy = self.data_protection(value, path)
+        if policy is None:
+            policy, path = self.inherited.log_data_protection_policy, "provider.logDataProtectionPolicy"
+        fields["log_data_protection_policy"] = policy
+        fields["paths"]["logDataProtectionPolicy"] = path
+
+    def read_disableLogs(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["disable_logs"] = bool(self.boolean(value, path))
+
+    def read_reservedConcurrency(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["reserved_concurrency"] = self.whole(value, path, 0, intrinsic=True)
+        fields["paths"]["reservedConcurrency"] = path
+
+    def read_ephemeralStorageSize(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["ephemeral_storage_size"] = self.whole(value, path, 512, 10240)
+
+    def read_package(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        fields["package"] = self.package(value, path, FUNCTION_PACKAGE_KEYS)
+
+    def read_unsupported(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
+        if value not in (None, False):
+            key = fields["key"]
+            setting = path.rsplit(".", 1)[-1]
+            self.keep(
+                CREATE, path,
+                f"wsapi does not create functions with {setting}; create this function yourself and pass its ARN "
+                f"(functions={{'{key}': ...}} or --function {key}=ARN), or remove the setting",
+            )
+
+
+#: Every function setting wsapi reads, in reading order: the one list the reader goes through and the
+#: resolved paths derive from.
+SETTINGS = (
+    Setting("handler", FunctionReader.read_handler, websocket=True),
+    Setting("image", FunctionReader.read_unsupported, websocket=True),
+    Setting("name", FunctionReader.read_name, websocket=True),
+    Setting("provisionedConcurrency", FunctionReader.read_provisionedConcurrency, websocket=True),
+    Setting("snapStart", FunctionReader.read_snapStart, websocket=True),
+    Setting("runtime", FunctionReader.read_runtime, FunctionReader.provider_runtime, needed_by=RUN),
+    Setting("timeout", FunctionReader.read_timeout, FunctionReader.provider_timeout, needed_by=RUN),
+    Setting("memorySize", FunctionReader.read_memorySize, FunctionReader.provider_memorySize, needed_by=RUN),
+    Setting("environment", FunctionReader.read_environment, FunctionReader.provider_environment, needed_by=RUN),
+    Setting("description", FunctionReader.read_description),
+    Setting("architecture", FunctionReader.read_architecture, FunctionReader.provider_architecture),
+    Setting("layers", FunctionReader.read_layers, FunctionReader.provider_layers),
+    Setting("tags", FunctionReader.read_tags),
+    Setting("role", FunctionReader.read_role),
+    Setting("logRetentionInDays", FunctionReader.read_logRetentionInDays),
+    Setting("logDataProtectionPolicy", FunctionReader.read_logDataProtectionPolicy),
+    Setting("disableLogs", FunctionReader.read_disableLogs),
+    Setting("reservedConcurrency", FunctionReader.read_reservedConcurrency),
+    Setting("ephemeralStorageSize", FunctionReader.read_ephemeralStorageSize),
+    Setting("package", FunctionReader.read_package),
+) + tuple(Setting(key, FunctionReader.read_unsupported) for key in UNSUPPORTED_FUNCTION_SETTINGS if key != "image")
+
+
+class BuildReader(SettingsReader):
+    """The service-wide settings of the functions wsapi creates: package, execution role, extra excludes."""
+
+    def build(self, document: Mapping[str, Any], service_dir: Path, config_file: Optional[str]) -> BuildSettings:
+        given = document.get("provider") if isinstance(document.get("provider"), Mapping) else {}
+        settings = {"package": document.get("package"), **{f"provider.{k}": given.get(k) for k in BUILD_PROVIDER_KEYS if k in given}}
+        clean, unresolved = unresolved_in(settings, "")
+        self.kept.extend((CREATE, problem) for problem in unresolved)
+        provider = {key.split(".", 1)[1]: value for key, value in clean.items() if key.startswith("provider.")}
+        for setting in UNSUPPORTED_PROVIDER_SETTINGS:
+            if provider.get(setting) not in (None, False):
+                self.keep(CREATE, f"provider.{setting}", f"wsapi does not create functions with {setting}; remove it, or create the functions yourself and pass their ARNs")
+        tracing = provider.get("tracing")
+        if isinstance(tracing, Mapping) and tracing.get("lambda") not in (None, False):
+            self.keep(CREATE, "provider.tracing.lambda", "wsapi does not create functions with tracing; remove it, or create the functions yourself and pass their ARNs")
+        package = self.package(clean["package"], "package", PACKAGE_KEYS)
+        role = self.role(provider)
+        problems = tuple(problem for _, problem in self.take())
+        return BuildSettings(service_dir, package, self.extra_excludes(document, config_file), role, problems)
+
+    def extra_excludes(self, document: Mapping[str, Any], config_file: Optional[str]) -> Tuple[str, ...]:
+        excludes: List[str] = []
+        if config_file:
+            excludes.append(config_file)
+        plugins = document.get("plugins")
+        if isinstance(plugins, Mapping) and isinstance(plugins.get("localPath"), str):
+            excludes.append(plugins["localPath"])
+        layers = document.get("layers")
+        if isinstance(layers, Mapping):
+            for layer in layers.values():
+                if isinstance(layer, Mapping) and isinstance(layer.get("path"), str):
+                    excludes.append(f"{layer['path']}/**")
+        if document.get("useDotenv") is True:
+            excludes.append(".env*")
+        return tuple(excludes)
 
     def role(self, provider: Mapping[str, Any]) -> RoleSettings:
         iam = self.mapping(provider.get("iam"), "provider.iam") or {}
@@ -299,196 +488,35 @@ class _Reader(TypedReader):
             statements = self.statements(settings.get("statements"), "provider.iam.role.statements")
         else:
             statements = self.statements(provider.get("iamRoleStatements"), "provider.iamRoleStatements")
-        policies_path = "provider.iam.role.managedPolicies" if "managedPolicies" in settings else "provider.iamManagedPolicies"
-        policies_value = settings.get("managedPolicies") if "managedPolicies" in settings else provider.get("iamManagedPolicies")
-        policies: List[Tuple[CfnValue, str]] = []
-        if policies_value is not None:
-            if not isinstance(policies_value, list):
-                self.report(policies_path, f"must be a list of policy ARNs, got {type_name(policies_value)}")
-            else:
-                for index, item in enumerate(policies_value):
-                    arn = self.arn_or_cfn(item, f"{policies_path}[{index}]", "a managed policy")
-                    if arn is not None:
-                        policies.append((arn, f"{policies_path}[{index}]"))
-        boundary = None
-        for key, where in (
-            ("permissionsBoundary", "provider.iam.role.permissionsBoundary"),
-            ("permissionBoundary", "provider.iam.role.permissionBoundary"),
-        ):
-            if settings.get(key) is not None:
-                value = self.arn_or_cfn(settings[key], where, "a policy")
-                boundary = (value, where) if value is not None else None
-                break
-        else:
-            if provider.get("rolePermissionsBoundary") is not None:
-                value = self.arn_or_cfn(provider["rolePermissionsBoundary"], "provider.rolePermissionsBoundary", "a policy")
-                boundary = (value, "provider.rolePermissionsBoundary") if value is not None else None
+        policies = self.managed_policies(settings, provider)
+        boundary = self.boundary(settings, provider)
         tags = self.tags(settings.get("tags"), "provider.iam.role.tags")
-        return RoleSettings(None, "", name, role_path, statements, tuple(policies), boundary, tags)
+        return RoleSettings(None, "", name, role_path, statements, policies, boundary, tags)
 
-    def statements(self, value: Any, path: str) -> Tuple[Tuple[Mapping[str, Any], str], ...]:
-        """IAM statements in Serverless's format (`awsIamPolicyStatements`)."""
+    def managed_policies(self, settings: Mapping[str, Any], provider: Mapping[str, Any]) -> Tuple[Tuple[CfnValue, str], ...]:
+        own = "managedPolicies" in settings
+        path = "provider.iam.role.managedPolicies" if own else "provider.iamManagedPolicies"
+        value = settings.get("managedPolicies") if own else provider.get("iamManagedPolicies")
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.report(path, f"must be a list of IAM statements, got {type_name(value)}")
+            self.report(path, f"must be a list of policy ARNs, got {type_name(value)}")
             return ()
-        found = []
-        for index, statement in enumerate(value):
-            where = f"{path}[{index}]"
-            if not isinstance(statement, Mapping):
-                self.report(where, f"must be a mapping (Effect, Action, Resource), got {type_name(statement)}")
-                continue
-            before = len(self.problems)
-            self.unknown_keys(statement, STATEMENT_KEYS, where)
-            if statement.get("Effect") not in ("Allow", "Deny"):
-                self.report(f"{where}.Effect", f"must be Allow or Deny, got {statement.get('Effect')!r}")
-            for one, other in (("Action", "NotAction"), ("Resource", "NotResource")):
-                if (one in statement) == (other in statement):
-                    self.report(where, f"needs exactly one of {one} and {other}")
-            for key in ("Action", "NotAction"):
-                if key in statement:
-                    actions = statement[key]
-                    items = actions if isinstance(actions, list) else [actions]
-                    if not items or not all(isinstance(a, str) and a for a in items):
-                        self.report(f"{where}.{key}", "must be an action (service:Name) or a list of them")
-            for key in ("Resource", "NotResource"):
-                if key in statement:
-                    resources = statement[key]
-                    items = resources if isinstance(resources, list) else [resources]
-                    if not items or not all((isinstance(r, str) and r) or is_cfn_function(r) for r in items):
-                        self.report(f"{where}.{key}", "must be an ARN, *, an intrinsic, or a list of them")
-            if len(self.problems) == before:
-                found.append((statement, where))
-        return tuple(found)
+        policies = []
+        for index, item in enumerate(value):
+            arn = self.arn_or_intrinsic(item, f"{path}[{index}]", "a managed policy")
+            if arn is not None:
+                policies.append((arn, f"{path}[{index}]"))
+        return tuple(policies)
 
-    # -- one function ------------------------------------------------------------------------------------
-
-    def function(self, key: str, config: Mapping[str, Any], provider: Mapping[str, Any], service: Service) -> FunctionSettings:
-        path = join_path("functions", key)
-        for setting in UNSUPPORTED_FUNCTION_SETTINGS:
-            if config.get(setting) not in (None, False):
-                self.report(
-                    f"{path}.{setting}",
-                    f"wsapi does not create functions with {setting}; create this function yourself and pass its ARN "
-                    f"(functions={{'{key}': ...}} or --function {key}=ARN), or remove the setting",
-                )
-        runtime_settings = service.functions[key].runtime if key in service.functions else None
-        runtime = runtime_settings.runtime if runtime_settings is not None else None
-        if runtime is None:
-            self.report(f"{path}.runtime", "is required to create the function (set it here or as provider.runtime)")
-        elif not RUNTIME.match(runtime):
-            self.report(f"{path}.runtime", f"{runtime!r} is not a Lambda runtime name (e.g. python3.12, nodejs20.x)")
-        description = self.string(config.get("description"), f"{path}.description")
-        if description is not None and len(description) > 256:
-            self.report(f"{path}.description", "must be at most 256 characters")
-        architecture = config.get("architecture", provider.get("architecture"))
-        arch_path = f"{path}.architecture" if "architecture" in config else "provider.architecture"
-        if architecture is not None and architecture not in ARCHITECTURES:
-            self.report(arch_path, f"must be arm64 or x86_64, got {architecture!r}")
-            architecture = None
-        layers_path = f"{path}.layers" if config.get("layers") is not None else "provider.layers"
-        layers_value = config.get("layers") if config.get("layers") is not None else provider.get("layers")
-        layers = None
-        if layers_value is not None:
-            if not isinstance(layers_value, list):
-                self.report(layers_path, f"must be a list of layer version ARNs, got {type_name(layers_value)}")
-            else:
-                items = []
-                for index, item in enumerate(layers_value):
-                    arn = self.arn_or_cfn(item, f"{layers_path}[{index}]", "a layer version")
-                    if arn is not None:
-                        items.append((arn, f"{layers_path}[{index}]"))
-                layers = tuple(items)
-        tags = {**service.tags, **self.tags(config.get("tags"), f"{path}.tags")}
-        role = None
-        if config.get("role") is not None:
-            role = self.existing_role(config["role"], f"{path}.role")
-        retention = config.get("logRetentionInDays")
-        if retention is not None and (isinstance(retention, bool) or retention not in LOG_RETENTION_DAYS):
-            self.report(
-                f"{path}.logRetentionInDays",
-                f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {retention!r}",
-            )
-            retention = None
-        protection = self.mapping(config.get("logDataProtectionPolicy"), f"{path}.logDataProtectionPolicy")
-        protection_path = f"{path}.logDataProtectionPolicy"
-        if protection is not None:
-            for required in ("Name", "Version", "Statement"):
-                if required not in protection:
-                    self.report(f"{protection_path}.{required}", "is required")
-        else:
-            protection, protection_path = service.log_data_protection_policy, "provider.logDataProtectionPolicy"
-        disable_logs = bool(self.boolean(config.get("disableLogs"), f"{path}.disableLogs"))
-        concurrency = config.get("provisionedConcurrency")
-        concurrency = concurrency if is_cfn_function(concurrency) or (isinstance(concurrency, int) and concurrency > 0) else None
-        reserved = self.whole(config.get("reservedConcurrency"), f"{path}.reservedConcurrency", 0, cfn=True)
-        storage = self.whole(config.get("ephemeralStorageSize"), f"{path}.ephemeralStorageSize", 512, 10240)
-        package = self.package(config.get("package"), f"{path}.package", FUNCTION_PACKAGE_KEYS)
-        environment_paths = {
-            name: join_path("provider.environment", name) for name in (provider.get("environment") or {})
-        } if isinstance(provider.get("environment"), Mapping) else {}
-        if isinstance(config.get("environment"), Mapping):
-            environment_paths.update({name: join_path(f"{path}.environment", name) for name in config["environment"]})
-        return FunctionSettings(
-            key=key,
-            runtime=runtime,
-            description=description,
-            architecture=architecture,
-            layers=layers,
-            tags=tags,
-            role=role,
-            role_path=f"{path}.role",
-            log_retention_in_days=retention if retention is not None else service.log_retention_in_days,
-            log_data_protection_policy=protection,
-            log_data_protection_path=protection_path,
-            disable_logs=disable_logs,
-            provisioned_concurrency=concurrency,
-            snap_start=bool(config.get("snapStart") is True),
-            reserved_concurrency=reserved,
-            ephemeral_storage_size=storage,
-            package=package,
-            environment_paths={str(k): v for k, v in environment_paths.items()},
-            problems=self.take(),
-        )
-
-    def extra_excludes(self, document: Mapping[str, Any], config_file: Optional[str]) -> Tuple[str, ...]:
-        excludes: List[str] = []
-        if config_file:
-            excludes.append(config_file)
-        plugins = document.get("plugins")
-        if isinstance(plugins, Mapping) and isinstance(plugins.get("localPath"), str):
-            excludes.append(plugins["localPath"])
-        layers = document.get("layers")
-        if isinstance(layers, Mapping):
-            for layer in layers.values():
-                if isinstance(layer, Mapping) and isinstance(layer.get("path"), str):
-                    excludes.append(f"{layer['path']}/**")
-        if document.get("useDotenv") is True:
-            excludes.append(".env*")
-        return tuple(excludes)
-
-
-def read_deployment(
-    document: Mapping[str, Any], service: Service, *, service_dir: Path, config_file: Optional[str]
-) -> Deployment:
-    """The deployment settings of every function of `service`, from its variable-resolved document."""
-    reader = _Reader()
-    provider = document.get("provider") if isinstance(document.get("provider"), Mapping) else {}
-    for setting in UNSUPPORTED_PROVIDER_SETTINGS:
-        if provider.get(setting) not in (None, False):
-            reader.report(f"provider.{setting}", f"wsapi does not create functions with {setting}; remove it, or create the functions yourself and pass their ARNs")
-    tracing = provider.get("tracing")
-    if isinstance(tracing, Mapping) and tracing.get("lambda") not in (None, False):
-        reader.report("provider.tracing.lambda", "wsapi does not create functions with tracing; remove it, or create the functions yourself and pass their ARNs")
-    package = reader.package(document.get("package"), "package", PACKAGE_KEYS)
-    role = reader.role(provider)
-    extra = reader.extra_excludes(document, config_file)
-    service_problems = reader.take()
-    table = document.get("functions") if isinstance(document.get("functions"), Mapping) else {}
-    functions = {
-        key: reader.function(key, config, provider, service)
-        for key, config in table.items()
-        if key in service.functions and isinstance(config, Mapping)
-    }
-    return Deployment(service_dir, package, extra, role, functions, service_problems)
+    def boundary(self, settings: Mapping[str, Any], provider: Mapping[str, Any]) -> Optional[Tuple[CfnValue, str]]:
+        for key in ("permissionsBoundary", "permissionBoundary"):
+            if settings.get(key) is not None:
+                where = f"provider.iam.role.{key}"
+                value = self.arn_or_intrinsic(settings[key], where, "a policy")
+                return (value, where) if value is not None else None
+        if provider.get("rolePermissionsBoundary") is not None:
+            where = "provider.rolePermissionsBoundary"
+            value = self.arn_or_intrinsic(provider["rolePermissionsBoundary"], where, "a policy")
+            return (value, where) if value is not None else None
+        return None

@@ -2,7 +2,8 @@
 
 Everything downstream (compile, both renderers, offline) reads these frozen dataclasses, never the raw
 YAML, so a setting means the same thing everywhere. Values a user may write as CloudFormation intrinsics
-(`websocketApiId`, an authorizer `arn`, `provisionedConcurrency`) keep their raw form (`CfnValue`).
+(`websocketApiId`, an authorizer `arn`, `provisionedConcurrency`, environment values) keep their raw form
+(`CfnValue`).
 """
 
 from __future__ import annotations
@@ -31,30 +32,88 @@ DEFAULT_ACCESS_LOG_FORMAT = " ".join(
     ]
 )
 RESERVED_ROUTE_KEYS = ("$connect", "$disconnect", "$default")
+DEFAULT_TIMEOUT = 6
+DEFAULT_MEMORY_SIZE = 1024
 
 
 @dataclass(frozen=True)
-class FunctionRuntime:
-    """How a function runs: read only when asked for (`load_service(..., with_runtime=True)`), so a
-    `${ssm:...}` in an environment never blocks validate or export, which do not need it."""
+class PackageSettings:
+    """`package` of the service or of one function."""
 
-    runtime: Optional[str]  #: function `runtime`, else `provider.runtime`
-    timeout: int  #: seconds: function `timeout`, else `provider.timeout`, else 6 (Serverless's default)
-    memory_size: int  #: MB: function `memorySize`, else `provider.memorySize`, else 1024
-    #: `provider.environment` overlaid with the function's (loaded `with_functions`, a value may also be a
-    #: CloudFormation intrinsic, evaluated at deploy time)
-    environment: Mapping[str, Any]
+    patterns: Tuple[str, ...] = ()  #: `include` (deprecated in v3) then `patterns`, in order
+    excludes: Tuple[str, ...] = ()  #: `exclude` (deprecated in v3)
+    individually: bool = False
+    artifact: Optional[str] = None  #: a local .zip/.jar (relative to the service folder) or an S3 URI
+    path: str = "package"  #: where it was written
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """The functions' shared execution role: an existing one (`arn`), or one wsapi creates with these settings."""
+
+    arn: Optional[CfnValue] = None  #: `provider.iam.role` as an ARN or intrinsic, or `provider.role`
+    arn_path: str = ""
+    name: Optional[str] = None
+    path: Optional[str] = None
+    #: `provider.iam.role.statements` (else `provider.iamRoleStatements`), each with its path
+    statements: Tuple[Tuple[Mapping[str, Any], str], ...] = ()
+    managed_policies: Tuple[Tuple[CfnValue, str], ...] = ()
+    permissions_boundary: Optional[Tuple[CfnValue, str]] = None
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Function:
-    """A function of the service, as the websocket module refers to it."""
+    """One function of the service with every setting wsapi reads, read in one pass (`functions.py`): what
+    the websocket module refers to, how it runs (`wsapi offline`) and how it is created
+    (`create_functions`)."""
 
     key: str  #: its key under `functions:`
     deployed_name: str  #: `name:`, else `{service}-{stage}-{key}`
     alias: Optional[str]  #: `provisioned` (provisionedConcurrency) or `snapstart`, else None
     handler: Optional[str]
-    runtime: Optional[FunctionRuntime] = None
+    runtime: Optional[str] = None  #: the function's `runtime`, else `provider.runtime`
+    timeout: int = DEFAULT_TIMEOUT  #: seconds: the function's, else the provider's, else Serverless's 6
+    memory_size: int = DEFAULT_MEMORY_SIZE  #: MB: the function's, else the provider's, else 1024
+    #: `provider.environment` overlaid with the function's; a value may be a CloudFormation intrinsic
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    description: Optional[str] = None
+    architecture: Optional[str] = None
+    layers: Optional[Tuple[Tuple[CfnValue, str], ...]] = None  #: the function's, else the provider's
+    tags: Mapping[str, str] = field(default_factory=dict)  #: provider tags overlaid with the function's
+    role: Optional[CfnValue] = None  #: the function's own `role` (an ARN or intrinsic)
+    log_retention_in_days: Optional[int] = None  #: the function's, else the provider's
+    log_data_protection_policy: Optional[Mapping[str, Any]] = None
+    disable_logs: bool = False
+    provisioned_concurrency: Optional[CfnValue] = None  #: a whole number > 0, or an intrinsic
+    snap_start: bool = False
+    reserved_concurrency: Optional[CfnValue] = None
+    ephemeral_storage_size: Optional[int] = None
+    package: PackageSettings = field(default_factory=PackageSettings)
+    #: where settings that may hold intrinsics were written (`role`, `logDataProtectionPolicy`,
+    #: `reservedConcurrency`, `provisionedConcurrency`, `environment.NAME`), for their problems' paths
+    paths: Mapping[str, str] = field(default_factory=dict, compare=False)
+    #: (needed by, problem): why wsapi cannot run or create it as written (a setting it does not create, a
+    #: value whose variables could not be resolved), reported by the consumer that needs the setting:
+    #: `functions.RUN` (running it, and creating it) or `functions.CREATE` (creating it)
+    problems: Tuple[Tuple[str, "Problem"], ...] = field(default=(), compare=False)
+
+    def problems_for(self, *needs: str) -> Tuple["Problem", ...]:
+        """The problems that concern a consumer needing `needs` (`functions.RUN`, `functions.CREATE`)."""
+        return tuple(problem for needed_by, problem in self.problems if needed_by in needs)
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """How the service's functions are packaged and which role they run as, for the functions wsapi creates."""
+
+    service_dir: Path
+    package: PackageSettings = field(default_factory=PackageSettings)
+    #: excludes Serverless adds to its defaults: the configuration file, `plugins.localPath`, the folders of
+    #: the service's own layers, `.env*` with `useDotenv`
+    extra_excludes: Tuple[str, ...] = ()
+    role: RoleSettings = field(default_factory=RoleSettings)
+    problems: Tuple["Problem", ...] = ()  #: service-wide (package, provider.iam): raised when any is created
 
 
 @dataclass(frozen=True)
@@ -115,9 +174,8 @@ class Service:
     #: things that deploy but deserve a look (quotas AWS can raise, settings that have no effect)
     warnings: Tuple["Problem", ...] = field(default=(), compare=False)
     config_path: Optional[Path] = field(default=None, compare=False)
-    #: how to build and run the functions (`functions.Deployment`), read only for consumers that create them
-    #: (`load_service(..., with_functions=True)`)
-    deployment: Optional[Any] = field(default=None, compare=False, repr=False)
+    #: how the functions wsapi creates are packaged and which role they run as
+    build: Optional[BuildSettings] = field(default=None, compare=False, repr=False)
 
     @property
     def authorizers(self) -> Tuple[Authorizer, ...]:

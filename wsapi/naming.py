@@ -8,7 +8,6 @@ function keys and route keys, so adding or removing a route never renames anothe
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
 
 API = "WebsocketsApi"
 STAGE = "WebsocketsDeploymentStage"
@@ -134,75 +133,8 @@ def authorizer_name_from_arn(arn: str) -> str:
     return arn.split(":")[-1]
 
 
-# --- Pulumi child names -------------------------------------------------------------------------------
-
-
-def child(component: str, kind: str, ident: str | None = None) -> str:
-    """`chat` + `route` + `$connect` -> `chat-route-$connect`."""
-    return f"{component}-{kind}" if ident is None else f"{component}-{kind}-{ident}"
-
-
 MANAGEMENT_ENDPOINT_OUTPUT = "ServiceEndpointWebsocketManagement"
 API_ID_OUTPUT = "WebsocketsApiId"
 
 #: The component's type token: part of every child's URN, so it never changes.
 COMPONENT_TYPE = "wsapi:index:WebSocketApi"
-
-#: Pulumi type tokens of the resources a plan holds, as `pulumi preview` prints them.
-PULUMI_TYPES = {
-    "AWS::ApiGatewayV2::Api": "aws:apigatewayv2/api:Api",
-    "AWS::ApiGatewayV2::Integration": "aws:apigatewayv2/integration:Integration",
-    "AWS::ApiGatewayV2::RouteResponse": "aws:apigatewayv2/routeResponse:RouteResponse",
-    "AWS::ApiGatewayV2::Authorizer": "aws:apigatewayv2/authorizer:Authorizer",
-    "AWS::Lambda::Permission": "aws:lambda/permission:Permission",
-    "AWS::ApiGatewayV2::Route": "aws:apigatewayv2/route:Route",
-    "AWS::ApiGatewayV2::Stage": "aws:apigatewayv2/stage:Stage",
-    "AWS::Logs::LogGroup": "aws:cloudwatch/logGroup:LogGroup",
-    "AWS::ApiGatewayV2::Deployment": "aws:apigatewayv2/deployment:Deployment",
-    "AWS::IAM::Role": "aws:iam/role:Role",
-    "AWS::ApiGateway::Account": "aws:apigateway/account:Account",
-    "AWS::Lambda::Function": "aws:lambda/function:Function",
-    "AWS::Lambda::Alias": "aws:lambda/alias:Alias",
-}
-#: Plan resources Pulumi expresses on another resource: a version is the function's `publish` and `version`.
-PULUMI_FOLDED = {"AWS::Lambda::Version": "the function's publish=true"}
-
-
-# Pulumi resources that stand for what CloudFormation writes as a property, named after their owner.
-DATA_PROTECTION_SUFFIX = "-data-protection"  #: LogGroup.DataProtectionPolicy
-STAGE_POINTER_SUFFIX = "-stage"  #: Deployment.StageName (an external API's stage)
-STAGE_POINTER_TYPE = "pulumi-python:dynamic:Resource"
-INLINE_POLICY_SUFFIX = "-inline-policy"  #: Role.Policies[index]
-CONCURRENCY_SUFFIX = "-concurrency"  #: Alias.ProvisionedConcurrencyConfig
-
-
-def inline_policy_suffix(index: int) -> str:
-    return f"{INLINE_POLICY_SUFFIX}-{index}" if index else INLINE_POLICY_SUFFIX
-
-
-def policy_attachment_suffix(index: int) -> str:
-    """Role.ManagedPolicyArns[index]"""
-    return f"-policy-{index}" if index else "-policy"
-
-
-def pulumi_extras(resource_type: str, properties: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(type token, name suffix) of the Pulumi resources a plan resource brings besides its own."""
-    extras = []
-    if resource_type == "AWS::IAM::Role":
-        for index, _ in enumerate(properties.get("ManagedPolicyArns", ())):
-            extras.append(("aws:iam/rolePolicyAttachment:RolePolicyAttachment", policy_attachment_suffix(index)))
-        for index, _ in enumerate(properties.get("Policies", ())):
-            extras.append(("aws:iam/rolePolicy:RolePolicy", inline_policy_suffix(index)))
-    if resource_type == "AWS::Lambda::Alias" and "ProvisionedConcurrencyConfig" in properties:
-        extras.append(("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig", CONCURRENCY_SUFFIX))
-    if resource_type == "AWS::Logs::LogGroup" and "DataProtectionPolicy" in properties:
-        extras.append(("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", DATA_PROTECTION_SUFFIX))
-    if resource_type == "AWS::ApiGatewayV2::Deployment" and "StageName" in properties:
-        extras.append((STAGE_POINTER_TYPE, STAGE_POINTER_SUFFIX))
-    return extras
-
-
-def short_pulumi_type(token: str) -> str:
-    """`aws:apigatewayv2/api:Api` -> `aws:apigatewayv2:Api`, the form `pulumi preview` shows."""
-    package, module, member = token.split(":")
-    return f"{package}:{module.split('/')[0]}:{member}"

@@ -37,6 +37,22 @@ from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple
 
 from .atomic import atomic_file
 
+#: Serverless's S3 artifact forms (`lib/plugins/aws/utils/parse-s3-uri.js`)
+S3_URIS = (
+    re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.+)"),
+    re.compile(r"(?P<bucket>[^/]+)\.s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<key>.+)"),
+    re.compile(r"s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<bucket>[^/]+)/(?P<key>.+)"),
+)
+
+
+def parse_s3_uri(value: str) -> Optional[Tuple[str, str]]:
+    for pattern in S3_URIS:
+        match = pattern.search(value)
+        if match:
+            return match.group("bucket"), match.group("key")
+    return None
+
+
 DEFAULT_EXCLUDES = (
     ".git/**",
     ".gitignore",
@@ -527,8 +543,8 @@ class _Packager:
 
     def __init__(self, service: Any) -> None:
         self.service = service
-        self.deployment = service.deployment
-        self.root = Path(self.deployment.service_dir).resolve()
+        self.settings = service.build
+        self.root = Path(self.settings.service_dir).resolve()
         self.problems: List[Any] = []
         self._files: Optional[List[str]] = None
         self._by_source: dict = {}
@@ -546,25 +562,25 @@ class _Packager:
     def code(self, keys: Sequence[str]) -> dict:
         from . import naming
 
-        deployment = self.deployment
-        service_package = deployment.package
+        settings = self.settings
+        service_package = settings.package
         chosen: dict = {}
         shared: dict = {}  # service-wide archive -> functions using it
         for key in keys:
-            own = deployment.functions[key].package
+            own = self.service.functions[key].package
             stem = naming.normalized_function_name(key) + "Function"
             if own.artifact:
                 chosen[key] = self.artifact(own.artifact, f"{own.path}.artifact", stem, key)
             elif service_package.artifact and not own.individually:
                 chosen[key] = self.artifact(service_package.artifact, "package.artifact", "Service", key)
             elif service_package.individually or own.individually:
-                excludes = union(DEFAULT_EXCLUDES, deployment.extra_excludes, service_package.excludes, own.excludes)
+                excludes = union(DEFAULT_EXCLUDES, settings.extra_excludes, service_package.excludes, own.excludes)
                 includes = union(service_package.patterns, own.patterns)
                 chosen[key] = self.build(stem, f"{key}.zip", (key,), excludes, includes, own.path)
             else:
                 shared.setdefault("service", []).append(key)
         if "service" in shared:
-            excludes = union(DEFAULT_EXCLUDES, deployment.extra_excludes, service_package.excludes)
+            excludes = union(DEFAULT_EXCLUDES, settings.extra_excludes, service_package.excludes)
             archive = self.build(
                 "Service", f"{self.service.name}.zip", tuple(shared["service"]), excludes,
                 union(service_package.patterns), service_package.path,
@@ -582,7 +598,6 @@ class _Packager:
         return chosen
 
     def artifact(self, given: str, path: str, stem: str, key: str) -> Any:
-        from .functions import parse_s3_uri
         from .plan import CodeArchive
 
         s3 = parse_s3_uri(given)

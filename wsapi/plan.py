@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterator, Mapping, Optional, Tuple
 
 from .model import Service
@@ -112,7 +113,9 @@ class CodeArchive:
 class Resource:
     key: str  #: CloudFormation logical id, unique in the plan
     type: str  #: CloudFormation resource type
-    name: str  #: Pulumi child name suffix: `{component}-{name}`; stable across unrelated changes
+    #: the Pulumi child is named `{component}-{child_suffix}`: from function keys, route keys and fixed words
+    #: only, so it stays the same across unrelated changes
+    child_suffix: str
     properties: Mapping[str, Any]
     #: logical ids this resource waits for: keys of this plan, and in compat mode also resources of the
     #: Serverless stack around it (functions, aliases). None: no DependsOn at all (Serverless tells an empty
@@ -138,18 +141,20 @@ class Plan:
     resources: Tuple[Resource, ...]
     outputs: Tuple[Output, ...]
     api_id: Any  #: Ref to the API, or External for `websocketApiId`
-    deployment_digest: str  #: hash of every resource before the deployment (compat's deployment id)
     published_digest: str  #: hash of what a deployment publishes (routes, integrations, ...): redeploy trigger
+    #: how the API invokes each function the plan creates, by function key (its alias, when it has one)
+    function_targets: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         keys = [r.key for r in self.resources]
         assert len(keys) == len(set(keys)), "plan resource keys must be unique"
 
+    @cached_property
+    def _by_key(self) -> Mapping[str, Resource]:
+        return {resource.key: resource for resource in self.resources}
+
     def resource(self, key: str) -> Resource:
-        for resource in self.resources:
-            if resource.key == key:
-                return resource
-        raise KeyError(key)
+        return self._by_key[key]
 
     def by_type(self, type_: str) -> Tuple[Resource, ...]:
         return tuple(r for r in self.resources if r.type == type_)
@@ -203,3 +208,28 @@ def references(resource: Resource) -> Tuple[str, ...]:
         elif isinstance(leaf, Sub):
             found.extend(name for name in leaf.names() if name not in PSEUDO_PARAMETERS)
     return tuple(dict.fromkeys(found))
+
+
+def readable(value: Any) -> str:
+    """A reviewer's view of a plan value (`wsapi plan`): references by name, ARNs by function."""
+    if isinstance(value, FunctionArn):
+        return value.deployed_name + (f":{value.alias}" if value.alias else "")
+    if isinstance(value, Pseudo):
+        return "${" + value.name + "}"
+    if isinstance(value, CodeArchive):
+        return f"{value.file_name} ({len(value.files)} files)" if value.source is None else value.source
+    if isinstance(value, Ref):
+        return f"<{value.key}>"
+    if isinstance(value, GetAtt):
+        return f"<{value.key}.{value.attribute}>"
+    if isinstance(value, Join):
+        if len(value.parts) > 1 and value.parts[-1] == "/invocations":
+            return readable(value.parts[-2])  # a Lambda invocation URI: show the function
+        return value.separator.join(readable(p) for p in value.parts)
+    if isinstance(value, External):
+        return str(value.value)
+    if isinstance(value, Sub):
+        return value.template
+    if isinstance(value, (list, tuple)):
+        return ",".join(readable(v) for v in value)
+    return str(value)

@@ -4,9 +4,16 @@ document is found in one pass."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Tuple
+import re
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .errors import join_path
+from .intrinsics import is_intrinsic
+
+TAG_KEY = re.compile(r"^(?!aws:)[\w./=+:\-_ ]{1,128}$")
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
 
 
 def type_name(value: Any) -> str:
@@ -62,3 +69,77 @@ class TypedReader:
         for key in value:
             if key not in allowed:
                 self.report(join_path(path, str(key)), f"unknown setting; expected one of: {', '.join(allowed)}")
+
+    def whole(self, value: Any, path: str, low: int, high: Optional[int] = None, intrinsic: bool = False) -> Any:
+        """A whole number from `low` (to `high`), or with `intrinsic` a CloudFormation intrinsic."""
+        if value is None:
+            return None
+        if intrinsic and is_intrinsic(value):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f">= {low}"
+            self.report(path, f"must be a whole number {bound}, got {value!r}")
+            return None
+        return value
+
+    def strings(self, value: Any, path: str) -> Tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.report(path, f"must be a list of strings, got {type_name(value)}")
+            return ()
+        found = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item:
+                self.report(f"{path}[{index}]", f"must be a non-empty string, got {type_name(item)}")
+            else:
+                found.append(item)
+        return tuple(found)
+
+    def arn_or_intrinsic(self, value: Any, path: str, what: str) -> Any:
+        if value is None:
+            return None
+        if is_intrinsic(value) or (isinstance(value, str) and value.startswith("arn:")):
+            return value
+        self.report(path, f"must be {what} ARN (arn:...) or a CloudFormation intrinsic, got {value!r}")
+        return None
+
+    def tags(self, value: Any, path: str) -> Dict[str, str]:
+        """Tags: valid keys, string values of at most 256 characters; the valid ones are returned."""
+        tags = self.mapping(value, path)
+        if tags is None:
+            return {}
+        for key, tag in tags.items():
+            where = join_path(path, str(key))
+            if not isinstance(key, str) or not TAG_KEY.match(key):
+                self.report(where, "is not a valid tag key (1-128 characters, not starting with aws:)")
+            elif not isinstance(tag, str):
+                self.report(where, f"must be a string (quote it), got {type_name(tag)}")
+            elif len(tag) > 256:
+                self.report(where, "must be at most 256 characters")
+        return {k: v for k, v in tags.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def retention(self, value: Any, path: str) -> Optional[int]:
+        """CloudWatch Logs retention in days: one of the values the service accepts."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value not in LOG_RETENTION_DAYS:
+            self.report(path, f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}")
+            return None
+        return value
+
+    def data_protection(self, value: Any, path: str) -> Optional[Mapping[str, Any]]:
+        """A CloudWatch Logs data protection policy: Name, Version and a Statement list."""
+        policy = self.mapping(value, path)
+        if policy is None:
+            return None
+        self.unknown_keys(policy, ("Name", "Description", "Version", "Statement"), path)
+        for key in ("Name", "Version", "Statement"):
+            if key not in policy:
+                self.report(f"{path}.{key}", "is required")
+        if "Statement" in policy and not isinstance(policy["Statement"], list):
+            self.report(f"{path}.Statement", f"must be a list, got {type_name(policy['Statement'])}")
+        for key in ("Name", "Description", "Version"):
+            if key in policy:
+                self.string(policy[key], f"{path}.{key}")
+        return policy

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Optional
 from . import naming
 from .errors import ConfigError, Problem
 from .loader import not_unicode
-from .plan import COMPAT, CodeArchive, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
+from .plan import COMPAT, CodeArchive, leaves, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
 
 #: CloudFormation's hard limits; beyond them `aws cloudformation deploy` fails.
 MAX_RESOURCES = 500
@@ -89,8 +89,8 @@ class _Renderer:
                     problems.append(
                         Problem(external.path, f"Fn::GetAtt {name} points into the Serverless stack; a standalone template cannot reach it (use Fn::ImportValue or the literal ARN)")
                     )
-        if problems:  # a value used in several places is one problem
-            raise ConfigError(list(dict.fromkeys(problems)))
+        if problems:
+            raise ConfigError(problems)
         return parameters
 
     def template(self) -> dict:
@@ -170,10 +170,10 @@ def render_template(plan: Plan, function_arns: Optional[Mapping[str, str]] = Non
 def code_archives(plan: Plan) -> list[CodeArchive]:
     """The distinct code archives of the functions a plan creates, in plan order."""
     found: dict[str, CodeArchive] = {}
-    for resource in plan.by_type("AWS::Lambda::Function"):
-        code = resource.properties.get("Code")
-        if isinstance(code, CodeArchive):
-            found.setdefault(code.name, code)
+    for resource in plan.resources:
+        for leaf in leaves(resource.properties):
+            if isinstance(leaf, CodeArchive):
+                found.setdefault(leaf.name, leaf)
     return list(found.values())
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from . import aws_rules, naming
 from .errors import ProblemCollector, join_path
-from .readers import TypedReader, type_name
+from .functions import FUNCTION_KEY, BuildReader, FunctionReader, Inherited, read_paths
+from .intrinsics import is_intrinsic
 from .model import (
     DEFAULT_DESCRIPTION,
     DEFAULT_IDENTITY_SOURCE,
@@ -23,96 +24,59 @@ from .model import (
     RESERVED_ROUTE_KEYS,
     Authorizer,
     Function,
-    FunctionRuntime,
     LogSettings,
     Route,
     Service,
 )
+from .readers import TypedReader, type_name
 
-#: The paths of a serverless.yml this module reads; variables are resolved there and nowhere else.
-READ_PATHS = (
-    "service",
-    "provider.name",
-    "provider.stage",
-    "provider.region",
-    "provider.websocketsApiName",
-    "provider.websocketsApiRouteSelectionExpression",
-    "provider.websocketsDescription",
-    "provider.apiGateway.websocketApiId",
-    "provider.logs.websocket",
-    "provider.logs.restApi",
-    "provider.logRetentionInDays",
-    "provider.logDataProtectionPolicy",
-    "provider.tags",
-    "provider.websocket",
-    "custom.wsapi",
-    "functions.*.handler",
-    "functions.*.image",
-    "functions.*.name",
-    "functions.*.provisionedConcurrency",
-    "functions.*.snapStart",
-    "functions.*.events[*].websocket",
-)
-
-#: Read as well when a consumer runs the functions (`wsapi offline`, created functions).
-RUNTIME_PATHS = (
-    "provider.runtime",
-    "provider.timeout",
-    "provider.memorySize",
-    "provider.environment",
-    "functions.*.runtime",
-    "functions.*.timeout",
-    "functions.*.memorySize",
-    "functions.*.environment",
-)
 #: More routes than any API could be granted: refused, so that a small hostile file cannot make an export
 #: run for many seconds and take a gigabyte (tests/test_hostile_input.py, bench/README-hostile.md).
 MAX_ROUTES_ACCEPTED = 10_000
-DEFAULT_TIMEOUT = 6
-DEFAULT_MEMORY_SIZE = 1024
 
 SERVICE_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z-]+$")
-FUNCTION_KEY = re.compile(r"^[a-zA-Z0-9-_]+$")
-LAMBDA_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso|-isob|-isoe|-isof)?-[a-z]+-\d+$")
-TAG_KEY = re.compile(r"^(?!aws:)[\w./=+:\-_ ]{1,128}$")
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
 LOG_LEVELS = ("INFO", "ERROR")
 WEBSOCKET_LOG_KEYS = ("accessLogging", "executionLogging", "format", "fullExecutionData", "level")
-CFN_FUNCTIONS = (
-    "Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::Join", "Fn::Sub", "Fn::Base64", "Fn::ToJsonString",
-    "Fn::Select", "Fn::Split", "Fn::If", "Fn::FindInMap",
-)  # fmt: skip
 DEFAULT_STAGE = "dev"
 DEFAULT_REGION = "us-east-1"
 
 
-def is_cfn_function(value: Any) -> bool:
-    return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in CFN_FUNCTIONS
+def reads(path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declares the dotted path a reader of `_Validator` reads: `read` gives it the value there, and
+    `resolved_paths` resolves variables exactly where readers read."""
+
+    def declare(reader: Callable[..., Any]) -> Callable[..., Any]:
+        reader.reads = path  # type: ignore[attr-defined]
+        return reader
+
+    return declare
 
 
 class _Validator(TypedReader):
-    def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str], with_runtime: bool = False, with_functions: bool = False) -> None:
+    def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str]) -> None:
         self.doc = document
-        self.with_runtime = with_runtime
-        self.with_functions = with_functions  # a deployment can pass intrinsics on (environment values)
         self.problems = ProblemCollector()
         self.stage_option = stage
         self.region_option = region
 
-    # -- typed readers (readers.py) and the one only the document needs ----------------------------------
-
     def report(self, path: str, message: str) -> None:
         self.problems.add(path, message)
+
+    def read(self, reader: Callable[[Any, str], Any]) -> Any:
+        """Call a `@reads` reader with the value at its path (None where the path is missing)."""
+        path: str = reader.reads  # type: ignore[attr-defined]
+        node: Any = self.doc
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, Mapping) else None
+        return reader(node, path)
 
     def string_or_cfn(self, value: Any, path: str) -> Any:
         if value is None:
             return None
         if isinstance(value, str) and value.strip():
             return value
-        if is_cfn_function(value):
+        if is_intrinsic(value):
             return value
         self.problems.add(
             path, f"must be a non-empty string or a CloudFormation intrinsic (Ref, Fn::GetAtt, Fn::ImportValue, ...), got {type_name(value)}"
@@ -121,44 +85,29 @@ class _Validator(TypedReader):
 
     # -- the document --------------------------------------------------------------------------------
 
-    def run(self) -> Optional[Service]:
-        doc = self.doc
-        service_name = self.service_name(doc.get("service"))
-        provider = self.mapping(doc.get("provider"), "provider")
-        if "provider" not in doc:
-            self.problems.add("provider", "is required (provider: {name: aws})")
-        if "provider" in doc and provider is not None:
-            self.provider_name(provider.get("name"), "name" in provider)
-        provider = provider or {}
-
-        stage = self.stage(provider.get("stage"))
-        region = self.region(provider.get("region"))
-        api_name = self.string(provider.get("websocketsApiName"), "provider.websocketsApiName")
-        expression = self.string(
-            provider.get("websocketsApiRouteSelectionExpression"), "provider.websocketsApiRouteSelectionExpression"
-        )
-        if expression is not None:
-            problem = aws_rules.route_selection_expression_problem(expression)
-            if problem:
-                self.problems.add("provider.websocketsApiRouteSelectionExpression", problem)
-        description = self.string(provider.get("websocketsDescription"), "provider.websocketsDescription")
-        api_gateway = self.mapping(provider.get("apiGateway"), "provider.apiGateway") or {}
-        external_api_id = self.string_or_cfn(
-            api_gateway.get("websocketApiId"), "provider.apiGateway.websocketApiId"
-        )
-        logs = self.mapping(provider.get("logs"), "provider.logs") or {}
-        log_settings = self.websocket_logs(logs.get("websocket"))
-        role_arn, role_external = self.rest_api_logs(logs.get("restApi"))
-        retention = self.retention(provider.get("logRetentionInDays"))
-        protection = self.data_protection(provider.get("logDataProtectionPolicy"))
-        tags = self.tags(provider.get("tags"))
-        use_provider_tags = self.use_provider_tags(provider.get("websocket"))
-        kms_key_arn = self.wsapi_settings(doc.get("custom"))
-
-        self.provider_runtime = self.runtime_settings(provider, "provider") if self.with_runtime else {}
-        functions, routes = self.functions(doc.get("functions"), service_name or "service", stage)
+    def run(self, service_dir: Path, config_file: Optional[str]) -> Optional[Service]:
+        service_name = self.read(self.service_name)
+        self.provider()
+        self.read(self.provider_name)
+        stage = self.read(self.stage)
+        region = self.read(self.region)
+        api_name = self.read(self.api_name)
+        expression = self.read(self.route_selection_expression)
+        description = self.read(self.description)
+        external_api_id = self.read(self.external_api_id)
+        logs = self.read(self.websocket_logs)
+        role_arn, role_external = self.read(self.rest_api_logs)
+        retention = self.read(self.log_retention)
+        protection = self.read(self.log_data_protection)
+        tags = self.read(self.provider_tags)
+        use_provider_tags = self.read(self.use_provider_tags)
+        kms_key_arn = self.read(self.wsapi_settings)
+        inherited = Inherited(tags, retention, protection)
+        provider = self.doc.get("provider") if isinstance(self.doc.get("provider"), Mapping) else {}
+        functions, routes = self.functions(FunctionReader(self.report, provider, service_name or "service", stage, inherited))
         self.cross_checks(functions, routes)
         self.quotas(routes)
+        build = BuildReader(self.report).build(self.doc, service_dir, config_file)
 
         if self.problems or service_name is None:
             return None
@@ -170,7 +119,7 @@ class _Validator(TypedReader):
             route_selection_expression=expression or DEFAULT_ROUTE_SELECTION_EXPRESSION,
             description=description or DEFAULT_DESCRIPTION,
             external_api_id=external_api_id,
-            logs=log_settings,
+            logs=logs,
             cloudwatch_role_arn=role_arn,
             cloudwatch_role_managed_externally=role_external,
             log_retention_in_days=retention,
@@ -179,52 +128,93 @@ class _Validator(TypedReader):
             api_tags=dict(tags) if tags and use_provider_tags else None,
             functions=functions,
             routes=tuple(routes),
+            build=build,
             region_is_default=self.region_option is None and provider.get("region") is None,
             log_kms_key_arn=kms_key_arn,
             warnings=tuple(self.problems.warnings),
         )
 
-    def service_name(self, value: Any) -> Optional[str]:
+    @reads("service")
+    def service_name(self, value: Any, path: str) -> Optional[str]:
         if value is None:
-            self.problems.add("service", "is required: the service name")
+            self.problems.add(path, "is required: the service name")
             return None
         if isinstance(value, Mapping) and "name" in value:  # the pre-v3 object form
-            self.problems.add("service", "must be a string (the `service: {name: ...}` form was removed in v3)")
+            self.problems.add(path, "must be a string (the `service: {name: ...}` form was removed in v3)")
             return None
-        name = self.string(value, "service")
+        name = self.string(value, path)
         if name is not None and not SERVICE_NAME.match(name):
             self.problems.add(
-                "service",
+                path,
                 f"{name!r} is not a valid service name: Serverless v3 requires an ASCII letter, then one or more ASCII letters, digits or dashes (2 characters at least)",
             )
             return None
         return name
 
-    def provider_name(self, value: Any, present: bool) -> None:
-        if not present:
-            self.problems.add("provider.name", "is required and must be aws")
-        elif value != "aws":
-            self.problems.add("provider.name", f"must be aws, got {value!r}")
+    def provider(self) -> None:
+        """Only its presence and shape (no `@reads`: its variables are resolved setting by setting, by the
+        readers of the settings under it)."""
+        if "provider" not in self.doc:
+            self.problems.add("provider", "is required (provider: {name: aws})")
+        else:
+            self.mapping(self.doc.get("provider"), "provider")
 
-    def stage(self, value: Any) -> str:
+    @reads("provider.name")
+    def provider_name(self, value: Any, path: str) -> None:
+        provider = self.doc.get("provider")
+        if not isinstance(provider, Mapping):
+            return
+        if "name" not in provider:
+            self.problems.add(path, "is required and must be aws")
+        elif value != "aws":
+            self.problems.add(path, f"must be aws, got {value!r}")
+
+    @reads("provider.stage")
+    def stage(self, value: Any, path: str) -> str:
         if self.stage_option is not None:
             if not self.stage_option.strip():
                 self.problems.add("--stage", "must not be empty")
             return self.stage_option
-        return self.string(value, "provider.stage") or DEFAULT_STAGE
+        return self.string(value, path) or DEFAULT_STAGE
 
-    def region(self, value: Any) -> str:
+    @reads("provider.region")
+    def region(self, value: Any, path: str) -> str:
         if self.region_option is not None:
             if not REGION.match(self.region_option):
                 self.problems.add("--region", f"{self.region_option!r} is not an AWS region name")
             return self.region_option
-        region = self.string(value, "provider.region")
+        region = self.string(value, path)
         if region is not None and not REGION.match(region):
-            self.problems.add("provider.region", f"{region!r} is not an AWS region name")
+            self.problems.add(path, f"{region!r} is not an AWS region name")
         return region or DEFAULT_REGION
 
-    def websocket_logs(self, value: Any) -> Optional[LogSettings]:
-        path = "provider.logs.websocket"
+    @reads("provider.websocketsApiName")
+    def api_name(self, value: Any, path: str) -> Optional[str]:
+        return self.string(value, path)
+
+    @reads("provider.websocketsApiRouteSelectionExpression")
+    def route_selection_expression(self, value: Any, path: str) -> Optional[str]:
+        expression = self.string(value, path)
+        if expression is not None:
+            problem = aws_rules.route_selection_expression_problem(expression)
+            if problem:
+                self.problems.add(path, problem)
+        return expression
+
+    @reads("provider.websocketsDescription")
+    def description(self, value: Any, path: str) -> Optional[str]:
+        return self.string(value, path)
+
+    @reads("provider.apiGateway.websocketApiId")
+    def external_api_id(self, value: Any, path: str) -> Any:
+        provider = self.doc.get("provider")
+        if isinstance(provider, Mapping):
+            self.mapping(provider.get("apiGateway"), "provider.apiGateway")
+        return self.string_or_cfn(value, path)
+
+    @reads("provider.logs.websocket")
+    def websocket_logs(self, value: Any, path: str) -> Optional[LogSettings]:
+        self.logs_mapping()
         if value is None or value is False:
             return None
         if value is True:
@@ -265,8 +255,13 @@ class _Validator(TypedReader):
             level=(level or "INFO") if execution else "OFF",
         )
 
-    def rest_api_logs(self, value: Any) -> tuple[Any, bool]:
-        path = "provider.logs.restApi"
+    def logs_mapping(self) -> None:
+        provider = self.doc.get("provider")
+        if isinstance(provider, Mapping):
+            self.mapping(provider.get("logs"), "provider.logs")
+
+    @reads("provider.logs.restApi")
+    def rest_api_logs(self, value: Any, path: str) -> tuple[Any, bool]:
         if value is None or isinstance(value, bool):
             return None, False
         settings = self.mapping(value, path)
@@ -282,76 +277,51 @@ class _Validator(TypedReader):
         external = self.boolean(settings.get("roleManagedExternally"), f"{path}.roleManagedExternally")
         return role, bool(external)
 
-    def retention(self, value: Any) -> Optional[int]:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value not in LOG_RETENTION_DAYS:
-            self.problems.add(
-                "provider.logRetentionInDays",
-                f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}",
-            )
-            return None
-        return value
+    @reads("provider.logRetentionInDays")
+    def log_retention(self, value: Any, path: str) -> Optional[int]:
+        return self.retention(value, path)
 
-    def data_protection(self, value: Any) -> Optional[Mapping[str, Any]]:
-        path = "provider.logDataProtectionPolicy"
-        policy = self.mapping(value, path)
-        if policy is None:
-            return None
-        self.unknown_keys(policy, ("Name", "Description", "Version", "Statement"), path)
-        for key in ("Name", "Version", "Statement"):
-            if key not in policy:
-                self.problems.add(f"{path}.{key}", "is required")
-        if "Statement" in policy and not isinstance(policy["Statement"], list):
-            self.problems.add(f"{path}.Statement", f"must be a list, got {type_name(policy['Statement'])}")
-        for key in ("Name", "Description", "Version"):
-            if key in policy:
-                self.string(policy[key], f"{path}.{key}")
-        return policy
+    @reads("provider.logDataProtectionPolicy")
+    def log_data_protection(self, value: Any, path: str) -> Optional[Mapping[str, Any]]:
+        return self.data_protection(value, path)
 
-    def tags(self, value: Any) -> Mapping[str, str]:
-        tags = self.mapping(value, "provider.tags")
-        if tags is None:
-            return {}
-        for key, tag_value in tags.items():
-            path = join_path("provider.tags", str(key))
-            if not isinstance(key, str) or not TAG_KEY.match(key):
-                self.problems.add(path, "is not a valid tag key (1-128 characters, not starting with aws:)")
-            if not isinstance(tag_value, str):
-                self.problems.add(path, f"must be a string (quote it), got {type_name(tag_value)}")
-            elif len(tag_value) > 256:
-                self.problems.add(path, "must be at most 256 characters")
-        return dict(tags)
+    @reads("provider.tags")
+    def provider_tags(self, value: Any, path: str) -> Mapping[str, str]:
+        tags = self.mapping(value, path)
+        self.tags(tags, path)
+        return dict(tags or {})
 
-    def wsapi_settings(self, custom: Any) -> Any:
+    @reads("custom.wsapi")
+    def wsapi_settings(self, value: Any, path: str) -> Any:
         """`custom.wsapi`: settings Serverless has no place for (it ignores `custom`). Returns the KMS key."""
-        if not isinstance(custom, Mapping):
-            return None
-        settings = self.mapping(custom.get("wsapi"), "custom.wsapi")
+        settings = self.mapping(value, path)
         if settings is None:
             return None
-        self.unknown_keys(settings, ("logs",), "custom.wsapi")
-        logs = self.mapping(settings.get("logs"), "custom.wsapi.logs") or {}
-        self.unknown_keys(logs, ("kmsKeyArn",), "custom.wsapi.logs")
+        self.unknown_keys(settings, ("logs",), path)
+        logs = self.mapping(settings.get("logs"), f"{path}.logs") or {}
+        self.unknown_keys(logs, ("kmsKeyArn",), f"{path}.logs")
         key = logs.get("kmsKeyArn")
         if isinstance(key, str) and not key.startswith("arn:"):
-            self.problems.add("custom.wsapi.logs.kmsKeyArn", f"must be a KMS key ARN (arn:...), got {key!r}")
+            self.problems.add(f"{path}.logs.kmsKeyArn", f"must be a KMS key ARN (arn:...), got {key!r}")
             return None
-        return self.string_or_cfn(key, "custom.wsapi.logs.kmsKeyArn")
+        return self.string_or_cfn(key, f"{path}.logs.kmsKeyArn")
 
-    def use_provider_tags(self, value: Any) -> bool:
-        settings = self.mapping(value, "provider.websocket")
+    @reads("provider.websocket")
+    def use_provider_tags(self, value: Any, path: str) -> bool:
+        settings = self.mapping(value, path)
         if settings is None:
             return False
-        self.unknown_keys(settings, ("useProviderTags",), "provider.websocket")
-        return bool(self.boolean(settings.get("useProviderTags"), "provider.websocket.useProviderTags"))
+        self.unknown_keys(settings, ("useProviderTags",), path)
+        return bool(self.boolean(settings.get("useProviderTags"), f"{path}.useProviderTags"))
 
     # -- functions and their websocket events --------------------------------------------------------
 
-    def functions(self, value: Any, service: str, stage: str) -> tuple[dict[str, Function], list[Route]]:
+    @reads("functions.*.events[*].websocket")
+    def functions(self, reader: FunctionReader) -> tuple[dict[str, Function], list[Route]]:
+        """Every function (its settings: `functions.SETTINGS`), then every websocket event."""
         functions: dict[str, Function] = {}
         routes: list[Route] = []
-        table = self.mapping(value, "functions")
+        table = self.mapping(self.doc.get("functions"), "functions")
         if table is None:
             return functions, routes
         pending: list[tuple[str, Any, str]] = []  # (function key, event value, path), checked after all functions are known
@@ -365,9 +335,7 @@ class _Validator(TypedReader):
                 if table[key] is None:
                     self.problems.add(path, "must be a mapping with at least a handler")
                 continue
-            function = self.function(key, config, path, service, stage)
-            if function is not None:
-                functions[key] = function
+            functions[key] = reader.function(key, config)
             events = config.get("events")
             if events is None:
                 continue
@@ -382,71 +350,6 @@ class _Validator(TypedReader):
             if route is not None:
                 routes.append(route)
         return functions, routes
-
-    def function(self, key: str, config: Mapping[str, Any], path: str, service: str, stage: str) -> Optional[Function]:
-        handler = self.string(config.get("handler"), f"{path}.handler")
-        if "handler" not in config and "image" not in config:
-            self.problems.add(f"{path}.handler", "is required (or image)")
-        name = self.string(config.get("name"), f"{path}.name")
-        if name is not None and not LAMBDA_NAME.match(name):
-            self.problems.add(f"{path}.name", f"{name!r} is not a valid Lambda function name (1-64 letters, digits, - and _)")
-        concurrency = config.get("provisionedConcurrency")
-        if concurrency is not None and not is_cfn_function(concurrency):
-            if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:
-                self.problems.add(f"{path}.provisionedConcurrency", f"must be a whole number >= 0, got {concurrency!r}")
-                concurrency = None
-        snap_start = self.boolean(config.get("snapStart"), f"{path}.snapStart")
-        if concurrency and snap_start:
-            self.problems.add(
-                f"{path}.snapStart",
-                "SnapStart does not support provisioned concurrency: remove snapStart or provisionedConcurrency",
-            )
-        alias = "provisioned" if concurrency else ("snapstart" if snap_start else None)
-        return Function(
-            key=key,
-            deployed_name=name or naming.default_function_name(service, stage, key),
-            alias=alias,
-            handler=handler,
-            runtime=self.function_runtime(config, path) if self.with_runtime else None,
-        )
-
-    def runtime_settings(self, config: Mapping[str, Any], path: str) -> dict[str, Any]:
-        settings: dict[str, Any] = {}
-        runtime = self.string(config.get("runtime"), f"{path}.runtime")
-        if runtime is not None:
-            settings["runtime"] = runtime
-        for key, low, high in (("timeout", 1, 900), ("memorySize", 128, 10240)):
-            value = config.get(key)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                self.problems.add(f"{path}.{key}", f"must be a whole number from {low} to {high}, got {value!r}")
-            else:
-                settings[key] = value
-        environment = self.mapping(config.get("environment"), f"{path}.environment")
-        if environment is not None:
-            settings["environment"] = {}
-            for name, value in environment.items():
-                where = join_path(f"{path}.environment", str(name))
-                if not isinstance(name, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
-                    self.problems.add(where, "is not a valid environment variable name")
-                elif self.with_functions and is_cfn_function(value):
-                    settings["environment"][name] = value  # CloudFormation or Pulumi evaluates it at deploy time
-                elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                    self.problems.add(where, f"must be a string, got {type_name(value)} (a CloudFormation intrinsic cannot be evaluated here)")
-                else:
-                    settings["environment"][name] = str(value)
-        return settings
-
-    def function_runtime(self, config: Mapping[str, Any], path: str) -> FunctionRuntime:
-        own = self.runtime_settings(config, path)
-        base = self.provider_runtime
-        return FunctionRuntime(
-            runtime=own.get("runtime", base.get("runtime")),
-            timeout=own.get("timeout", base.get("timeout", DEFAULT_TIMEOUT)),
-            memory_size=own.get("memorySize", base.get("memorySize", DEFAULT_MEMORY_SIZE)),
-            environment={**base.get("environment", {}), **own.get("environment", {})},
-        )
 
     def websocket_event(self, function_key: str, value: Any, path: str, functions: Mapping[str, Function]) -> Optional[Route]:
         if isinstance(value, str):
@@ -519,7 +422,7 @@ class _Validator(TypedReader):
                     self.problems.add(f"{path}.arn", f"must be an ARN (arn:...) or an intrinsic, got {arn!r}")
                     return None
                 return Authorizer(naming.authorizer_name_from_arn(arn), None, arn, identity)
-            if not is_cfn_function(arn):
+            if not is_intrinsic(arn):
                 self.problems.add(f"{path}.arn", f"must be an ARN string or a CloudFormation intrinsic, got {type_name(arn)}")
                 return None
             if name is None:
@@ -633,6 +536,14 @@ class _Validator(TypedReader):
             names.setdefault(logical_id, auth)
 
 
+def resolved_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(paths whose variables every command resolves, paths resolved leaving `Unresolved` where they cannot
+    be): exactly what the readers read, the document's (`@reads`) and the functions' (`functions.SETTINGS`)."""
+    own = tuple(member.reads for member in vars(_Validator).values() if hasattr(member, "reads"))
+    websocket, deferred = read_paths()
+    return own + websocket, deferred
+
+
 def validate_document(
     document: Mapping[str, Any],
     *,
@@ -640,14 +551,13 @@ def validate_document(
     region: Optional[str] = None,
     file: str = "serverless.yml",
     config_path: Optional[Path] = None,
-    with_runtime: bool = False,
-    with_functions: bool = False,
+    service_dir: Optional[Path] = None,
 ) -> Service:
-    """Validate a resolved document; raise `ConfigError` listing every problem. `with_runtime` also reads
-    how each function runs (runtime, timeout, memory, environment); `with_functions` (for a deployment) keeps
-    environment values written as CloudFormation intrinsics."""
-    validator = _Validator(document, stage, region, with_runtime, with_functions)
-    service = validator.run()
+    """Validate a resolved document; raise `ConfigError` listing every problem. `service_dir` (default: the
+    configuration's folder, else the current one) is where the functions' code is packaged from."""
+    validator = _Validator(document, stage, region)
+    folder = service_dir or (config_path.parent if config_path is not None else Path.cwd())
+    service = validator.run(folder, config_path.name if config_path is not None else None)
     validator.problems.raise_if_any(file)
     assert service is not None
     if config_path is not None:

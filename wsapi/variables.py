@@ -45,7 +45,7 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 from .errors import ConfigError, Problem, join_path
 from .loader import MAX_DEPTH, MAX_FILE_BYTES, js_number, js_string, not_unicode, read_document
 
-__all__ = ["resolve_variables", "stage_of", "VariableSyntaxError", "parse_variables", "plain_data_problems"]
+__all__ = ["resolve_variables", "Unresolved", "stage_of", "VariableSyntaxError", "parse_variables", "plain_data_problems"]
 
 #: How many times a resolved value may itself hold variables that need resolving (v3: 10).
 MAX_NEST = 10
@@ -549,6 +549,16 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@dataclass(frozen=True)
+class Unresolved:
+    """What stands in the resolved document for a value that could not be resolved at a deferred path (a path
+    only some consumers read, such as a function's environment): the text as written and why. The consumer
+    that needs the value reports the problems; the others never see them."""
+
+    text: Any
+    problems: Tuple[Problem, ...]
+
+
 class _Failed(Exception):
     """Resolution failed; the problem was already recorded."""
 
@@ -655,6 +665,8 @@ class _Resolver:
         self.env = env
         self.problems: list[Problem] = []
         self._seen_problems: set[tuple[str, str]] = set()
+        self.deferring: Optional[list[Problem]] = None  #: where problems go while resolving a deferred path
+        self.reasons: dict[PathT, list[Problem]] = {}  #: why a path failed while deferring, for later uses
         self.active: list[PathT] = []
         self.active_set: set[PathT] = set()
         self.final: set[PathT] = set()
@@ -670,6 +682,11 @@ class _Resolver:
 
     # bookkeeping --------------------------------------------------------------
     def problem(self, path: PathT, message: str) -> None:
+        if self.deferring is not None:
+            problem = Problem(_dotted(path), message)
+            self.deferring.append(problem)
+            self.reasons.setdefault(path, []).append(problem)
+            return
         key = (_dotted(path), message)
         if key not in self._seen_problems:
             self._seen_problems.add(key)
@@ -758,6 +775,8 @@ class _Resolver:
         """Resolve the variables of the string at `path`, in place. `trail`: the texts this one was resolved from
         (a value whose variable gave another variable), to name a loop when one goes too deep."""
         if path in self.failed:
+            if self.deferring is not None:  # another deferred value needs it: the same reasons
+                self.deferring.extend(self.reasons.get(path, ()))
             raise _Failed()
         if path in self.final:
             return
@@ -1229,6 +1248,56 @@ class _Resolver:
             raise _Failed()
 
 
+    def walk_deferred(self, path: PathT, tokens: list) -> None:
+        """`walk` for a deferred pattern: each value that cannot be resolved is replaced by an `Unresolved`
+        holding its problems, and resolution goes on."""
+        node = self.get(path)
+        if not tokens:
+            self.defer_tree(path)
+            return
+        if isinstance(node, str) and "${" in node and path not in self.final:
+            if not self.defer(path, lambda: self.walk(path, [])):
+                return
+            node = self.get(path)
+        token, rest = tokens[0], tokens[1:]
+        if isinstance(token, str) and isinstance(node, dict):
+            children: list = list(node) if token == "*" else [token] if token in node else []
+        elif isinstance(token, int) and isinstance(node, list):
+            children = list(range(len(node))) if token == -1 else [token] if 0 <= token < len(node) else []
+        else:
+            children = []
+        for child in children:
+            self.walk_deferred(path + (child,), rest)
+
+    def defer_tree(self, path: PathT) -> None:
+        """Resolve every variable under `path`, each failing value replaced by an `Unresolved`."""
+        node = self.get(path)
+        if isinstance(node, str):
+            if "${" in node and path not in self.final:
+                self.defer(path, lambda: self.walk(path, []))
+        elif isinstance(node, dict):
+            for key in list(node):
+                self.defer_tree(path + (key,))
+        elif isinstance(node, list):
+            for index in range(len(node)):
+                self.defer_tree(path + (index,))
+
+    def defer(self, path: PathT, resolve: Any) -> bool:
+        """Run `resolve`; on failure put an `Unresolved` at `path` (True when it resolved)."""
+        text = self.get(path)
+        self.deferring, outer = [], self.deferring
+        try:
+            resolve()
+            return True
+        except _Failed:
+            reasons = tuple(dict.fromkeys(self.deferring)) or (Problem(_dotted(path), f"cannot resolve {_short(str(text))}"),)
+            self.put(path, Unresolved(text, reasons))
+            self.final.add(path)
+            return False
+        finally:
+            self.deferring = outer
+
+
 class _FileProblem(Exception):
     """A file that `${file(...)}` cannot use; the message names the variable at _VAR_MARK."""
 
@@ -1311,13 +1380,15 @@ def resolve_variables(
     params: Optional[Mapping[str, str]] = None,
     env: Optional[Mapping[str, str]] = None,
     only: Optional[Iterable[str]] = None,
+    deferred: Iterable[str] = (),
 ) -> dict:
     """Return a copy of `document` with its Serverless v3 variables resolved.
 
     `only` limits resolution to dotted path patterns (`*` any key, `[*]` any index); a
     whole-value variable met on the way to a pattern is resolved and descended into, and
     `self:` references are resolved on demand wherever they point.  Every problem found is
-    raised together as one ConfigError.
+    raised together as one ConfigError.  At the `deferred` patterns (resolved after `only`),
+    a value that cannot be resolved becomes an `Unresolved` instead of a problem.
     """
     if not isinstance(document, dict):
         raise ConfigError([Problem("", "the configuration must be a mapping to resolve its variables")])
@@ -1343,6 +1414,8 @@ def resolve_variables(
                     resolver.walk((), tokens)
                 except _Failed:
                     pass
+        for tokens in [_parse_pattern(pattern) for pattern in deferred]:
+            resolver.walk_deferred((), tokens)
     except _Abort:
         pass
     except RecursionError:

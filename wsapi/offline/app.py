@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
 from ..errors import ConfigError, ProblemCollector
+from ..functions import RUN
 from ..model import Authorizer, Function, Service
 from .events import Api, api_id, function_arn, log_stream_name, now_ms
 from .routing import ExpressionError, RouteSelector
@@ -78,8 +79,12 @@ def build_app(service: Service, file: Optional[str] = None) -> OfflineApp:
     here = f"python{sys.version_info.major}.{sys.version_info.minor}"
     for key, function in needed.items():
         where = f"functions.{key}"
-        runtime = function.runtime.runtime if function.runtime is not None else None
-        if runtime is None:
+        unresolved = function.problems_for(RUN)
+        problems.extend(unresolved)
+        runtime = function.runtime
+        if unresolved:
+            pass  # the runtime (or another setting it needs) could not be resolved: reported above
+        elif runtime is None:
             problems.add(f"{where}.runtime", "is not set (nor provider.runtime): wsapi offline runs Python handlers; set runtime: python3.x")
         elif not runtime.startswith("python3"):
             problems.add(
@@ -90,7 +95,7 @@ def build_app(service: Service, file: Optional[str] = None) -> OfflineApp:
             warnings.append(f"{where}.runtime: {runtime} runs here on {here}")
         if not function.handler:
             problems.add(f"{where}.handler", "is not set (a container image function cannot run offline)")
-        for name, value in (function.runtime.environment.items() if function.runtime is not None else ()):
+        for name, value in function.environment.items():
             if not isinstance(value, str):  # an intrinsic only a deployment evaluates
                 problems.add(f"{where}.environment.{name}", "must be a string to run offline (a CloudFormation intrinsic is evaluated only when deployed)")
     problems.raise_if_any(file)
@@ -123,17 +128,15 @@ def function_environment(
     """A function's process environment: the host's (so PATH, HOME and AWS credentials work), the variables
     Lambda sets, IS_OFFLINE and WSAPI_MANAGEMENT_ENDPOINT, then the function's `environment` on top."""
     env = dict(os.environ if base is None else base)
-    assert function.runtime is not None
-    runtime = function.runtime
     region = app.api.region
     env.update(
         {
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime.runtime}",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
             "AWS_LAMBDA_FUNCTION_NAME": function.deployed_name,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(runtime.memory_size),
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.deployed_name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name(now_ms()),
             "LAMBDA_TASK_ROOT": str(app.task_root),
@@ -145,21 +148,21 @@ def function_environment(
     )
     if not _has_aws_credentials(env):  # boto3 signs every request, even to the local management API
         env.update({"AWS_ACCESS_KEY_ID": "offline", "AWS_SECRET_ACCESS_KEY": "offline"})
-    env.update(runtime.environment)
+    env.update(function.environment)
     return env
 
 
 def function_specs(app: OfflineApp, endpoint: str, base_env: Optional[Mapping[str, str]] = None) -> Dict[str, FunctionSpec]:
     specs: Dict[str, FunctionSpec] = {}
     for key, function in app.functions.items():
-        assert function.runtime is not None and function.handler is not None
+        assert function.handler is not None
         specs[key] = FunctionSpec(
             key=key,
             deployed_name=function.deployed_name,
             handler=function.handler,
             task_root=str(app.task_root),
-            timeout=float(function.runtime.timeout),
-            memory_size=function.runtime.memory_size,
+            timeout=float(function.timeout),
+            memory_size=function.memory_size,
             environment=function_environment(app, function, endpoint, base_env),
             function_arn=function_arn(app.api, function.deployed_name),
         )

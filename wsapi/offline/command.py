@@ -122,7 +122,6 @@ def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Option
         region=getattr(args, "region", None),
         params=key_values(args.param, "--param"),
         options=key_values(getattr(args, "option", []) or [], "--option"),
-        with_runtime=True,
     )
     try:
         eventloop.run(lambda: serve(service, settings, args.path, stream))

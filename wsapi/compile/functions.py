@@ -19,11 +19,14 @@ import base64
 import hashlib
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from . import naming
-from .errors import ConfigError, Problem
-from .model import Service
-from .plan import CodeArchive, External, GetAtt, Join, Pseudo, Ref, Sub
-from .validate import is_cfn_function
+from .. import naming
+from ..digests import digest
+from ..errors import ConfigError, Problem
+from ..model import Service
+from ..packaging import function_code
+from ..plan import CodeArchive, External, GetAtt, Join, Pseudo, Ref, Sub
+from ..functions import CREATE, RUN
+from ..intrinsics import is_intrinsic
 
 ASSUME_LAMBDA = {
     "Version": "2012-10-17",
@@ -42,7 +45,7 @@ def plan_value(value: Any, path: str) -> Any:
     """A value the user wrote, as a plan value: literals as they are, `Ref: AWS::Region`-style pseudo
     parameters and `Fn::Sub`/`Fn::Join` of them in the plan's own terms (so Pulumi evaluates them too), any
     other intrinsic as `External` with its path."""
-    if is_cfn_function(value):
+    if is_intrinsic(value):
         (function, argument), = value.items()
         if function == "Ref" and isinstance(argument, str) and argument.startswith("AWS::"):
             return Pseudo(argument)
@@ -85,22 +88,17 @@ class FunctionCompiler:
     def compile(self) -> Dict[str, Any]:
         """Add every function resource; return the plan value to invoke each created function by."""
         service = self.service
-        deployment = service.deployment
         keys = created_keys(service, self.external)
         if not keys:
             return {}
-        if deployment is None:
-            raise ValueError("creating functions needs their settings: load_service(..., with_functions=True)")
-        problems: List[Problem] = list(deployment.problems)
+        problems: List[Problem] = list(service.build.problems)
         for key in keys:
-            problems.extend(deployment.functions[key].problems)
+            problems.extend(service.functions[key].problems_for(RUN, CREATE))
         if not problems:
-            from .packaging import function_code
-
             code, code_problems = function_code(service, keys)
             problems.extend(code_problems)
         if problems:
-            raise ConfigError(list(dict.fromkeys(problems)), self.label)
+            raise ConfigError(problems, self.label)
 
         role = self.compile_role(keys)
         targets: Dict[str, Any] = {}
@@ -112,9 +110,8 @@ class FunctionCompiler:
 
     def compile_role(self, keys: Sequence[str]) -> Any:
         """The role value functions without their own `role` use (None when none needs one)."""
-        deployment = self.service.deployment
-        settings = deployment.role
-        if all(deployment.functions[key].role is not None for key in keys):
+        settings = self.service.build.role
+        if all(self.service.functions[key].role is not None for key in keys):
             return None
         if settings.arn is not None:
             return plan_value(settings.arn, settings.arn_path)
@@ -157,8 +154,8 @@ class FunctionCompiler:
 
     def log_statements(self, keys: Sequence[str]) -> List[Dict[str, Any]]:
         """CreateLogStream/PutLogEvents on each created function's own log group, and nothing else."""
-        deployment = self.service.deployment
-        logged = [key for key in keys if not deployment.functions[key].disable_logs and self.uses_shared_role(key)]
+        functions = self.service.functions
+        logged = [key for key in keys if not functions[key].disable_logs and self.uses_shared_role(key)]
         if not logged:
             return []
         names = [self.service.functions[key].deployed_name for key in logged]
@@ -169,7 +166,7 @@ class FunctionCompiler:
             silent = [
                 self.service.functions[key].deployed_name
                 for key in keys
-                if deployment.functions[key].disable_logs and self.service.functions[key].deployed_name.startswith(prefix)
+                if functions[key].disable_logs and functions[key].deployed_name.startswith(prefix)
             ]
         else:
             patterns, silent = names, []
@@ -191,15 +188,13 @@ class FunctionCompiler:
         return statements
 
     def uses_shared_role(self, key: str) -> bool:
-        return self.service.deployment.functions[key].role is None
+        return self.service.functions[key].role is None
 
     # -- one function ------------------------------------------------------------------------------------
 
     def compile_function(self, key: str, code: Any, shared_role: Any) -> Any:
         service = self.service
-        function = service.functions[key]
-        settings = service.deployment.functions[key]
-        runtime = function.runtime
+        function = settings = service.functions[key]
         depends_on: Optional[List[str]] = None
         if not settings.disable_logs:
             log_group = naming.function_log_group(key)
@@ -208,7 +203,7 @@ class FunctionCompiler:
                 properties["RetentionInDays"] = settings.log_retention_in_days
             if settings.log_data_protection_policy:
                 properties["DataProtectionPolicy"] = External(
-                    dict(settings.log_data_protection_policy), settings.log_data_protection_path
+                    dict(settings.log_data_protection_policy), settings.paths["logDataProtectionPolicy"]
                 )
             self.compiler.add(log_group, "AWS::Logs::LogGroup", f"function-log-group-{key}", properties)
             depends_on = [log_group]
@@ -222,8 +217,8 @@ class FunctionCompiler:
             "Handler": function.handler,
             "Runtime": settings.runtime,
             "FunctionName": function.deployed_name,
-            "MemorySize": runtime.memory_size,
-            "Timeout": runtime.timeout,
+            "MemorySize": function.memory_size,
+            "Timeout": function.timeout,
         }
         if settings.architecture:
             properties["Architectures"] = [settings.architecture]
@@ -231,19 +226,19 @@ class FunctionCompiler:
             properties["Description"] = settings.description
         if settings.tags:
             properties["Tags"] = tag_list(settings.tags)
-        if runtime.environment:
+        if function.environment:
             properties["Environment"] = {
                 "Variables": {
-                    name: plan_value(value, settings.environment_paths.get(name, f"functions.{key}.environment.{name}"))
-                    for name, value in runtime.environment.items()
+                    name: plan_value(value, function.paths[f"environment.{name}"])
+                    for name, value in function.environment.items()
                 }
             }
-        properties["Role"] = plan_value(settings.role, settings.role_path) if settings.role is not None else shared_role
+        properties["Role"] = plan_value(function.role, function.paths["role"]) if function.role is not None else shared_role
         if settings.layers is not None:
             properties["Layers"] = [plan_value(layer, path) for layer, path in settings.layers]
         if settings.reserved_concurrency is not None:
             properties["ReservedConcurrentExecutions"] = plan_value(
-                settings.reserved_concurrency, f"functions.{key}.reservedConcurrency"
+                settings.reserved_concurrency, settings.paths["reservedConcurrency"]
             )
         if settings.ephemeral_storage_size is not None:
             properties["EphemeralStorage"] = {"Size": settings.ephemeral_storage_size}
@@ -258,10 +253,7 @@ class FunctionCompiler:
     def compile_alias(self, key: str, function_key: str, function_properties: Mapping[str, Any], code: Any) -> Ref:
         """A version named after its code and configuration (so a change publishes a new one, as Serverless
         does), and the alias Serverless invokes on it."""
-        from .compile import digest
-
-        function = self.service.functions[key]
-        settings = self.service.deployment.functions[key]
+        function = settings = self.service.functions[key]
         configuration = {name: value for name, value in function_properties.items() if name not in ("Code", "Tags")}
         code_identity = code.digest if isinstance(code, CodeArchive) else f"s3://{code.bucket}/{code.key}"
         hashed = base64.b64encode(hashlib.sha256((code_identity + digest(configuration)).encode()).digest()).decode()
@@ -282,7 +274,7 @@ class FunctionCompiler:
         if function.alias == "provisioned":
             alias["ProvisionedConcurrencyConfig"] = {
                 "ProvisionedConcurrentExecutions": plan_value(
-                    settings.provisioned_concurrency, f"functions.{key}.provisionedConcurrency"
+                    settings.provisioned_concurrency, settings.paths["provisionedConcurrency"]
                 )
             }
             alias_key = naming.provisioned_concurrency_alias(key)

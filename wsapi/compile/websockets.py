@@ -9,14 +9,14 @@ what the Pulumi component provisions.
 from __future__ import annotations
 
 import binascii
-import dataclasses
 import hashlib
-import json
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
-from . import naming
-from .model import Authorizer, Function, Route, Service
-from .plan import (
+from .. import naming
+from ..digests import encode
+from .functions import compile_functions
+from ..model import Authorizer, Function, Route, Service
+from ..plan import (
     ACCOUNT_ID,
     COMPAT,
     MODES,
@@ -35,6 +35,7 @@ from .plan import (
     Resource,
     Sub,
 )
+from ..registry import lookup
 
 LAMBDA_PRINCIPAL = "apigateway.amazonaws.com"
 CLOUDWATCH_PUSH_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
@@ -69,43 +70,6 @@ def lambda_invocation_uri(target: Any) -> Join:
     )
 
 
-_HASHED_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def canonical(value: Any) -> Any:
-    """JSON for the plan's reference types, for hashing (`json.dumps(..., default=canonical)`). Fields that
-    take no part in equality (where a value was written) take no part in the hash either."""
-    names = _HASHED_FIELDS.get(type(value))
-    if names is None:
-        if isinstance(value, tuple):
-            return list(value)
-        if isinstance(value, Mapping):
-            return dict(value)
-        if not dataclasses.is_dataclass(value) or isinstance(value, type):
-            raise TypeError(f"cannot hash {type(value).__name__}")
-        names = _HASHED_FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value) if f.compare)
-    return {type(value).__name__: {name: getattr(value, name) for name in names}}
-
-
-def encode(value: Any) -> str:
-    """Canonical JSON of a plan value: equal values, equal text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=canonical)
-
-
-def digest(value: Any) -> str:
-    return hashlib.sha256(encode(value).encode()).hexdigest()
-
-
-#: What an API Gateway deployment publishes: a change to these needs a new deployment; stage, log and
-#: permission settings apply without one.
-PUBLISHED_TYPES = (
-    "AWS::ApiGatewayV2::Integration",
-    "AWS::ApiGatewayV2::Route",
-    "AWS::ApiGatewayV2::RouteResponse",
-    "AWS::ApiGatewayV2::Authorizer",
-)
-
-
 class _Compiler:
     def __init__(self, service: Service, mode: str, with_functions: bool = False, external_functions: Any = ()) -> None:
         if mode not in MODES:
@@ -128,10 +92,11 @@ class _Compiler:
 
     # -- helpers ------------------------------------------------------------------------------------------
 
-    def add(self, key: str, type_: str, name: str, properties: dict, depends_on: list[str] | None = None, **attributes: Any) -> None:
-        """Add a resource, merging into one of the same key as Serverless does. `depends_on=None`: no
-        DependsOn; an empty list is kept (compat output reproduces Serverless's `"DependsOn": []`)."""
-        draft = {"type": type_, "name": name, "properties": properties, "depends_on": depends_on, "attributes": attributes}
+    def add(self, key: str, type_: str, child_suffix: str, properties: dict, depends_on: list[str] | None = None, **attributes: Any) -> None:
+        """Add a resource, merging into one of the same key as Serverless does. `child_suffix` names its Pulumi
+        child (`Resource.child_suffix`). `depends_on=None`: no DependsOn; an empty list is kept (compat output
+        reproduces Serverless's `"DependsOn": []`)."""
+        draft = {"type": type_, "child_suffix": child_suffix, "properties": properties, "depends_on": depends_on, "attributes": attributes}
         if key in self.drafts:
             lodash_merge(self.drafts[key], draft)
         else:
@@ -176,8 +141,6 @@ class _Compiler:
 
     def compile(self) -> Plan:
         if self.with_functions:
-            from .function_resources import compile_functions
-
             self.created = compile_functions(self, self.external_functions)
         self.compile_api()
         self.compile_integrations()
@@ -194,7 +157,7 @@ class _Compiler:
             Resource(
                 key=key,
                 type=draft["type"],
-                name=draft["name"],
+                child_suffix=draft["child_suffix"],
                 properties=draft["properties"],
                 depends_on=None if draft["depends_on"] is None else tuple(draft["depends_on"]),
                 attributes=draft["attributes"],
@@ -207,8 +170,8 @@ class _Compiler:
             resources=resources,
             outputs=self.outputs(),
             api_id=self.api_id,
-            deployment_digest=everything,
             published_digest=published,
+            function_targets=dict(self.created),
         )
 
     def compile_api(self) -> None:
@@ -458,7 +421,7 @@ class _Compiler:
             properties = encode(draft["properties"])
             rest = encode({k: v for k, v in draft.items() if k != "properties"})
             everything.update(f"{key}\0{rest}\0{properties}\n".encode())
-            if draft["type"] in PUBLISHED_TYPES:
+            if lookup(draft["type"]).published:
                 published.update(f"{key}\0{properties}\n".encode())
         return everything.hexdigest(), published.hexdigest()
 

@@ -1,0 +1,47 @@
+"""The text of `wsapi plan`: what the Pulumi component would create for a plan, listed as `pulumi preview`
+lists it, each line from the resource's kind in the registry."""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+from . import naming
+from .plan import External, Plan, readable
+from .registry import lookup, short_type
+
+
+def children(plan: Plan, component: str) -> List[Tuple[str, str, str]]:
+    """(Pulumi type, child name, details) of every resource the component registers, in the order it
+    registers them, as `pulumi preview` lists them."""
+    found: List[Tuple[str, str, str]] = []
+    for resource in plan.creation_order():
+        kind = lookup(resource.type)
+        if kind.pulumi_type is None:
+            continue  # e.g. a version: what the function publishes, no resource of its own in Pulumi
+        name = kind.child_name(component, resource)
+        found.append((kind.pulumi_type, name, kind.describe(plan, resource)))
+        for extra in kind.extras(resource.properties):
+            found.append((extra.pulumi_type, name + extra.suffix, f"with {name}"))
+    return found
+
+
+def describe_plan(plan: Plan, component: str) -> str:
+    """One line per resource (type, name, what a reviewer checks), under the component, then a count."""
+    service = plan.service
+    rows = [("", naming.COMPONENT_TYPE, component, "")]
+    listed = children(plan, component)
+    for index, (token, name, details) in enumerate(listed):
+        branch = "└─" if index == len(listed) - 1 else "├─"
+        rows.append((branch, short_type(token), name, details))
+    type_width = max(len(r[0]) + 1 + len(r[1]) for r in rows)
+    name_width = max(len(r[2]) for r in rows)
+    lines = [f"Plan for {service.name} (stage {service.stage}, region {service.region}):", ""]
+    lines.append(f"     {'Type'.ljust(type_width)}  {'Name'.ljust(name_width)}  Plan    Info")
+    for branch, token, name, details in rows:
+        kind = f"{branch} {token}" if branch else token
+        lines.append(f" +   {kind.ljust(type_width)}  {name.ljust(name_width)}  create  {details}".rstrip())
+    if service.external_api_id is not None:
+        lines.append("")
+        lines.append(f"Uses the existing API {readable(External(service.external_api_id))}: no API or stage is created.")
+    lines += ["", "Resources:", f"    + {len(rows)} to create"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,215 @@
+"""Build a plan's resources as Pulumi children of the component: the `registry.Builder` every kind builds
+with, and the translation of plan values (`Ref`, `GetAtt`, `Join`, `Sub`, pseudo parameters, function ARNs,
+user-written intrinsics) into Pulumi inputs. Never creates resources inside `.apply()`."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import pulumi
+import pulumi_aws as aws
+
+from .packaging import cached_archive
+from .plan import ACCOUNT_ID, PARTITION, REGION, URL_SUFFIX, CodeArchive, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
+from .registry import lookup
+from .stage_deployment import StageDeployment
+
+#: The invoke behind each pseudo parameter and the field of its answer that holds the value (a Pulumi
+#: program's own mocks must answer these: see README "Testing a program that uses wsapi").
+PSEUDO_INVOKES = {
+    PARTITION: ("aws:index/getPartition:getPartition", "partition"),
+    URL_SUFFIX: ("aws:index/getPartition:getPartition", "dnsSuffix"),
+    REGION: ("aws:index/getRegion:getRegion", "region"),
+    ACCOUNT_ID: ("aws:index/getCallerIdentity:getCallerIdentity", "accountId"),
+}
+
+
+def known(name: str, value: Any) -> Any:
+    """A pseudo parameter's value, or a clear error where an ARN would otherwise read `arn:None:...`."""
+    if value in (None, ""):
+        token, field = PSEUDO_INVOKES[name]
+        raise ValueError(
+            f"wsapi: {name} is unknown: the {token} invoke answered no {field!r}. Under pulumi.runtime.set_mocks, "
+            f"Mocks.call must answer it (e.g. {{'{field}': ...}})"
+        )
+    return value
+
+
+class PulumiBuilder:
+    """Everything the component registers, under one parent."""
+
+    aws = aws
+    pulumi = pulumi
+
+    def __init__(self, parent: pulumi.Resource, name: str, plan: Plan, functions: Mapping[str, Any], region: Optional[str]) -> None:
+        self.parent = parent
+        self.component = name
+        self.plan = plan
+        self.functions = functions  #: function key -> what `functions=` gave for it
+        self.region = region  #: the service's region, or None for the stack's
+        self.resources: Dict[str, Any] = {}  #: built resources by plan key
+        self._inputs: Dict[str, Any] = {}  #: evaluated properties by plan key
+        self._extras: Dict[str, List[Any]] = {}  #: what Pulumi makes a resource of its own, by the plan key it belongs to
+        self._pseudo: Dict[str, Any] = {}
+        self._pseudo_sets: Dict[Tuple[str, ...], Any] = {}
+        self._exports: Dict[str, Any] = {}
+
+    def build(self) -> Dict[str, Any]:
+        for resource in self.plan.creation_order():
+            self.resources[resource.key] = lookup(resource.type).build(self, resource)
+        return self.resources
+
+    # -- registry.Builder ----------------------------------------------------------------------------------
+
+    def props(self, resource: Resource) -> Any:
+        self._inputs[resource.key] = self.value(resource.properties)
+        return self._inputs[resource.key]
+
+    def evaluated(self, key: str) -> Mapping[str, Any]:
+        return self._inputs[key]
+
+    def built(self, key: str) -> Any:
+        return self.resources[key]
+
+    def name(self, resource: Resource, suffix: str = "") -> str:
+        return lookup(resource.type).child_name(self.component, resource) + suffix
+
+    def options(self, resource: Resource, waits: Sequence[Any] = ()) -> pulumi.ResourceOptions:
+        depends_on = [self.resources[key] for key in resource.depends_on or () if key in self.resources]
+        return self.child_options(depends_on + list(waits))
+
+    def child_options(self, depends_on: Sequence[Any] = ()) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self.parent, depends_on=list(depends_on) or None)
+
+    def regional(self) -> Dict[str, Any]:
+        return {"region": self.region} if self.region else {}
+
+    def archive(self, code: CodeArchive) -> Any:
+        return pulumi.FileArchive(os.fspath(cached_archive(code)))
+
+    def stage_pointer(self, name: str, **props: Any) -> Any:
+        return StageDeployment(name, **props)
+
+    def add_extras(self, key: str, resources: Sequence[Any]) -> None:
+        self._extras.setdefault(key, []).extend(resources)
+
+    def extras_of(self, key: str) -> Tuple[Any, ...]:
+        return tuple(self._extras.get(key, ()))
+
+    # -- plan values -> Pulumi inputs ----------------------------------------------------------------------
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, (Ref, GetAtt)):
+            kind = lookup(self.plan.resource(value.key).type)
+            return kind.output(self.resources[value.key], value.attribute if isinstance(value, GetAtt) else None)
+        if isinstance(value, (Pseudo, Join, Sub, FunctionArn)):
+            return self.text(self.pieces(value))
+        if isinstance(value, External):
+            return self.external(value)
+        if isinstance(value, Mapping):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def pieces(self, value: Any) -> list[Any]:
+        """A string-valued plan value as a flat list of literal strings, Outputs and (not yet known) pseudo
+        parameters, so `text` builds it with one Output at most however deeply Joins and ARNs nest
+        (a 300-route API would otherwise make thousands of intermediate Outputs)."""
+        if isinstance(value, Pseudo):
+            return [self.region] if value.name == REGION and self.region is not None else [value]
+        if isinstance(value, Join):
+            found: list[Any] = []
+            for index, part in enumerate(value.parts):
+                if index:
+                    found.append(value.separator)
+                found.extend(self.pieces(part))
+            return found
+        if isinstance(value, Sub):
+            found = []
+            position = 0
+            for match in re.finditer(r"\$\{([^}]+)\}", value.template):
+                found.append(value.template[position : match.start()])
+                name = match.group(1)
+                found.extend(self.pieces(Pseudo(name) if name.startswith("AWS::") else Ref(name)))
+                position = match.end()
+            found.append(value.template[position:])
+            return found
+        if isinstance(value, FunctionArn):
+            given = self.functions.get(value.function_key)
+            qualifier = f":{value.alias}" if value.alias else ""
+            if isinstance(given, aws.lambda_.Function):
+                return [given.arn, qualifier]
+            if given is not None:
+                return [given]
+            return [
+                "arn:", Pseudo(PARTITION), ":lambda:", *self.pieces(Pseudo(REGION)), ":", Pseudo(ACCOUNT_ID),
+                ":function:", value.deployed_name, qualifier,
+            ]
+        if isinstance(value, (Ref, GetAtt, External)):
+            return [self.value(value)]
+        return [value]
+
+    def text(self, pieces: list[Any]) -> Any:
+        """Join pieces into a string, or an Output of one when any piece is not known yet."""
+        outputs = [p for p in pieces if isinstance(p, pulumi.Output)]
+        names = sorted({p.name for p in pieces if isinstance(p, Pseudo)})
+        if not outputs and not names:
+            return "".join(str(p) for p in pieces)
+        if not names and len(pieces) == 1:
+            return outputs[0]
+        if names:
+            outputs.append(self.pseudo_values(tuple(names)))
+
+        def fill(values: list[Any]) -> str:
+            resolved = iter(values)
+            env = values[-1] if names else {}
+            text = []
+            for piece in pieces:
+                if isinstance(piece, pulumi.Output):
+                    piece = next(resolved)
+                elif isinstance(piece, Pseudo):
+                    piece = env[piece.name]
+                text.append(str(piece))
+            return "".join(text)
+
+        if len(outputs) == 1:  # the common case (one pseudo-parameter set, or one id): no Output.all
+            return outputs[0].apply(lambda value: fill([value]))
+        return pulumi.Output.all(*outputs).apply(fill)
+
+    def pseudo_values(self, names: tuple[str, ...]) -> pulumi.Output[dict]:
+        """One Output of the named pseudo parameters, shared by every value that needs the same ones."""
+        if names not in self._pseudo_sets:
+            self._pseudo_sets[names] = pulumi.Output.all(**{name: self.pseudo(name) for name in names})
+        return self._pseudo_sets[names]
+
+    def pseudo(self, name: str) -> Any:
+        if name == REGION and self.region is not None:
+            return self.region
+        if name not in self._pseudo:
+            invoke = pulumi.InvokeOutputOptions(parent=self.parent)
+            if name == PARTITION:
+                output = aws.get_partition_output(opts=invoke).partition
+            elif name == URL_SUFFIX:
+                output = aws.get_partition_output(opts=invoke).dns_suffix
+            elif name == REGION:
+                output = aws.get_region_output(opts=invoke).region
+            elif name == ACCOUNT_ID:
+                output = aws.get_caller_identity_output(opts=invoke).account_id
+            else:
+                raise KeyError(name)
+            self._pseudo[name] = output.apply(lambda value, name=name: known(name, value))
+        return self._pseudo[name]
+
+    def external(self, value: External) -> Any:
+        raw = value.value
+        if isinstance(raw, Mapping) and set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str):
+            name = raw["Fn::ImportValue"]
+            if name not in self._exports:  # one read per export, not one per resource that uses it
+                self._exports[name] = aws.cloudformation.get_export_output(  # where the API lives
+                    name=name, region=self.region, opts=pulumi.InvokeOutputOptions(parent=self.parent)
+                ).value
+            return self._exports[name]
+        return raw  # a literal (checked by check_inputs)

@@ -1,0 +1,202 @@
+"""API Gateway kinds: the WebSocket API, its integrations, routes, route responses, authorizers, stage and
+deployment (`apigatewayv2`), and the account's CloudWatch role setting (`apigateway.Account`)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Mapping, Tuple
+
+from ..plan import Plan, Ref, Resource, readable
+from .base import Builder, Extra, Kind, lookup, register
+
+#: The Pulumi resource that moves an external API's existing stage (CloudFormation: Deployment.StageName).
+STAGE_POINTER_TYPE = "pulumi-python:dynamic:Resource"
+STAGE_POINTER_SUFFIX = "-stage"
+
+
+class Api(Kind):
+    cfn_type = "AWS::ApiGatewayV2::Api"
+    pulumi_type = "aws:apigatewayv2/api:Api"
+    ref = "id"
+    attributes = {"ApiEndpoint": "api_endpoint"}
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        return f"name={r.properties['Name']} routeSelection={r.properties['RouteSelectionExpression']}"
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        p = b.props(r)
+        return b.aws.apigatewayv2.Api(
+            b.name(r), name=p["Name"], protocol_type=p["ProtocolType"],
+            route_selection_expression=p["RouteSelectionExpression"], description=p["Description"],
+            tags=p.get("Tags"), opts=b.options(r), **b.regional(),
+        )
+
+
+class Integration(Kind):
+    cfn_type = "AWS::ApiGatewayV2::Integration"
+    pulumi_type = "aws:apigatewayv2/integration:Integration"
+    ref = "id"
+    published = True
+    deploy_trigger = "IntegrationUri"
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        return f"AWS_PROXY -> {readable(r.properties['IntegrationUri'])}"
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        p = b.props(r)
+        return b.aws.apigatewayv2.Integration(
+            b.name(r), api_id=p["ApiId"], integration_type=p["IntegrationType"],
+            integration_uri=p["IntegrationUri"], opts=b.options(r), **b.regional(),
+        )
+
+
+class RouteResponse(Kind):
+    cfn_type = "AWS::ApiGatewayV2::RouteResponse"
+    pulumi_type = "aws:apigatewayv2/routeResponse:RouteResponse"
+    ref = "id"
+    published = True
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        route_id = r.properties.get("RouteId")
+        route = plan.resource(route_id.key).properties["RouteKey"] if isinstance(route_id, Ref) else "?"
+        return f"route={route} key={r.properties['RouteResponseKey']}"
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        p = b.props(r)
+        return b.aws.apigatewayv2.RouteResponse(
+            b.name(r), api_id=p["ApiId"], route_id=p["RouteId"], route_response_key=p["RouteResponseKey"],
+            opts=b.options(r), **b.regional(),
+        )
+
+
+class Authorizer(Kind):
+    cfn_type = "AWS::ApiGatewayV2::Authorizer"
+    pulumi_type = "aws:apigatewayv2/authorizer:Authorizer"
+    ref = "id"
+    published = True
+    deploy_trigger = "AuthorizerUri"
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        return f"REQUEST -> {readable(r.properties['AuthorizerUri'])} identity={readable(r.properties['IdentitySource'])}"
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        p = b.props(r)
+        return b.aws.apigatewayv2.Authorizer(
+            b.name(r), api_id=p["ApiId"], name=p["Name"], authorizer_type=p["AuthorizerType"],
+            authorizer_uri=p["AuthorizerUri"], identity_sources=p["IdentitySource"], opts=b.options(r),
+            **b.regional(),
+        )
+
+
+class Route(Kind):
+    cfn_type = "AWS::ApiGatewayV2::Route"
+    pulumi_type = "aws:apigatewayv2/route:Route"
+    ref = "id"
+    published = True
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        p = r.properties
+        response = " routeResponse=$default" if "RouteResponseSelectionExpression" in p else ""
+        return f"key={p['RouteKey']} -> {readable(p['Target'])} auth={p['AuthorizationType']}{response}"
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        p = b.props(r)
+        return b.aws.apigatewayv2.Route(
+            b.name(r), api_id=p["ApiId"], route_key=p["RouteKey"], authorization_type=p["AuthorizationType"],
+            target=p["Target"], route_response_selection_expression=p.get("RouteResponseSelectionExpression"),
+            authorizer_id=p.get("AuthorizerId"), opts=b.options(r), **b.regional(),
+        )
+
+
+class Stage(Kind):
+    cfn_type = "AWS::ApiGatewayV2::Stage"
+    pulumi_type = "aws:apigatewayv2/stage:Stage"
+    ref = "name"
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        p = r.properties
+        logging = f" logging={p['DefaultRouteSettings']['LoggingLevel']}" if "DefaultRouteSettings" in p else ""
+        access = " accessLogs=on" if "AccessLogSettings" in p else ""
+        return f"stage={p['StageName']}{logging}{access}"
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        p = b.props(r)
+        apigatewayv2 = b.aws.apigatewayv2
+        route_settings = p.get("DefaultRouteSettings")
+        access_logs = p.get("AccessLogSettings")
+        return apigatewayv2.Stage(
+            b.name(r), api_id=p["ApiId"], name=p["StageName"], description=p["Description"],
+            deployment_id=p["DeploymentId"],
+            default_route_settings=None if route_settings is None else apigatewayv2.StageDefaultRouteSettingsArgs(
+                data_trace_enabled=route_settings["DataTraceEnabled"], logging_level=route_settings["LoggingLevel"]
+            ),
+            access_log_settings=None if access_logs is None else apigatewayv2.StageAccessLogSettingsArgs(
+                destination_arn=access_logs["DestinationArn"], format=access_logs["Format"]
+            ),
+            opts=b.options(r), **b.regional(),
+        )
+
+
+class Deployment(Kind):
+    cfn_type = "AWS::ApiGatewayV2::Deployment"
+    pulumi_type = "aws:apigatewayv2/deployment:Deployment"
+    ref = "id"
+
+    def extras(self, properties: Mapping[str, Any]) -> Tuple[Extra, ...]:
+        return (Extra(STAGE_POINTER_TYPE, STAGE_POINTER_SUFFIX),) if "StageName" in properties else ()
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        return f"triggers={plan.published_digest[:12]} after {len(r.depends_on or ())} routes/responses"
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        """Redeploy when what the deployment publishes changes (routes, integrations, route responses,
+        authorizers, the route selection expression: the plan's digest), or when a function ARN given at run
+        time changes an integration or authorizer; not for stage, log or permission settings, which apply
+        without a new deployment."""
+        p = b.props(r)
+        targets = []
+        for resource in b.plan.resources:
+            trigger = lookup(resource.type).deploy_trigger
+            if trigger is not None:
+                targets.append(b.evaluated(resource.key)[trigger])
+        targets_digest = b.pulumi.Output.all(*targets).apply(
+            lambda uris: hashlib.sha256("\n".join(map(str, uris)).encode()).hexdigest()
+        )
+        deployment = b.aws.apigatewayv2.Deployment(
+            b.name(r), api_id=p["ApiId"], description=p["Description"],
+            triggers={"plan": b.plan.published_digest, "targets": targets_digest},
+            opts=b.options(r), **b.regional(),
+        )
+        if "StageName" in p:  # an external API's existing stage: CloudFormation moves it; so do we
+            b.stage_pointer(
+                b.name(r, STAGE_POINTER_SUFFIX), api_id=p["ApiId"], stage_name=p["StageName"],
+                deployment_id=deployment.id, region=b.pseudo("AWS::Region"),
+                opts=b.child_options(depends_on=[deployment]),
+            )
+        return deployment
+
+
+class Account(Kind):
+    cfn_type = "AWS::ApiGateway::Account"
+    pulumi_type = "aws:apigateway/account:Account"
+    ref = "id"
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        return f"cloudWatchRoleArn={readable(r.properties['CloudWatchRoleArn'])} (account-wide setting)"
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        p = b.props(r)
+        return b.aws.apigateway.Account(
+            b.name(r), cloudwatch_role_arn=p["CloudWatchRoleArn"], opts=b.options(r), **b.regional()
+        )
+
+
+class AccountRoleCustomResource(Kind):
+    """Serverless's custom resource that sets the account's CloudWatch role through its own Lambda; wsapi's
+    standalone plans use `Account` (and an IAM role) instead."""
+
+    cfn_type = "Custom::ApiGatewayAccountRole"
+    compat_only = True
+
+
+register(Api, Integration, RouteResponse, Authorizer, Route, Stage, Deployment, Account, AccountRoleCustomResource)

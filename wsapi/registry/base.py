@@ -1,0 +1,144 @@
+"""What a resource kind is: the one place that knows a CloudFormation type on every side.
+
+A `Kind` holds, for one CloudFormation type, everything outside the compile step that emits it: the Pulumi
+type token and child-name rule, which Pulumi output CloudFormation's `Ref` and each `Fn::GetAtt` attribute
+stand for, how the component builds it (and the extra Pulumi resources that carry what CloudFormation writes
+as a property), its line in `wsapi plan`, and whether an API Gateway deployment publishes it.
+
+Nothing here imports `pulumi`: a kind builds through the `Builder` the component hands it, which carries the
+`pulumi` and `pulumi_aws` modules, so `validate`/`plan`/`export` start without loading them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, Mapping, Optional, Protocol, Sequence, Tuple
+
+from ..plan import CodeArchive, Plan, Resource
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pulumi
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A Pulumi resource a plan resource brings besides its own (a CloudFormation property that is a resource
+    of its own in Pulumi), named `{child name}{suffix}`."""
+
+    pulumi_type: str
+    suffix: str
+
+
+class Builder(Protocol):
+    """What the component gives a kind to build a resource with (see `component.WebSocketApi`)."""
+
+    aws: Any  #: the `pulumi_aws` module
+    pulumi: Any  #: the `pulumi` module
+    plan: Plan
+
+    def props(self, resource: Resource) -> Mapping[str, Any]:
+        """The resource's properties as Pulumi inputs (kept for `evaluated`)."""
+
+    def evaluated(self, key: str) -> Mapping[str, Any]:
+        """The Pulumi inputs an earlier resource was built with."""
+
+    def built(self, key: str) -> Any:
+        """An earlier resource, as built."""
+
+    def name(self, resource: Resource, suffix: str = "") -> str:
+        """The resource's child name (`Kind.child_name`), with an extra's suffix."""
+
+    def options(self, resource: Resource, waits: Sequence[Any] = ()) -> "pulumi.ResourceOptions":
+        """Parent, and `depends_on` for the resource's DependsOn and `waits`."""
+
+    def child_options(self, depends_on: Sequence[Any] = ()) -> "pulumi.ResourceOptions":
+        """Parent only (and `depends_on`): for extras."""
+
+    def regional(self) -> Dict[str, Any]:
+        """`{"region": ...}` when the service chose a region, else nothing (the stack's `aws:region`)."""
+
+    def pseudo(self, name: str) -> Any:
+        """A pseudo parameter (`AWS::Region`, ...) as a value or an Output."""
+
+    def archive(self, code: CodeArchive) -> Any:
+        """A function's code archive, built and ready to upload."""
+
+    def stage_pointer(self, name: str, **props: Any) -> Any:
+        """The dynamic resource that points an external API's stage at a deployment."""
+
+    def add_extras(self, key: str, resources: Sequence[Any]) -> None:
+        """Record the extras built for plan resource `key` (others may wait for them)."""
+
+    def extras_of(self, key: str) -> Tuple[Any, ...]:
+        """The extras built for plan resource `key`."""
+
+
+class Kind:
+    """One CloudFormation type. Subclasses set the class attributes and override what differs."""
+
+    cfn_type: ClassVar[str]
+    #: pulumi-aws type token; None when Pulumi has no resource of its own for it (see `folded`)
+    pulumi_type: ClassVar[Optional[str]] = None
+    #: how Pulumi expresses a type with no resource of its own (e.g. a version is what its function publishes)
+    folded: ClassVar[str] = ""
+    #: only in `--compat serverless-v3` templates (Serverless's own constructs): never built by Pulumi
+    compat_only: ClassVar[bool] = False
+    #: the Pulumi output CloudFormation's `Ref` stands for
+    ref: ClassVar[Optional[str]] = None
+    #: `Fn::GetAtt` attribute -> Pulumi output
+    attributes: ClassVar[Mapping[str, str]] = {}
+    #: part of what an API Gateway deployment publishes: a change needs a new deployment
+    published: ClassVar[bool] = False
+    #: the property whose value, known only at deploy time (a function ARN given as an Output), also
+    #: triggers a new deployment when it changes
+    deploy_trigger: ClassVar[Optional[str]] = None
+
+    def child_name(self, component: str, resource: Resource) -> str:
+        """Pulumi child names derive from function keys, route keys and fixed words only (set by the compile
+        step as `Resource.child_suffix`), so adding a route never renames another resource."""
+        return f"{component}-{resource.child_suffix}"
+
+    def extras(self, properties: Mapping[str, Any]) -> Tuple[Extra, ...]:
+        return ()
+
+    def describe(self, plan: Plan, resource: Resource) -> str:
+        """What a reviewer checks, on the resource's `wsapi plan` line."""
+        return ""
+
+    def build(self, builder: Builder, resource: Resource) -> Any:
+        raise NotImplementedError(f"{self.cfn_type} has no Pulumi resource")
+
+    def output(self, built: Any, attribute: Optional[str]) -> Any:
+        """The Output for `Ref` (attribute None) or `Fn::GetAtt` of a built resource."""
+        name = self.ref if attribute is None else self.attributes.get(attribute)
+        if name is None:
+            what = "Ref" if attribute is None else f"Fn::GetAtt {attribute}"
+            raise KeyError(f"{what} of {self.cfn_type} has no Pulumi counterpart in wsapi")
+        return getattr(built, name)
+
+
+#: Every kind, by CloudFormation type; filled by the family modules of this package as they are imported.
+REGISTRY: Dict[str, Kind] = {}
+
+
+def register(*kinds: type) -> None:
+    for kind in kinds:
+        assert kind.cfn_type not in REGISTRY, f"{kind.cfn_type} is registered twice"
+        REGISTRY[kind.cfn_type] = kind()
+
+
+def lookup(cfn_type: str) -> Kind:
+    """The kind of a CloudFormation type; KeyError for a type wsapi does not know."""
+    return REGISTRY[cfn_type]
+
+
+def short_type(token: str) -> str:
+    """`aws:apigatewayv2/api:Api` -> `aws:apigatewayv2:Api`, the form `pulumi preview` shows (tokens without
+    a module path, such as the dynamic provider's, stay as they are)."""
+    package, module, member = token.split(":")
+    return f"{package}:{module.split('/')[0]}:{member}"
+
+
+def tag_map(tags: Any) -> Optional[Dict[str, Any]]:
+    """CloudFormation's `[{Key, Value}]` as Pulumi's mapping."""
+    return None if tags is None else {tag["Key"]: tag["Value"] for tag in tags}
