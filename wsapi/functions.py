@@ -30,10 +30,10 @@ from .model import (
     Function,
     PackageSettings,
     RoleSettings,
+    Unresolved,
 )
 from .packaging import PatternError, escapes_folder, glob_matcher, parse_s3_uri
 from .readers import TypedReader, type_name
-from .variables import Unresolved
 
 RUN = "run"  #: needed to run the function (offline) and to create it
 CREATE = "create"  #: needed to create it

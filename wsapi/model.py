@@ -37,6 +37,16 @@ DEFAULT_MEMORY_SIZE = 1024
 
 
 @dataclass(frozen=True)
+class Unresolved:
+    """What stands in the resolved document for a value that could not be resolved at a deferred path (a path
+    only some consumers read, such as a function's environment): the text as written and why. The consumer
+    that needs the value reports the problems; the others never see them."""
+
+    text: Any
+    problems: Tuple["Problem", ...]
+
+
+@dataclass(frozen=True)
 class PackageSettings:
     """`package` of the service or of one function."""
 

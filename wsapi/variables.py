@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 from .errors import ConfigError, Problem, join_path
+from .model import Unresolved
 from .loader import MAX_DEPTH, MAX_FILE_BYTES, js_number, js_string, not_unicode, read_document
 
 __all__ = ["resolve_variables", "Unresolved", "stage_of", "VariableSyntaxError", "parse_variables", "plain_data_problems"]
@@ -547,16 +548,6 @@ def _as_text(value: Any) -> Optional[str]:
 
 def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass(frozen=True)
-class Unresolved:
-    """What stands in the resolved document for a value that could not be resolved at a deferred path (a path
-    only some consumers read, such as a function's environment): the text as written and why. The consumer
-    that needs the value reports the problems; the others never see them."""
-
-    text: Any
-    problems: Tuple[Problem, ...]
 
 
 class _Failed(Exception):
