@@ -538,3 +538,27 @@ def test_a_value_only_some_commands_need_is_reported_only_by_them(tmp_path: Path
     ]
     # the cron function is neither served nor created: its own unresolved value concerns nobody
     assert "ONLY_CRON" not in " ".join(raised.value.lines())
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "line"),
+    [
+        ("service", "chat\n", "service: 'chat\\n' is not a valid service name"),
+        ("functions.message.name", "svc-message\n", "functions.message.name: 'svc-message\\n' is not a valid Lambda function name"),
+        ("provider.tags", {"team\n": "t"}, "provider.tags.team\\n: is not a valid tag key"),
+        ("provider.region", "eu-west-1\n", "provider.region: 'eu-west-1\\n' is not an AWS region name"),
+    ],
+)
+def test_a_trailing_newline_is_not_part_of_a_valid_name(setting: str, value: Any, line: str, tmp_path: Path) -> None:
+    """Serverless's schema (JavaScript regular expressions) refuses a name with a trailing newline; so does wsapi
+    (a Python `$` would let it through into every logical id and table)."""
+    config = service_config()
+    *parents, last = setting.split(".")
+    target = config
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    (tmp_path / "serverless.yml").write_text(json.dumps(config))
+    with pytest.raises(ConfigError) as raised:
+        load_service(tmp_path)
+    assert any(line in problem for problem in raised.value.lines()), raised.value.lines()

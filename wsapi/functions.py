@@ -267,7 +267,7 @@ class FunctionReader(SettingsReader):
 
     def read_name(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
         name = self.string(value, path)
-        if name is not None and not LAMBDA_NAME.match(name):
+        if name is not None and not LAMBDA_NAME.fullmatch(name):
             self.report(path, f"{name!r} is not a valid Lambda function name (1-64 letters, digits, - and _)")
         fields["deployed_name"] = name or naming.default_function_name(self.service, self.stage, fields["key"])
 
@@ -289,7 +289,7 @@ class FunctionReader(SettingsReader):
 
     def provider_runtime(self, value: Any, path: str) -> Optional[str]:
         runtime = self.string(value, path)
-        if runtime is not None and not RUNTIME.match(runtime):
+        if runtime is not None and not RUNTIME.fullmatch(runtime):
             self.report(path, f"{runtime!r} is not a Lambda runtime name (e.g. python3.12, nodejs20.x)")
             return None
         return runtime
@@ -322,7 +322,7 @@ class FunctionReader(SettingsReader):
         paths: Dict[str, str] = {}
         for name, item in environment.items():
             where = join_path(path, str(name))
-            if not isinstance(name, str) or not ENVIRONMENT_NAME.match(name):
+            if not isinstance(name, str) or not ENVIRONMENT_NAME.fullmatch(name):
                 self.report(where, "is not a valid environment variable name")
             elif is_intrinsic(item):
                 variables[name], paths[name] = item, where
@@ -477,11 +477,11 @@ class BuildReader(SettingsReader):
         settings = self.mapping(role, "provider.iam.role") or {}
         self.unknown_keys(settings, ROLE_KEYS, "provider.iam.role")
         name = self.string(settings.get("name"), "provider.iam.role.name")
-        if name is not None and not ROLE_NAME.match(name):
+        if name is not None and not ROLE_NAME.fullmatch(name):
             self.report("provider.iam.role.name", f"{name!r} is not a valid IAM role name (1-64 of letters, digits and /_+=,.@-)")
             name = None
         role_path = self.string(settings.get("path"), "provider.iam.role.path")
-        if role_path is not None and not ROLE_PATH.match(role_path):
+        if role_path is not None and not ROLE_PATH.fullmatch(role_path):
             self.report("provider.iam.role.path", f"{role_path!r} must start and end with / (e.g. /services/)")
             role_path = None
         if "statements" in settings:

@@ -111,7 +111,7 @@ class TypedReader:
             return {}
         for key, tag in tags.items():
             where = join_path(path, str(key))
-            if not isinstance(key, str) or not TAG_KEY.match(key):
+            if not isinstance(key, str) or not TAG_KEY.fullmatch(key):
                 self.report(where, "is not a valid tag key (1-128 characters, not starting with aws:)")
             elif not isinstance(tag, str):
                 self.report(where, f"must be a string (quote it), got {type_name(tag)}")

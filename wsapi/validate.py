@@ -143,7 +143,7 @@ class _Validator(TypedReader):
             self.problems.add(path, "must be a string (the `service: {name: ...}` form was removed in v3)")
             return None
         name = self.string(value, path)
-        if name is not None and not SERVICE_NAME.match(name):
+        if name is not None and not SERVICE_NAME.fullmatch(name):
             self.problems.add(
                 path,
                 f"{name!r} is not a valid service name: Serverless v3 requires an ASCII letter, then one or more ASCII letters, digits or dashes (2 characters at least)",
@@ -180,11 +180,11 @@ class _Validator(TypedReader):
     @reads("provider.region")
     def region(self, value: Any, path: str) -> str:
         if self.region_option is not None:
-            if not REGION.match(self.region_option):
+            if not REGION.fullmatch(self.region_option):
                 self.problems.add("--region", f"{self.region_option!r} is not an AWS region name")
             return self.region_option
         region = self.string(value, path)
-        if region is not None and not REGION.match(region):
+        if region is not None and not REGION.fullmatch(region):
             self.problems.add(path, f"{region!r} is not an AWS region name")
         return region or DEFAULT_REGION
 
@@ -327,7 +327,7 @@ class _Validator(TypedReader):
         pending: list[tuple[str, Any, str]] = []  # (function key, event value, path), checked after all functions are known
         for key, config in table.items():
             path = join_path("functions", str(key))
-            if not isinstance(key, str) or not FUNCTION_KEY.match(key):
+            if not isinstance(key, str) or not FUNCTION_KEY.fullmatch(key):
                 self.problems.add(path, "is not a valid function key: use letters, digits, - and _")
                 continue
             config = self.mapping(config, path)
@@ -413,7 +413,7 @@ class _Validator(TypedReader):
             return None
         if name is not None:
             name = self.string(name, f"{path}.name")
-            if name is not None and not FUNCTION_KEY.match(name):
+            if name is not None and not FUNCTION_KEY.fullmatch(name):
                 self.problems.add(f"{path}.name", f"{name!r} is not a valid function name: use letters, digits, - and _")
                 return None
         if arn is not None:
