@@ -37,7 +37,7 @@ from .plan import (
 from .packaging import cached_archive
 from .plan import references as plan_references
 from .stage_deployment import StageDeployment
-from .validate import is_cfn_function
+from .intrinsics import is_intrinsic
 
 #: What `functions=` accepts for a function key: a function wsapi should invoke, or its ARN.
 FunctionInput = Union[aws.lambda_.Function, str, pulumi.Output]
@@ -536,7 +536,7 @@ def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
 
     for external in plan.externals():
         raw = external.value
-        if is_cfn_function(raw) and not (set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str)):
+        if is_intrinsic(raw) and not (set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str)):
             problems.append(
                 Problem(external.path, f"{json.dumps(raw)} is a CloudFormation intrinsic Pulumi cannot evaluate; use the literal value or an Fn::ImportValue of a stack export")
             )

@@ -23,7 +23,7 @@ from . import naming
 from .errors import ConfigError, Problem
 from .model import Service
 from .plan import CodeArchive, External, GetAtt, Join, Pseudo, Ref, Sub
-from .validate import is_cfn_function
+from .intrinsics import is_intrinsic
 
 ASSUME_LAMBDA = {
     "Version": "2012-10-17",
@@ -42,7 +42,7 @@ def plan_value(value: Any, path: str) -> Any:
     """A value the user wrote, as a plan value: literals as they are, `Ref: AWS::Region`-style pseudo
     parameters and `Fn::Sub`/`Fn::Join` of them in the plan's own terms (so Pulumi evaluates them too), any
     other intrinsic as `External` with its path."""
-    if is_cfn_function(value):
+    if is_intrinsic(value):
         (function, argument), = value.items()
         if function == "Ref" and isinstance(argument, str) and argument.startswith("AWS::"):
             return Pseudo(argument)

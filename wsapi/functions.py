@@ -23,7 +23,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from .errors import Problem, join_path
 from .model import CfnValue, Service
 from .readers import TypedReader, type_name
-from .validate import LOG_RETENTION_DAYS, TAG_KEY, is_cfn_function
+from .intrinsics import is_intrinsic
+from .validate import LOG_RETENTION_DAYS, TAG_KEY
 
 #: Paths whose variables are resolved when functions are created (besides validate's READ/RUNTIME paths).
 FUNCTION_PATHS = (
@@ -190,7 +191,7 @@ class _Reader(TypedReader):
     def whole(self, value: Any, path: str, low: int, high: Optional[int] = None, cfn: bool = False) -> Any:
         if value is None:
             return None
-        if cfn and is_cfn_function(value):
+        if cfn and is_intrinsic(value):
             return value
         if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
             bound = f"from {low} to {high}" if high is not None else f">= {low}"
@@ -215,7 +216,7 @@ class _Reader(TypedReader):
     def arn_or_cfn(self, value: Any, path: str, what: str) -> Optional[CfnValue]:
         if value is None:
             return None
-        if is_cfn_function(value):
+        if is_intrinsic(value):
             return value
         if isinstance(value, str) and value.startswith("arn:"):
             return value
@@ -356,7 +357,7 @@ class _Reader(TypedReader):
                 if key in statement:
                     resources = statement[key]
                     items = resources if isinstance(resources, list) else [resources]
-                    if not items or not all((isinstance(r, str) and r) or is_cfn_function(r) for r in items):
+                    if not items or not all((isinstance(r, str) and r) or is_intrinsic(r) for r in items):
                         self.report(f"{where}.{key}", "must be an ARN, *, an intrinsic, or a list of them")
             if len(self.problems) == before:
                 found.append((statement, where))
@@ -421,7 +422,7 @@ class _Reader(TypedReader):
             protection, protection_path = service.log_data_protection_policy, "provider.logDataProtectionPolicy"
         disable_logs = bool(self.boolean(config.get("disableLogs"), f"{path}.disableLogs"))
         concurrency = config.get("provisionedConcurrency")
-        concurrency = concurrency if is_cfn_function(concurrency) or (isinstance(concurrency, int) and concurrency > 0) else None
+        concurrency = concurrency if is_intrinsic(concurrency) or (isinstance(concurrency, int) and concurrency > 0) else None
         reserved = self.whole(config.get("reservedConcurrency"), f"{path}.reservedConcurrency", 0, cfn=True)
         storage = self.whole(config.get("ephemeralStorageSize"), f"{path}.ephemeralStorageSize", 512, 10240)
         package = self.package(config.get("package"), f"{path}.package", FUNCTION_PACKAGE_KEYS)

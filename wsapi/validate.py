@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional
 
 from . import aws_rules, naming
 from .errors import ProblemCollector, join_path
+from .intrinsics import is_intrinsic
 from .readers import TypedReader, type_name
 from .model import (
     DEFAULT_DESCRIPTION,
@@ -81,16 +82,8 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 LOG_LEVELS = ("INFO", "ERROR")
 WEBSOCKET_LOG_KEYS = ("accessLogging", "executionLogging", "format", "fullExecutionData", "level")
-CFN_FUNCTIONS = (
-    "Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::Join", "Fn::Sub", "Fn::Base64", "Fn::ToJsonString",
-    "Fn::Select", "Fn::Split", "Fn::If", "Fn::FindInMap",
-)  # fmt: skip
 DEFAULT_STAGE = "dev"
 DEFAULT_REGION = "us-east-1"
-
-
-def is_cfn_function(value: Any) -> bool:
-    return isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in CFN_FUNCTIONS
 
 
 class _Validator(TypedReader):
@@ -112,7 +105,7 @@ class _Validator(TypedReader):
             return None
         if isinstance(value, str) and value.strip():
             return value
-        if is_cfn_function(value):
+        if is_intrinsic(value):
             return value
         self.problems.add(
             path, f"must be a non-empty string or a CloudFormation intrinsic (Ref, Fn::GetAtt, Fn::ImportValue, ...), got {type_name(value)}"
@@ -391,7 +384,7 @@ class _Validator(TypedReader):
         if name is not None and not LAMBDA_NAME.match(name):
             self.problems.add(f"{path}.name", f"{name!r} is not a valid Lambda function name (1-64 letters, digits, - and _)")
         concurrency = config.get("provisionedConcurrency")
-        if concurrency is not None and not is_cfn_function(concurrency):
+        if concurrency is not None and not is_intrinsic(concurrency):
             if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 0:
                 self.problems.add(f"{path}.provisionedConcurrency", f"must be a whole number >= 0, got {concurrency!r}")
                 concurrency = None
@@ -430,7 +423,7 @@ class _Validator(TypedReader):
                 where = join_path(f"{path}.environment", str(name))
                 if not isinstance(name, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name):
                     self.problems.add(where, "is not a valid environment variable name")
-                elif self.with_functions and is_cfn_function(value):
+                elif self.with_functions and is_intrinsic(value):
                     settings["environment"][name] = value  # CloudFormation or Pulumi evaluates it at deploy time
                 elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
                     self.problems.add(where, f"must be a string, got {type_name(value)} (a CloudFormation intrinsic cannot be evaluated here)")
@@ -519,7 +512,7 @@ class _Validator(TypedReader):
                     self.problems.add(f"{path}.arn", f"must be an ARN (arn:...) or an intrinsic, got {arn!r}")
                     return None
                 return Authorizer(naming.authorizer_name_from_arn(arn), None, arn, identity)
-            if not is_cfn_function(arn):
+            if not is_intrinsic(arn):
                 self.problems.add(f"{path}.arn", f"must be an ARN string or a CloudFormation intrinsic, got {type_name(arn)}")
                 return None
             if name is None:
