@@ -19,12 +19,13 @@ from typing import Any, Callable, Optional
 import pytest
 from conftest import run_cli
 
-from wsapi import loader
+from wsapi import yaml_composer
 from wsapi.cli import main as cli_main
 from wsapi.compile import compile_service
 from wsapi.config import load_service
 from wsapi.errors import ConfigError
-from wsapi.loader import MAX_FILE_BYTES, parse_document
+from wsapi.config_files import parse_document
+from wsapi.document_limits import MAX_FILE_BYTES
 from wsapi.model import Service
 from wsapi.plan import COMPAT, STANDALONE
 from wsapi.render_cfn import render_template
@@ -257,7 +258,7 @@ def test_hostile_input_gives_a_clear_error_or_a_clean_result(case: Case, tmp_pat
 def test_a_decimal_integer_of_thousands_of_digits_is_text_not_a_crash(parser: str, monkeypatch) -> None:
     """int() refuses more than 4,300 digits (ValueError); like any integer beyond a double, it stays text."""
     if parser == "python":
-        monkeypatch.setattr(loader, "_CParser", None)
+        monkeypatch.setattr(yaml_composer, "_CParser", None)
     digits = "9" * 5_000
     assert parse_document(f"a: {digits}\nb: -{'0' * 10_000}1\n", "x") == {"a": digits, "b": -1}
     with pytest.raises(ConfigError) as caught:
@@ -286,8 +287,8 @@ def test_json_lone_surrogate_escapes_are_problems_at_their_path() -> None:
 
 
 def test_yaml_lone_surrogate_escapes_are_problems_with_both_parsers(monkeypatch) -> None:
-    for parser in (loader._CParser, None):
-        monkeypatch.setattr(loader, "_CParser", parser)
+    for parser in (yaml_composer._CParser, None):
+        monkeypatch.setattr(yaml_composer, "_CParser", parser)
         with pytest.raises(ConfigError) as caught:
             parse_document('a:\n  b: "x\\ud800"\n', "x")
         (problem,) = caught.value.problems

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wsapi.errors import ConfigError
-from wsapi.loader import parse_document
+from wsapi.config_files import parse_document
 from wsapi.variables import (
     Variable,
     VariableSyntaxError,

@@ -34,8 +34,9 @@ def load_service(
     and environment, for consumers that run or create the functions. `with_functions` also reads what
     creating them takes (`functions.Deployment`: package, role, layers, tags, ...) into `service.deployment`.
     """
-    from .loader import load_config, not_unicode
-    from .variables import plain_data_problems, resolve_variables
+    from .config_files import load_config, plain_data_problems
+    from .unicode_text import not_unicode
+    from .variables import resolve_variables
 
     path: Optional[Path]
     if isinstance(source, Mapping):

@@ -20,7 +20,7 @@ The grammar and the resolution rules follow Serverless v3 (`lib/configuration/va
 * Resolved values that contain variables are resolved in turn (at most 10 levels, like
   v3); ``self:`` references are resolved on demand wherever they point.
 * Sources: ``self``, ``opt``, ``env``, ``sls:stage``, ``file(...)`` (YAML/JSON parsed with
-  `wsapi.loader`, other files as text, paths relative to the service folder, the file's
+  `wsapi.config_files`, other files as text, paths relative to the service folder, the file's
   variables resolved in the context of the main configuration), ``param`` (``--param``
   values, then ``params.<stage>``, then ``params.default``), ``strToBool(...)`` and
   ``aws:region``.  ``ssm``, ``cf``, ``s3``, ``output``, ``aws:accountId`` and
@@ -43,9 +43,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 from .errors import ConfigError, Problem, join_path
-from .loader import MAX_DEPTH, MAX_FILE_BYTES, js_number, js_string, not_unicode, read_document
+from .config_files import read_document
+from .document_limits import MAX_DEPTH, MAX_FILE_BYTES
+from .js_scalars import js_number, js_string
+from .unicode_text import not_unicode
 
-__all__ = ["resolve_variables", "stage_of", "VariableSyntaxError", "parse_variables", "plain_data_problems"]
+__all__ = ["resolve_variables", "stage_of", "VariableSyntaxError", "parse_variables"]
 
 #: How many times a resolved value may itself hold variables that need resolving (v3: 10).
 MAX_NEST = 10
@@ -1269,38 +1272,6 @@ def _parse_pattern(pattern: str) -> list:
 
 
 # --------------------------------------------------------------------------- API
-
-
-def plain_data_problems(document: Any, limit: int = 20) -> list[Problem]:
-    """What in a mapping given in place of a file (a Pulumi program's `config=`) a file could not hold:
-    keys that are not text, values that are not text, finite numbers, true/false, null, lists (tuples) or
-    mappings; nesting deeper than a file may have (which a mapping that contains itself is). At most `limit`
-    problems, in document order."""
-    problems: list[Problem] = []
-    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
-    while stack and len(problems) < limit:
-        value, path, depth = stack.pop()
-        if isinstance(value, (Mapping, list, tuple)) and depth >= MAX_DEPTH:  # once: a cycle is deep everywhere
-            problems.append(Problem(path, f"nesting is deeper than {MAX_DEPTH} levels (does a value contain itself?)"))
-            break
-        if isinstance(value, Mapping):
-            children = []
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    problems.append(Problem(path, f"has the key {_short(repr(key), 60)}: keys must be text"))
-                    continue
-                children.append((item, join_path(path, key), depth + 1))
-            stack.extend(reversed(children))
-        elif isinstance(value, (list, tuple)):
-            stack.extend(reversed([(item, join_path(path, index), depth + 1) for index, item in enumerate(value)]))
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                problems.append(Problem(path, f"must be a finite number, got {value!r}"))
-        elif not (value is None or isinstance(value, (str, bool, int))):
-            problems.append(
-                Problem(path, f"must be text, a number, true/false, null, a list or a mapping, got {type(value).__name__}")
-            )
-    return problems[:limit]
 
 
 def resolve_variables(
