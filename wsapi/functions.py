@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .errors import Problem, join_path
 from .model import CfnValue, Service
+from .packaging import parse_s3_uri
 from .readers import TypedReader, type_name
 from .intrinsics import is_intrinsic
 from .validate import LOG_RETENTION_DAYS, TAG_KEY
@@ -94,22 +95,6 @@ STATEMENT_KEYS = ("Sid", "Effect", "Action", "NotAction", "Principal", "NotPrinc
 ROLE_NAME = re.compile(r"^[A-Za-z0-9/_+=,.@-]{1,64}$")
 ROLE_PATH = re.compile(r"^(/|/[\u0021-\u007f]+/)$")
 RUNTIME = re.compile(r"^[a-z][a-z0-9.]*$")
-#: Serverless's S3 artifact forms (`lib/plugins/aws/utils/parse-s3-uri.js`)
-S3_URIS = (
-    re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.+)"),
-    re.compile(r"(?P<bucket>[^/]+)\.s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<key>.+)"),
-    re.compile(r"s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<bucket>[^/]+)/(?P<key>.+)"),
-)
-
-
-def parse_s3_uri(value: str) -> Optional[Tuple[str, str]]:
-    for pattern in S3_URIS:
-        match = pattern.search(value)
-        if match:
-            return match.group("bucket"), match.group("key")
-    return None
-
-
 @dataclass(frozen=True)
 class PackageSettings:
     """`package` of the service or of one function."""
@@ -248,7 +233,7 @@ class _Reader(TypedReader):
             settings.get("patterns"), f"{path}.patterns"
         )
         excludes = self.strings(settings.get("exclude"), f"{path}.exclude")
-        from .packaging import PatternError, escapes_folder, glob_matcher
+        from .globs import PatternError, escapes_folder, glob_matcher
 
         for key in ("include", "patterns", "exclude"):
             items = settings.get(key)
