@@ -1,9 +1,10 @@
 """Hostile serverless.yml files: each gives a clear error (exact dotted path, message) or a clean result,
 quickly and in bounded memory; and one regression test per crash the fuzzer (tests/test_fuzz.py) found.
 
-The time limit here is a hang guard (HANG_SECONDS), loose enough for a loaded CI machine; the real figures
-per case (time and peak memory) come from `bench/hostile_bench.py`, which runs the same `CASES`, and are
-recorded in bench/README-hostile.md.
+The time limit here is a hang guard (HANG_SECONDS) on the CPU time the test's own process spends, so a machine
+busy with other work does not trip it (routes-10000, 1.4 s on an idle 2-core machine, took 7 s of wall time at a
+load of 7) while work out of proportion to the input still does; the real figures per case (time and peak memory) come from
+`bench/hostile_bench.py`, which runs the same `CASES`, and are recorded in bench/README-hostile.md.
 """
 
 from __future__ import annotations
@@ -236,10 +237,10 @@ def run_case(case: Case, path: Path) -> Optional[ConfigError]:
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_hostile_input_gives_a_clear_error_or_a_clean_result(case: Case, tmp_path: Path) -> None:
     path = write_case(case, tmp_path)
-    started = time.perf_counter()
+    started = time.process_time()
     error = run_case(case, path)
-    elapsed = time.perf_counter() - started
-    assert elapsed < HANG_SECONDS, f"{case.name} took {elapsed:.1f} s"
+    elapsed = time.process_time() - started
+    assert elapsed < HANG_SECONDS, f"{case.name} took {elapsed:.1f} s of CPU time"
     if case.path is None:
         assert error is None, error
         return
