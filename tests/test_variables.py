@@ -8,7 +8,7 @@ import pytest
 
 from wsapi.config_files import parse_document
 from wsapi.errors import ConfigError
-from wsapi.variable_sources import SOURCES, NotFound, VariableSource
+from wsapi.variable_sources import SOURCES, VariableSource, not_found
 from wsapi.variable_syntax import Variable, VariableSyntaxError, parse_variables
 from wsapi.variables import resolve_variables
 
@@ -827,7 +827,7 @@ def test_a_new_source_is_one_entry_of_the_table(monkeypatch):
         name = "shout"
 
         def resolve(self, path, variable, params, address, depth, deep):
-            return address.upper() if address else NotFound("nothing to shout")
+            return address.upper() if address else not_found("nothing to shout")
 
     monkeypatch.setitem(SOURCES, "shout", ShoutSource)
     assert resolve({"a": "${shout:abc}", "b": "x-${shout:def}", "c": "${shout:, 'quiet'}"}) == {

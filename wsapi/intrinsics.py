@@ -7,18 +7,25 @@ is `{"Ref": "X"}`, `!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`, `!Sub ...` is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 __all__ = ["Intrinsic", "INTRINSICS", "SHORT_TAGS", "VALUE_INTRINSICS", "is_intrinsic"]
 
 
-@dataclass(frozen=True)
 class Intrinsic:
-    name: str  #: the long form: the only key of its mapping (`Ref`, `Fn::GetAtt`)
-    meaning: str  #: what it stands for
-    tag: Optional[str]  #: its YAML short form, None when Serverless v3 has none
-    value: bool  #: accepted where a setting takes a value (a name, an ARN, a number): see `is_intrinsic`
+    """One intrinsic function. (A plain class: `validate` imports this module on every start, and a dataclass
+    would cost a millisecond there.)"""
+
+    __slots__ = ("name", "meaning", "tag", "value")
+
+    def __init__(self, name: str, meaning: str, tag: Optional[str], value: bool) -> None:
+        self.name = name  #: the long form: the only key of its mapping (`Ref`, `Fn::GetAtt`)
+        self.meaning = meaning  #: what it stands for
+        self.tag = tag  #: its YAML short form, None when Serverless v3 has none
+        self.value = value  #: accepted where a setting takes a value (a name, an ARN, a number): `is_intrinsic`
+
+    def __repr__(self) -> str:
+        return f"Intrinsic({self.name!r}, tag={self.tag!r}, value={self.value})"
 
 
 #: In the order Serverless lists its short forms (the loader names them in that order in a message).

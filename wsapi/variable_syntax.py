@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .errors import shorten
@@ -35,23 +34,43 @@ class VariableSyntaxError(Exception):
         self.index = index
 
 
-@dataclass
 class Source:
-    """One source of a variable: a typed source (`self:a.b`, `file(x.yml):k`) or a literal."""
+    """One source of a variable: a typed source (`self:a.b`, `file(x.yml):k`) or a literal. (Plain classes
+    here and below, not dataclasses: creating the two dataclasses cost about a millisecond of every start.)"""
 
-    type: Optional[str] = None
-    params: Optional[list] = None  # each: a literal value, or a template (list of segments)
-    address: Any = None  # None, a str, or a template
-    literal: Any = None
-    is_literal: bool = False
+    __slots__ = ("type", "params", "address", "literal", "is_literal")
+
+    def __init__(
+        self,
+        type: Optional[str] = None,
+        params: Optional[list] = None,
+        address: Any = None,
+        literal: Any = None,
+        is_literal: bool = False,
+    ) -> None:
+        self.type = type
+        self.params = params  # each: a literal value, or a template (list of segments)
+        self.address = address  # None, a str, or a template
+        self.literal = literal
+        self.is_literal = is_literal
+
+    def __repr__(self) -> str:
+        if self.is_literal:
+            return f"Source(literal={self.literal!r})"
+        return f"Source(type={self.type!r}, params={self.params!r}, address={self.address!r})"
 
 
-@dataclass
 class Variable:
     """`${...}`: its sources in fallback order, and its text for messages."""
 
-    sources: list = field(default_factory=list)
-    text: str = ""
+    __slots__ = ("sources", "text")
+
+    def __init__(self, sources: Optional[list] = None, text: str = "") -> None:
+        self.sources = sources if sources is not None else []
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Variable({self.text!r})"
 
 
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")

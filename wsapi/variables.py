@@ -30,7 +30,7 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 from .document_limits import MAX_DEPTH
 from .errors import ConfigError, Problem, join_path, shorten
 from .js_scalars import js_number, js_string
-from .variable_sources import MISSING, SOURCES, NotFound, PathT, copy_tree, list_index, unknown_source_message
+from .variable_sources import MISSING, NOT_FOUND, SOURCES, PathT, copy_tree, list_index, unknown_source_message
 from .variable_syntax import Variable, VariableSyntaxError, is_whole, parse_variables
 
 __all__ = ["resolve_variables"]
@@ -354,8 +354,8 @@ class _Resolver:
             if handler is None:
                 raise self.fail(path, unknown_source_message(source.type, variable))
             value = handler.resolve(path, variable, params, address, depth, deep)
-            if isinstance(value, NotFound):
-                notes.append(value.note)
+            if type(value) is tuple and len(value) == 2 and value[0] is NOT_FOUND:  # variable_sources.not_found(note)
+                notes.append(value[1])
                 continue
             if value is None:
                 notes.append(f'"{source.type}" source gave no value')
