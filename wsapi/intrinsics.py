@@ -28,7 +28,7 @@ class Intrinsic:
         return f"Intrinsic({self.name!r}, tag={self.tag!r}, value={self.value})"
 
 
-#: In the order Serverless lists its short forms (the loader names them in that order in a message).
+#: In the order Serverless lists its short forms (yaml_composer names them in that order in a message).
 INTRINSICS = (
     Intrinsic("Fn::And", "true when every condition is true (conditions only)", "!And", False),
     Intrinsic("Fn::Base64", "its text, Base64-encoded", "!Base64", True),

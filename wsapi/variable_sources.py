@@ -40,8 +40,6 @@ __all__ = [
 PathT = tuple
 #: What `Resolution.lookup` gives for a key that is not there (or null).
 MISSING = object()
-
-
 #: Marks a `not_found` answer (its first item).
 NOT_FOUND = object()
 
