@@ -32,7 +32,8 @@ from .model import (
     RoleSettings,
     Unresolved,
 )
-from .packaging import PatternError, escapes_folder, glob_matcher, parse_s3_uri
+from .globs import PatternError, escapes_folder, glob_matcher
+from .packaging import parse_s3_uri
 from .readers import TypedReader, type_name
 
 RUN = "run"  #: needed to run the function (offline) and to create it

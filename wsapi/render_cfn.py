@@ -11,7 +11,7 @@ from typing import Any, Mapping, Optional
 
 from . import naming
 from .errors import ConfigError, Problem
-from .loader import not_unicode
+from .unicode_text import not_unicode
 from .plan import COMPAT, CodeArchive, leaves, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
 
 #: CloudFormation's hard limits; beyond them `aws cloudformation deploy` fails.
