@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import boto3
 import pytest
+import uvloop
 from botocore.config import Config
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
@@ -112,7 +113,7 @@ class RunningServer:
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
         if self.loop_kind != "auto":
-            assert eventloop.name_of(self.loop) == self.loop_kind
+            assert isinstance(self.loop, uvloop.Loop if self.loop_kind == "uvloop" else asyncio.BaseEventLoop)
         self.stop_event = asyncio.Event()
         service = load_service(self.path, params=self.params, with_runtime=True)
         server = OfflineServer(build_app(service), self.settings, Log(self.log))  # type: ignore[arg-type]

@@ -7,12 +7,16 @@ import argparse
 import ipaddress
 import signal
 import sys
-from typing import Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Optional, Sequence, TextIO
 
 from .settings import (
     DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, INTEGRATION_TIMEOUT, MAX_DURATION, MIN_INTEGRATION_TIMEOUT,
     Settings,
 )  # fmt: skip
+
+if TYPE_CHECKING:
+    from .logs import Log
+    from .server import OfflineServer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,8 +70,6 @@ def _is_loopback(host: str) -> bool:
 
 async def serve(service, settings: Settings, file: str, stream: Optional[TextIO] = None) -> None:
     """Serve until SIGINT/SIGTERM. Raises ConfigError before serving when the service cannot run offline."""
-    import asyncio
-
     from .app import build_app
     from .logs import Log
     from .server import OfflineServer
@@ -80,20 +82,46 @@ async def serve(service, settings: Settings, file: str, stream: Optional[TextIO]
         log.warning(f"listening on {settings.host}: the handlers and the unauthenticated @connections API are reachable from the network")
     server = OfflineServer(app, settings, log)
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     routes = ", ".join(app.routes)
     log.info(f"wsapi offline: {app.service.name} (stage {app.api.stage}) on {server.url}  routes: {routes}")
     log.info(f"@connections API: http://{settings.host}:{server.port}/{app.api.stage}/@connections/{{id}}  (Ctrl-C stops)")
+    await _serve_until_signalled(server, log)
+
+
+async def _serve_until_signalled(server: "OfflineServer", log: "Log") -> None:
+    """The first SIGINT or SIGTERM stops gracefully (saying what it waits for), a second one stops now."""
+    import asyncio
+
+    from .server import SHUTDOWN_GRACE, calls
+
+    requested = asyncio.Event()
+
+    def on_signal() -> None:
+        if not requested.is_set():
+            requested.set()
+        else:
+            log.info("wsapi offline: stopping now")
+            server.stop_now()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal)
+    stopped = False
     try:
-        await stop.wait()
+        await requested.wait()
+        waiting = server.calls_to_wait_for()
+        if waiting:
+            log.info(f"wsapi offline: stopping; waiting up to {SHUTDOWN_GRACE:g} s for {calls(waiting)}; Ctrl-C again to stop now")
+        else:
+            log.info("wsapi offline: stopping")
+        log.flush()
+        await server.stop(SHUTDOWN_GRACE)
+        stopped = True
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        log.info("wsapi offline: stopping")
-        await server.stop()
+        if not stopped:  # cancelled or failed while serving: no worker may outlive the server
+            server.stop_now()
 
 
 def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> str:
