@@ -115,10 +115,16 @@ class Gateway:
             text = b"Upgrade Required: this is a WebSocket API; connect with a WebSocket client.\n"
             return management.Reply(426, text, {"Content-Type": "text/plain", "Upgrade": "websocket"})
         started = time.perf_counter()
-        reply = management.handle(method, target, body, self.api.stage, self.connections.get)
+        reply = management.handle(method, target, body, self.api.stage, self._open_connection)
         connection_id = management.connection_id_from(target, self.api.stage) or "-"
         self.log.event("MANAGE", f"{method} @connections", connection_id, reply.status, (time.perf_counter() - started) * 1000)
         return reply
+
+    def _open_connection(self, connection_id: str) -> Optional[WsConnection]:
+        """The connection the management API may address: one whose close handshake has begun is gone (410)
+        as soon as it began, not once its TCP connection ends a moment later."""
+        connection = self.connections.get(connection_id)
+        return connection if connection is not None and connection.peer.is_open() else None
 
     # -- $connect -----------------------------------------------------------------------------------------
 

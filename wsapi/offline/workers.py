@@ -350,7 +350,7 @@ class Worker:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        except PermissionError:  # not its group after all (it cannot happen with start_new_session): the process
+        except PermissionError:  # a group not ours to signal (not with start_new_session): the process, then
             process.kill()
 
     async def _reap(self) -> None:
