@@ -585,7 +585,7 @@ def test_idle_timeout_and_maximum_duration_close_with_1001(records):
             connection_id = whoami(ws)["event"]["requestContext"]["connectionId"]
             with pytest.raises(ConnectionClosed) as caught:
                 ws.recv(timeout=10)
-            assert 1.0 <= time.monotonic() - started < 10
+            assert 0.9 < time.monotonic() - started < 10  # (timers may fire a millisecond early)
             assert caught.value.rcvd is not None and (caught.value.rcvd.code, caught.value.rcvd.reason) == (1001, "Going away")
         ctx = record(records, connection_id, "disconnect")["requestContext"]
         assert (ctx["disconnectStatusCode"], ctx["disconnectReason"]) == (1001, "Going away")
@@ -596,7 +596,7 @@ def test_idle_timeout_and_maximum_duration_close_with_1001(records):
                     ws.send(json.dumps({"action": "echo"}))
                     ws.recv(timeout=10)
                     time.sleep(0.1)  # paces the keep-alive messages (the close is what the loop waits for)
-            assert 2.5 <= time.monotonic() - opened < 10
+            assert 2.4 < time.monotonic() - opened < 10
             assert caught.value.rcvd is not None and caught.value.rcvd.code == 1001
     finally:
         running.stop()
@@ -646,7 +646,7 @@ def test_a_message_outlasting_the_integration_timeout_gets_aws_timeout_frame_and
         started = time.monotonic()
         ws.send(json.dumps({"action": "slow", "sleep": 0.8}))
         frame = json.loads(ws.recv(timeout=10))
-        assert time.monotonic() - started >= 0.5  # not before API Gateway's wait was over
+        assert time.monotonic() - started > 0.45  # not before API Gateway's wait was over (timers may fire early)
         assert frame["message"] == "Endpoint request timed out" and ID.match(frame["requestId"])
         conn = re.escape(connection_id)
         finished = line_index(impatient, rf"MESSAGE +slow +conn={conn} 200 .*finished after the integration timed out: nothing sent")
