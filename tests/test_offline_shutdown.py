@@ -26,9 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICE = Path(__file__).resolve().parent / "offline_fixtures" / "shutdown_service"
 HANG_GUARD = 60.0  #: seconds: only a hung server takes this long
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
-
-
 class Command:
     """`python -m wsapi offline SERVICE --port 0`, its output lines collected as they come."""
 
@@ -85,35 +82,30 @@ def command():
     started.kill()
 
 
-def parents() -> Dict[int, int]:
-    """Every process's parent, from /proc."""
-    found: Dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        found[int(stat.parent.name)] = int(fields[1])
-    return found
+def processes() -> Dict[int, tuple]:
+    """Every process: (parent, state), as `ps` lists them (Linux and macOS alike)."""
+    listing = subprocess.run(["ps", "-A", "-o", "pid=,ppid=,stat="], capture_output=True, text=True, check=True).stdout
+    table: Dict[int, tuple] = {}
+    for line in listing.splitlines():
+        pid, parent, state = line.split(None, 2)
+        table[int(pid)] = (int(parent), state.strip())
+    return table
 
 
 def descendants(pid: int) -> Set[int]:
-    tree = parents()
+    table = processes()
     found: Set[int] = set()
     frontier = {pid}
     while frontier:
-        frontier = {child for child, parent in tree.items() if parent in frontier} - found
+        frontier = {child for child, (parent, _) in table.items() if parent in frontier} - found
         found |= frontier
     return found
 
 
 def running(pid: int) -> bool:
     """Alive and not a zombie (a killed process whose parent has not reaped it yet)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    entry = processes().get(pid)
+    return entry is not None and not entry[1].startswith("Z")
 
 
 def assert_none_survives(pids: Set[int]) -> None:
