@@ -1,5 +1,5 @@
-"""The server's WebSocket framing after the handshake, byte by byte: single-frame messages take wsapi's fast
-path (wsapi/offline/framing.py), every other frame goes whole to the `websockets` protocol. A real client
+"""The transport's WebSocket framing, byte by byte: single-frame messages take wsapi's fast path
+(wsapi/offline/framing.py), every other frame goes whole to the `websockets` protocol. A real client
 protocol (websockets' Sans-I/O ClientProtocol) writes what the server reads and reads what it writes, so
 each frame on both sides is checked by an independent implementation of RFC 6455."""
 
@@ -13,21 +13,29 @@ import pytest
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
-from websockets.server import ServerProtocol
 from websockets.uri import parse_uri
 
 from wsapi.offline import events, framing
-from wsapi.offline.server import FRAME_LIMIT, MESSAGE_LIMIT, PeerProtocol, WsConnection
+from wsapi.offline.gateway import WsConnection
+from wsapi.offline.settings import FRAME_LIMIT
+from wsapi.offline.transport import PeerProtocol
 
 
 class Transport:
     def __init__(self) -> None:
         self.written: List[bytes] = []
         self.closed = False
+        self.eof_written = False  # the server ended its side (a half-close)
 
     def write(self, data: bytes) -> None:
-        assert not self.closed, "a write after the transport was closed"
+        assert not self.closed and not self.eof_written, "a write after the server ended its side"
         self.written.append(bytes(data))
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.eof_written = True
 
     def close(self) -> None:
         self.closed = True
@@ -43,19 +51,25 @@ class Gateway:
     """What PeerProtocol asks of the gateway, recording the messages it delivers."""
 
     def __init__(self) -> None:
-        self.peers: set = set()
         self.messages: List[Any] = []
         self.disconnects: List[Tuple[int, str]] = []
         self.handshakes: List[Tuple[PeerProtocol, Any]] = []
 
+    def accepts_upgrade(self, target: str) -> bool:
+        return True
+
     def message(self, connection: WsConnection, data: Any) -> None:
         self.messages.append(data)
 
-    def disconnected(self, connection: WsConnection, code: int, reason: str) -> None:
+    def closed(self, connection: WsConnection, code: int, reason: str) -> None:
         self.disconnects.append((code, reason))
 
-    def start_handshake(self, peer: PeerProtocol, request: Any) -> None:
+    def upgrade(self, peer: PeerProtocol, request: Any) -> None:
         self.handshakes.append((peer, request))
+
+
+def connection_for(peer: PeerProtocol) -> WsConnection:
+    return WsConnection(events.ConnectionInfo("AbCdEfGhIjKlMnO=", 0, "127.0.0.1", None, "127.0.0.1:3001"), peer)
 
 
 class Pair:
@@ -64,15 +78,13 @@ class Pair:
     def __init__(self) -> None:
         self.gateway = Gateway()
         self.transport = Transport()
-        self.peer = PeerProtocol(self.gateway)  # type: ignore[arg-type]
+        self.peer = PeerProtocol(self.gateway, set())  # type: ignore[arg-type]
         self.peer.connection_made(self.transport)  # type: ignore[arg-type]
         self.client = ClientProtocol(parse_uri("ws://127.0.0.1:3001/"), max_size=None)
         self.client.send_request(self.client.connect())
-        self.peer.protocol = ServerProtocol(max_size=(MESSAGE_LIMIT, FRAME_LIMIT))
-        self.peer.protocol.receive_data(b"".join(self.client.data_to_send()))
-        request = self.peer.protocol.events_received()[0]
-        info = events.ConnectionInfo("AbCdEfGhIjKlMnO=", 0, "127.0.0.1", None, "127.0.0.1:3001")
-        self.peer.accepted(WsConnection(info, self.peer), self.peer.protocol.accept(request))
+        self.peer.data_received(b"".join(self.client.data_to_send()))
+        ((peer, _request),) = self.gateway.handshakes
+        peer.accept(connection_for(peer))
         self.read_server()  # the handshake response
         assert self.client.state is State.OPEN
 
@@ -109,7 +121,7 @@ def in_loop(test):
 def masked(first_byte: int, payload: bytes, key: bytes = b"\x01\x02\x03\x04") -> bytes:
     """A client frame built by hand (the client protocol refuses to send once it is closing)."""
     assert len(payload) < 126
-    return bytes((first_byte, 0x80 | len(payload))) + key + framing.apply_mask(payload, key)
+    return bytes((first_byte, 0x80 | len(payload))) + key + framing.unmask(payload, key)
 
 
 def text_frame(pair: Pair, text: str) -> bytes:
@@ -117,7 +129,7 @@ def text_frame(pair: Pair, text: str) -> bytes:
     return pair.client_bytes()
 
 
-@pytest.mark.parametrize("size", [0, 1, 125, 126, 127, 30_001, FRAME_LIMIT])
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 127, framing.FAST_PAYLOAD_LIMIT, framing.FAST_PAYLOAD_LIMIT + 1, 30_001, FRAME_LIMIT])
 @in_loop
 def test_single_frame_messages_of_every_header_length_arrive_intact(size):
     pair = Pair()
@@ -225,7 +237,10 @@ def test_after_the_client_closes_nothing_more_is_delivered():
     pair.to_server(pair.client_bytes() + masked(framing.FIN_TEXT, b"hi"))
     frames = pair.read_server()
     assert [f.opcode for f in frames] == [Opcode.CLOSE] and pair.gateway.messages == []
-    assert pair.transport.closed  # a server closes the TCP connection once the close handshake is done
+    # a server ends the TCP connection once the close handshake is done: its side at once (a half-close, so
+    # that what the client still sends is read and dropped, never answered with a reset), all of it when
+    # the client's end of stream comes (eof_received returning a false value tells asyncio to close)
+    assert pair.transport.eof_written and not pair.peer.eof_received()
 
 
 @in_loop
@@ -234,23 +249,43 @@ def test_a_close_the_server_starts_completes_when_the_client_answers():
     pair.peer.close_ws(1001, "Going away")
     closes = [f for f in pair.read_server() if f.opcode is Opcode.CLOSE]
     assert len(closes) == 1 and closes[0].data == (1001).to_bytes(2, "big") + b"Going away"
-    assert not pair.transport.closed
+    assert not pair.transport.eof_written and not pair.transport.closed
     pair.to_server(pair.client_bytes())  # the client protocol answered the close frame it read
-    assert pair.transport.closed
+    assert pair.transport.eof_written
 
 
 @in_loop
 def test_frames_sent_with_the_upgrade_request_do_not_desynchronise_the_parser():
     gateway, transport = Gateway(), Transport()
-    peer = PeerProtocol(gateway)  # type: ignore[arg-type]
+    peer = PeerProtocol(gateway, set())  # type: ignore[arg-type]
     peer.connection_made(transport)  # type: ignore[arg-type]
     client = ClientProtocol(parse_uri("ws://127.0.0.1:3001/"))
     client.send_request(client.connect())
     request = b"".join(client.data_to_send())
     early = masked(framing.FIN_TEXT, b"early")  # a client that does not wait for the 101 (not allowed, possible)
     peer.data_received(request + early[:3])
-    (_, upgrade), = gateway.handshakes
-    info = events.ConnectionInfo("AbCdEfGhIjKlMnO=", 0, "127.0.0.1", None, "127.0.0.1:3001")
-    peer.accepted(WsConnection(info, peer), peer.protocol.accept(upgrade))  # type: ignore[union-attr]
+    ((_, _upgrade),) = gateway.handshakes
+    peer.accept(connection_for(peer))
     peer.data_received(early[3:] + masked(framing.FIN_TEXT, b"later"))
     assert gateway.messages == ["early", "later"]
+
+
+@in_loop
+def test_a_single_frame_message_inside_a_fragmented_one_fails_with_1002():
+    """The fast path knows a fragmented message is under way (from the frames the protocol reported), so the
+    protocol sees the intruding frame and fails the connection as RFC 6455 requires."""
+    pair = Pair()
+    pair.client.send_text(b"first ", fin=False)
+    pair.to_server(pair.client_bytes())
+    pair.to_server(masked(framing.FIN_TEXT, b"intruder"))
+    closes = [f for f in pair.read_server() if f.opcode is Opcode.CLOSE]
+    assert pair.gateway.messages == [] and closes[0].data[:2] == (1002).to_bytes(2, "big")
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 63, 64, 1000, framing.FAST_PAYLOAD_LIMIT])
+def test_unmask_is_the_xor_with_the_repeated_key(size):
+    payload = bytes((i * 7 + 3) % 256 for i in range(size))
+    key = b"\x9a\x01\xff\x5c"
+    expected = bytes(byte ^ key[i % 4] for i, byte in enumerate(payload))
+    assert framing.unmask(payload, key) == expected
+    assert framing.unmask(bytearray(expected), bytearray(key)) == payload  # the transport passes bytearrays

@@ -1,14 +1,17 @@
 """Rules API Gateway enforces only at deploy time (or quotas it applies), checked before anything deploys.
 
 Pure functions returning messages; `validate` attaches them to the dotted path of the value at fault.
-Sources: the API Gateway developer guide's WebSocket quotas, identity-source, route-selection and
-access-logging pages (summarised in ../shared/NOTES.md, section 2).
+Sources: the API Gateway developer guide's WebSocket quotas, identity-source, selection-expression and
+access-logging pages. Route selection expressions are parsed by `route_selection`, which `wsapi offline`
+routes messages with.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Optional
+
+from .route_selection import ExpressionError, RouteSelectionExpression
 
 MAX_ROUTES = 300  # per API; a quota AWS can raise, so a warning
 MAX_AUTHORIZERS = 10  # Lambda authorizers per API; idem
@@ -22,9 +25,6 @@ IDENTITY_SOURCE = re.compile(
     r"|stageVariables\.[A-Za-z0-9_]+"
     r"|context\.[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)$"
 )
-_PATH = r"[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*"
-SIMPLE_SELECTION = re.compile(rf"^\$request\.body\.{_PATH}$")
-TEMPLATE_PART = re.compile(rf"\$\{{request\.body\.{_PATH}\}}")
 
 #: `$context` variables API Gateway offers in WebSocket access logs.
 WEBSOCKET_CONTEXT_VARIABLES = frozenset(
@@ -64,17 +64,13 @@ def identity_source_problem(source: str) -> Optional[str]:
 
 
 def route_selection_expression_problem(expression: str) -> Optional[str]:
-    """`$request.body.a.b`, or a template of `${request.body.x}` parts with literal text between them."""
-    if SIMPLE_SELECTION.match(expression):
-        return None
-    parts = TEMPLATE_PART.findall(expression)
-    rest = TEMPLATE_PART.sub("", expression)
-    if parts and "$" not in rest and "{" not in rest and "}" not in rest:
-        return None
-    return (
-        f"{expression!r} is not a WebSocket route selection expression: use $request.body.PATH "
-        "(e.g. $request.body.action) or ${request.body.A}/${request.body.B}"
-    )
+    """`$request.body.a.b`, or a template of `${request.body.x}` parts with literal text between them: the
+    grammar of `route_selection`, the parser `wsapi offline` routes messages with."""
+    try:
+        RouteSelectionExpression(expression)
+    except ExpressionError as error:
+        return str(error)
+    return None
 
 
 def access_log_format_problems(log_format: str) -> tuple[list[str], list[str]]:

@@ -14,12 +14,13 @@ from typing import Dict, List, Mapping, Optional
 from ..errors import ConfigError, ProblemCollector
 from ..functions import RUN
 from ..model import Authorizer, Function, Service
+from ..route_selection import ExpressionError, RouteSelectionExpression
 from .events import Api, api_id, function_arn, log_stream_name, now_ms
-from .routing import ExpressionError, RouteSelector
 from .settings import Settings
 from .workers import FunctionSpec
 
 __all__ = ["OfflineApp", "RouteTarget", "Settings", "build_app"]
+
 
 @dataclass(frozen=True)
 class RouteTarget:
@@ -33,19 +34,12 @@ class RouteTarget:
 class OfflineApp:
     service: Service
     api: Api
-    selector: RouteSelector
+    selector: RouteSelectionExpression
     routes: Dict[str, RouteTarget]
     functions: Dict[str, Function]  #: the functions offline runs: route handlers and authorizers
     task_root: Path
     warnings: List[str] = field(default_factory=list)
     file: str = "serverless.yml"
-
-    @property
-    def authorizer_function(self) -> Optional[str]:
-        connect = self.routes.get("$connect")
-        if connect is None or connect.authorizer is None:
-            return None
-        return connect.authorizer.function_key
 
 
 def build_app(service: Service, file: Optional[str] = None) -> OfflineApp:
@@ -53,11 +47,11 @@ def build_app(service: Service, file: Optional[str] = None) -> OfflineApp:
     file = file or str(service.config_path or "serverless.yml")
     problems = ProblemCollector()
     warnings: List[str] = []
+    selector: Optional[RouteSelectionExpression] = None
     try:
-        selector = RouteSelector(service.route_selection_expression)
-    except ExpressionError as error:
+        selector = RouteSelectionExpression(service.route_selection_expression)
+    except ExpressionError as error:  # validation refused it already; a Service built some other way
         problems.add("provider.websocketsApiRouteSelectionExpression", str(error))
-        selector = RouteSelector("$request.body.action")
     routes: Dict[str, RouteTarget] = {}
     needed: Dict[str, Function] = {}
     for route in service.routes:
@@ -99,6 +93,7 @@ def build_app(service: Service, file: Optional[str] = None) -> OfflineApp:
             if not isinstance(value, str):  # an intrinsic only a deployment evaluates
                 problems.add(f"{where}.environment.{name}", "must be a string to run offline (a CloudFormation intrinsic is evaluated only when deployed)")
     problems.raise_if_any(file)
+    assert selector is not None
     task_root = (service.config_path.parent if service.config_path is not None else Path.cwd()).resolve()
     api = Api(api_id(service.name, service.stage), service.stage, service.region)
     return OfflineApp(service, api, selector, routes, needed, task_root, warnings, file)

@@ -6,12 +6,16 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import signal
-from typing import Optional, TextIO
+from typing import TYPE_CHECKING, Optional, TextIO
 
 from .settings import (
     DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, INTEGRATION_TIMEOUT, MAX_DURATION, MIN_INTEGRATION_TIMEOUT,
     Settings,
 )  # fmt: skip
+
+if TYPE_CHECKING:
+    from .logs import Log
+    from .server import OfflineServer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,13 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def settings_from(args: argparse.Namespace) -> Settings:
     for name in ("idle_timeout", "max_duration"):
         if getattr(args, name) <= 0:
-            raise ValueError(f"--{name.replace('_', '-')} must be positive")
+            raise ValueError(f"argument --{name.replace('_', '-')}: must be positive")
     if not MIN_INTEGRATION_TIMEOUT <= args.integration_timeout <= INTEGRATION_TIMEOUT:
-        raise ValueError(f"--integration-timeout must be from {MIN_INTEGRATION_TIMEOUT} to {INTEGRATION_TIMEOUT:g} seconds, as in AWS")
+        raise ValueError(f"argument --integration-timeout: must be from {MIN_INTEGRATION_TIMEOUT} to {INTEGRATION_TIMEOUT:g} seconds, as in AWS")
     if args.max_workers < 1:
-        raise ValueError("--max-workers must be at least 1")
+        raise ValueError("argument --max-workers: must be at least 1")
     if not 0 <= args.port <= 65535:
-        raise ValueError("--port must be from 0 to 65535")
+        raise ValueError("argument --port: must be from 0 to 65535")
     return Settings(
         host=args.host, port=args.port, idle_timeout=args.idle_timeout, max_duration=args.max_duration,
         integration_timeout=args.integration_timeout, max_workers=args.max_workers, quiet=args.quiet,
@@ -65,8 +69,6 @@ def _is_loopback(host: str) -> bool:
 
 async def serve(service, settings: Settings, file: str, stream: Optional[TextIO] = None) -> None:
     """Serve until SIGINT/SIGTERM. Raises ConfigError before serving when the service cannot run offline."""
-    import asyncio
-
     from .app import build_app
     from .logs import Log
     from .server import OfflineServer
@@ -79,20 +81,46 @@ async def serve(service, settings: Settings, file: str, stream: Optional[TextIO]
         log.warning(f"listening on {settings.host}: the handlers and the unauthenticated @connections API are reachable from the network")
     server = OfflineServer(app, settings, log)
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     routes = ", ".join(app.routes)
     log.info(f"wsapi offline: {app.service.name} (stage {app.api.stage}) on {server.url}  routes: {routes}")
     log.info(f"@connections API: http://{settings.host}:{server.port}/{app.api.stage}/@connections/{{id}}  (Ctrl-C stops)")
+    await _serve_until_signalled(server, log)
+
+
+async def _serve_until_signalled(server: "OfflineServer", log: "Log") -> None:
+    """The first SIGINT or SIGTERM stops gracefully (saying what it waits for), a second one stops now."""
+    import asyncio
+
+    from .server import SHUTDOWN_GRACE, calls
+
+    requested = asyncio.Event()
+
+    def on_signal() -> None:
+        if not requested.is_set():
+            requested.set()
+        else:
+            log.info("wsapi offline: stopping now")
+            server.stop_now()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal)
+    stopped = False
     try:
-        await stop.wait()
+        await requested.wait()
+        waiting = server.calls_to_wait_for()
+        if waiting:
+            log.info(f"wsapi offline: stopping; waiting up to {SHUTDOWN_GRACE:g} s for {calls(waiting)}; Ctrl-C again to stop now")
+        else:
+            log.info("wsapi offline: stopping")
+        log.flush()
+        await server.stop(SHUTDOWN_GRACE)
+        stopped = True
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        log.info("wsapi offline: stopping")
-        await server.stop()
+        if not stopped:  # cancelled or failed while serving: no worker may outlive the server
+            server.stop_now()
 
 
 def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> str:

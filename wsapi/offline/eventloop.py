@@ -9,7 +9,7 @@ uvloop, and the server behaves the same on either loop (the test suite runs on b
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Awaitable, Callable, Optional, TypeVar
 
 T = TypeVar("T")
 
@@ -51,7 +51,3 @@ def run(main: Callable[[], Awaitable[T]], kind: str = "auto") -> T:
         loop.run_until_complete(loop.shutdown_asyncgens())
         asyncio.set_event_loop(None)
         loop.close()
-
-
-def name_of(loop: Any) -> str:
-    return "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http
 import json
 import random
 import secrets
@@ -248,6 +249,14 @@ def disconnect_event(api: Api, conn: ConnectionInfo, code: int, reason: str, req
         ),
         "isBase64Encoded": False,
     }
+
+
+def status_phrase(status: int) -> str:
+    """The reason phrase of an HTTP status (`Forbidden`), as API Gateway puts it in a refusal's message."""
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 def error_frame(message: str, connection_id: str, request_id: str) -> str:

@@ -1,17 +1,12 @@
-"""The runtime each function's worker process runs, as Lambda's Python runtime does in a sandbox: import the
-handler once (the init phase, with the function's environment already set), then invoke it for every request
-read from the IPC socket, and keep the process warm between invocations.
+"""The Python runtime each function's worker process runs, as Lambda's Python runtime does in a sandbox: import
+the handler once (the init phase, with the function's environment already set), then invoke it for every
+request read from the channel, and keep the process warm between invocations. It implements the worker
+protocol that workers.py specifies (launch arguments, frames, messages, stopping), which a runtime for any
+other language implements the same way.
 
 Run as a script (`python -u runtime.py FD CONFIG`), never imported through `wsapi`, and standard library only:
 the function's `sys.modules` then holds its own modules and nothing of the server. The server side imports
 this module only for the framing helpers below.
-
-Wire format, both directions: a 4-byte big-endian length, then that many bytes of JSON.
-  server -> worker: {"id": n, "requestId": str, "deadline": epoch ms, "event": {...}}
-  worker -> server: first {"ready": true} or {"ready": false, "error": ERROR}, then per invocation
-                    {"id": n, "duration": seconds, "result": ...} or {"id": n, "duration": s, "error": ERROR}
-                    (duration: the handler's own run time, without the time the invocation waited)
-  ERROR is Lambda's error shape: {"errorMessage", "errorType", "stackTrace": [...]}.
 """
 
 from __future__ import annotations
@@ -38,8 +33,8 @@ def frame(payload: bytes) -> bytes:
     return HEADER.pack(len(payload)) + payload
 
 
-class InitError(Exception):
-    """The handler could not be loaded: Lambda's Runtime.* init errors."""
+class HandlerLoadError(Exception):
+    """The handler could not be loaded (the init phase failed): Lambda's Runtime.* init errors."""
 
     def __init__(self, error_type: str, message: str, stack: Optional[list] = None) -> None:
         super().__init__(message)
@@ -50,27 +45,27 @@ def load_handler(handler: str) -> Callable[..., Any]:
     """`dir/module.function` or `package.module.function`, resolved against `sys.path` as Lambda does."""
     module_name, _, function_name = handler.rpartition(".")
     if not module_name or not function_name:
-        raise InitError("Runtime.MalformedHandlerName", f"Bad handler '{handler}': expected MODULE.FUNCTION")
+        raise HandlerLoadError("Runtime.MalformedHandlerName", f"Bad handler '{handler}': expected MODULE.FUNCTION")
     dotted = module_name.replace("/", ".")
     if dotted.split(".")[0] in sys.builtin_module_names:
-        raise InitError("Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module")
+        raise HandlerLoadError("Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module")
     try:
         module = importlib.import_module(dotted)
     except ImportError as error:
-        raise InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {error}") from None
+        raise HandlerLoadError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {error}") from None
     except SyntaxError as error:
-        raise InitError(
+        raise HandlerLoadError(
             "Runtime.UserCodeSyntaxError",
             f"Syntax error in module '{module_name}': {error}",
             [f'  File "{error.filename}" Line {error.lineno}\n    {error.text}'],
         ) from None
     except Exception as error:  # an exception raised while the module initializes
-        raise InitError(type(error).__name__, f"{error}", _stack(error.__traceback__)) from None
+        raise HandlerLoadError(type(error).__name__, f"{error}", _stack(error.__traceback__)) from None
     function = getattr(module, function_name, None)
     if function is None:
-        raise InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+        raise HandlerLoadError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
     if not callable(function):
-        raise InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' on module '{module_name}' is not callable")
+        raise HandlerLoadError("Runtime.HandlerNotFound", f"Handler '{function_name}' on module '{module_name}' is not callable")
     return function
 
 
@@ -229,7 +224,7 @@ def main(argv: list) -> int:
     _setup_logging()
     try:
         handler = load_handler(config["handler"])
-    except InitError as error:
+    except HandlerLoadError as error:
         channel.send([json.dumps({"ready": False, "error": error.error}).encode()])
         return 1
     function_arn = config["functionArn"]

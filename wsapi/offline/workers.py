@@ -6,10 +6,30 @@ function's modules, runs one invocation at a time and stays warm for the next on
 one process at a time, up to `max_workers` (Lambda scales out with concurrent invocations the same way),
 and prefers its most recently used process; processes beyond the first stop after WORKER_IDLE_SECONDS
 without work (Lambda reclaims idle sandboxes). A timed-out invocation kills its process (Lambda resets the
-sandbox); the next invocation gets a fresh one.
+sandbox); the next invocation gets a fresh one. When the server stops, every process is killed with its
+whole process group, so nothing a handler started outlives the server.
 
-The server talks to a process over a Unix socket pair, length-prefixed JSON frames (see runtime.py), and
-reads the process's stdout and stderr line by line into the server log, tagged with the function key.
+The worker protocol, the contract between this module and a runtime (runtime.py implements it for Python;
+a runtime for another language implements the same):
+
+- Launch: `RUNTIME FD CONFIG`, where FD is an inherited, connected Unix stream socket (the channel) and
+  CONFIG is JSON `{"handler": "dir/module.function", "taskRoot": path, "functionArn": arn}`. The process runs
+  in its own session and process group, in taskRoot, with the function's whole environment (Lambda's
+  variables included), stdin from /dev/null, and stdout and stderr on one pipe: each line it writes becomes a
+  server log line tagged with the function key.
+- Frames on the channel, both ways: a 4-byte big-endian length, then that many bytes of UTF-8 JSON (at most
+  MAX_FRAME bytes).
+- Init: the runtime loads the handler, then sends `{"ready": true}`, or `{"ready": false, "error": ERROR}`
+  and exits. The server waits INIT_TIMEOUT seconds for one of them.
+- Invocations: the server sends `{"id": n, "requestId": str, "deadline": epoch ms, "event": {...}}`; several
+  may be sent before the first is answered. The runtime runs them one at a time, in the order received, and
+  answers each with `{"id": n, "duration": seconds, "result": ...}` or `{"id": n, "duration": seconds,
+  "error": ERROR}` (duration: the handler's own run time, without the time the invocation waited; answers
+  may share a write).
+- ERROR is Lambda's error shape: `{"errorMessage": str, "errorType": str, "stackTrace": [str, ...]}`.
+- Stopping: end of input on the channel means exit. The server kills the process group with SIGKILL when an
+  invocation outlives the function's timeout, when it retires an idle process, and when it stops; a runtime
+  ignores SIGINT (a terminal's Ctrl-C is the server's to handle).
 """
 
 from __future__ import annotations
@@ -18,6 +38,7 @@ import asyncio
 import collections
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -68,8 +89,21 @@ class InvocationError(Exception):
         return "\n".join(lines)
 
 
-class InitError(InvocationError):
-    """The handler could not be loaded."""
+class WorkerStartError(InvocationError):
+    """A worker process could not start serving: its handler did not load (or not in time)."""
+
+
+class StoppedByServer(InvocationError):
+    """The server stopped before the invocation returned: `ran` tells whether the function had started it
+    (then its process was killed) or never got it."""
+
+    def __init__(self, ran: bool) -> None:
+        super().__init__({"errorMessage": "the server is stopping", "errorType": "Offline.Stopping"})
+        self.ran = ran
+
+    @property
+    def note(self) -> str:
+        return "stopped before it returned: the server stopped" if self.ran else "not run: the server stopped"
 
 
 def timeout_error(seconds: float) -> InvocationError:
@@ -187,7 +221,7 @@ class Worker:
             await asyncio.wait_for(asyncio.shield(self.ready), INIT_TIMEOUT)
         except asyncio.TimeoutError:
             self.kill()
-            raise InitError({"errorMessage": f"the handler did not load within {INIT_TIMEOUT:.0f} s", "errorType": "Runtime.InitTimeout"}) from None
+            raise WorkerStartError({"errorMessage": f"the handler did not load within {INIT_TIMEOUT:.0f} s", "errorType": "Runtime.InitTimeout"}) from None
 
     async def _relay_output(self) -> None:
         assert self.process is not None and self.process.stdout is not None
@@ -207,7 +241,7 @@ class Worker:
             if message.get("ready"):
                 self.ready.set_result(None)
             else:
-                self.ready.set_exception(InitError(message.get("error") or {}))
+                self.ready.set_exception(WorkerStartError(message.get("error") or {}))
             return
         inflight = self.inflight
         if not inflight or message.get("id") != inflight[0].id:
@@ -248,7 +282,7 @@ class Worker:
         self.alive = False
         code = self.process.returncode if self.process is not None else None
         if not self.ready.done():
-            self.ready.set_exception(InitError({"errorMessage": f"the runtime exited while loading the handler (exit status {code})", "errorType": "Runtime.ExitError"}))
+            self.ready.set_exception(WorkerStartError({"errorMessage": f"the runtime exited while loading the handler (exit status {code})", "errorType": "Runtime.ExitError"}))
         self._abandon(exit_error(code))
 
     def _abandon(self, error: InvocationError) -> None:
@@ -278,42 +312,55 @@ class Worker:
         self.outgoing.clear()
 
     def kill(self, error: Optional[InvocationError] = None) -> None:
-        """Stop the process now (a timed-out sandbox is not reused); reap it in the background."""
+        """Stop the process now (a timed-out sandbox is not reused): its running invocation fails with `error`;
+        the process is reaped in the background."""
         was_alive, self.alive = self.alive, False
-        if self.process is not None and self.process.returncode is None:
-            try:
-                self.process.kill()
-            except ProcessLookupError:
-                pass
-        if self.channel is not None and self.channel.transport is not None:
-            self.channel.transport.close()
+        self.kill_group()
         if self.process is not None:
-            self.pool.track(self.loop.create_task(self.stop(grace=5.0)))
+            self.pool.track(self.loop.create_task(self._reap()))
         if was_alive:
             self._abandon(error or exit_error(None))
 
-    async def stop(self, grace: float = 2.0) -> None:
-        """Close the channel (the runtime exits at end of input), then wait; kill if it lingers."""
+    async def stop(self) -> None:
+        """Kill the process (its invocations already settled by the pool) and wait until it is gone."""
         self.alive = False
+        self.kill_group()
+        await self._reap()
+
+    def settle(self, make_error: Callable[[bool], InvocationError]) -> None:
+        """Fail every invocation this worker holds with `make_error(ran)`: `ran` for the one it is running,
+        not for those queued behind it (including any not yet written to it)."""
+        inflight, self.inflight = self.inflight, collections.deque()
+        unwritten = len(self.outgoing) // 2  # a header and a payload per invocation not yet written
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        for position, invocation in enumerate(inflight):
+            invocation.finish(None, make_error(position == 0 and position < len(inflight) - unwritten))
+
+    def kill_group(self) -> None:
+        """SIGKILL to the process's whole group (it leads one: start_new_session), children of the handler
+        included; only while the process is unreaped, so the group id cannot belong to anyone else."""
+        process = self.process
         if self.channel is not None and self.channel.transport is not None:
             self.channel.transport.close()
+        if process is None or process.returncode is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        except PermissionError:  # a group not ours to signal (not with start_new_session): the process, then
+            process.kill()
+
+    async def _reap(self) -> None:
         if self.process is not None:
-            try:
-                await asyncio.wait_for(self.process.wait(), grace)
-            except asyncio.TimeoutError:
-                try:
-                    self.process.kill()
-                except ProcessLookupError:
-                    pass
-                await self.process.wait()
+            await self.process.wait()
         if self.output_task is not None:
             try:
                 await asyncio.wait_for(self.output_task, 1.0)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 self.output_task.cancel()
-
-
-STOPPING = {"errorMessage": "the server is stopping", "errorType": "Offline.Stopping"}
 
 
 class FunctionPool:
@@ -357,7 +404,7 @@ class FunctionPool:
         return self.peak < FAST_SECONDS
 
     async def start(self) -> None:
-        """Start the first process: raises InitError when the handler cannot be loaded."""
+        """Start the first process: raises WorkerStartError when the handler cannot be loaded."""
         worker = await self._new_worker()
         self.idle.append(worker)
 
@@ -377,7 +424,7 @@ class FunctionPool:
     def invoke(self, event_json: str, request_id: str, callback: Callback) -> None:
         """Run the function on an event (already JSON); `callback(result, error)` gets the outcome."""
         if self.closed:
-            callback(None, InvocationError(STOPPING))
+            callback(None, StoppedByServer(ran=False))
             return
         self.next_id += 1
         deadline = int(time.time() * 1000 + self.spec.timeout * 1000)
@@ -435,7 +482,6 @@ class FunctionPool:
             if now - worker.parked_at >= self.idle_seconds and not worker.inflight:
                 self.idle.remove(worker)
                 self.workers.remove(worker)
-                worker.alive = False
                 self.track(self.loop.create_task(worker.stop()))
         if len(self.workers) > 1 and self.idle:
             wait = min(worker.parked_at for worker in self.idle) + self.idle_seconds - now
@@ -450,7 +496,7 @@ class FunctionPool:
         for invocation in reversed(requeue):
             self.queue.appendleft(invocation)
         if self.closed:
-            self._fail_queue(InvocationError(STOPPING))
+            self._fail_queue(StoppedByServer(ran=False))
         elif self.queue:
             for idle in list(self.idle):
                 self.idle.remove(idle)
@@ -496,31 +542,32 @@ class FunctionPool:
         if self.queue:
             self._scale()
 
-    async def drain(self, timeout: float) -> None:
-        """Wait (up to `timeout`) for the invocations under way and queued to finish."""
-        deadline = time.monotonic() + timeout
-        while (self.queue or any(w.inflight for w in self.workers)) and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+    def calls_under_way(self) -> int:
+        """Invocations accepted and not yet answered: running, queued on a worker, or waiting for one."""
+        return len(self.queue) + sum(len(worker.inflight) for worker in self.workers)
 
-    async def close(self) -> None:
+    def halt(self) -> None:
+        """Stop now: no more invocations; those under way fail with StoppedByServer (`ran` for those a worker
+        was running); every process is killed with its group. `close()` then waits until they are gone."""
         self.closed = True
         if self.shrink_timer is not None:
             self.shrink_timer.cancel()
-        self._fail_queue(InvocationError(STOPPING))
+            self.shrink_timer = None
+        self._fail_queue(StoppedByServer(ran=False))
         for task in list(self.growing):
             task.cancel()
-        workers = list(self.workers)
-        for worker in workers:
-            inflight, worker.inflight = worker.inflight, collections.deque()
-            if worker.timer is not None:
-                worker.timer.cancel()
-            for invocation in inflight:
-                invocation.finish(None, InvocationError(STOPPING))
+        for worker in self.workers:
+            worker.settle(StoppedByServer)
+            worker.alive = False
+            worker.kill_group()
+
+    async def close(self) -> None:
+        """`halt()`, then wait for every process (and the reapers of earlier killed ones) to be gone."""
+        self.halt()
+        workers, self.workers, self.idle = list(self.workers), [], []
         await asyncio.gather(*(worker.stop() for worker in workers), return_exceptions=True)
         if self.tasks:  # reapers of killed workers, a worker still starting
             await asyncio.wait(list(self.tasks), timeout=6.0)
-        self.workers.clear()
-        self.idle.clear()
 
 
 class Invoker:
@@ -534,16 +581,16 @@ class Invoker:
             key: FunctionPool(spec, max_workers, output, log_error, idle_seconds) for key, spec in specs.items()
         }
 
-    async def start(self) -> Dict[str, InitError]:
+    async def start(self) -> Dict[str, WorkerStartError]:
         """Start one warm process per function, all at once; the functions whose handler failed to load."""
         keys = list(self.pools)
         results = await asyncio.gather(*(self.pools[key].start() for key in keys), return_exceptions=True)
-        failures: Dict[str, InitError] = {}
+        failures: Dict[str, WorkerStartError] = {}
         for key, result in zip(keys, results):
-            if isinstance(result, InitError):
+            if isinstance(result, WorkerStartError):
                 failures[key] = result
             elif isinstance(result, BaseException):
-                failures[key] = InitError({"errorMessage": str(result), "errorType": type(result).__name__})
+                failures[key] = WorkerStartError({"errorMessage": str(result), "errorType": type(result).__name__})
         return failures
 
     def invoke(self, key: str, event_json: str, request_id: str, callback: Callback) -> None:
@@ -564,8 +611,14 @@ class Invoker:
         self.invoke(key, json.dumps(event, ensure_ascii=False), request_id, done)
         return future
 
-    async def close(self, grace: float = 0.0) -> None:
-        """Let invocations under way finish (up to `grace` seconds), then stop every process."""
-        if grace > 0:
-            await asyncio.gather(*(pool.drain(grace) for pool in self.pools.values()), return_exceptions=True)
+    def calls_under_way(self) -> int:
+        return sum(pool.calls_under_way() for pool in self.pools.values())
+
+    def halt(self) -> None:
+        """Stop every process now, whatever it runs (FunctionPool.halt)."""
+        for pool in self.pools.values():
+            pool.halt()
+
+    async def close(self) -> None:
+        """Stop every process (calls still under way end as StoppedByServer) and wait until all are gone."""
         await asyncio.gather(*(pool.close() for pool in self.pools.values()), return_exceptions=True)

@@ -8,6 +8,7 @@ def connect(event, context):
     query = event.get("queryStringParameters") or {}
     if query.get("sleep"):
         time.sleep(float(query["sleep"]))
+        print(f"$connect slept {query['sleep']} s", flush=True)
     if query.get("reject"):
         return {"statusCode": 401}
     response = {"statusCode": 200}

@@ -45,3 +45,16 @@ def boom(event, context):
 def slow(event, context):
     time.sleep(json.loads(event["body"]).get("sleep", 3))
     return {"statusCode": 200, "body": "slow done"}
+
+
+def side_by_side(event, context):
+    """Returns once `count` invocations of its `group` run at the same time, each in its own process (one that
+    waited for another to finish would wait here until its timeout is near)."""
+    request = json.loads(event["body"])
+    time.sleep(0.05)  # never a fast function: the pool gives concurrent invocations processes of their own
+    folder = os.path.join(os.environ["RECORD_DIR"], "group-" + request["group"])
+    os.makedirs(folder, exist_ok=True)
+    open(os.path.join(folder, str(os.getpid())), "w").close()
+    while len(os.listdir(folder)) < request["count"] and context.get_remaining_time_in_millis() > 1000:
+        time.sleep(0.01)
+    return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "running": len(os.listdir(folder))})}
