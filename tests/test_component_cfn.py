@@ -70,7 +70,6 @@ SOURCES = [(case, False) for case in CASES] + [(case, True) for case in CASES] +
 #: Cases whose configuration uses an intrinsic Pulumi cannot evaluate (an Fn::GetAtt or a Ref into the
 #: Serverless stack); the component refuses them with a ConfigError naming the setting.
 REFUSED = {
-    "authorizer-object-arn-getatt": "functions.connect.events[0].websocket.authorizer.arn",
     "external-api-id-ref-resource": "provider.apiGateway.websocketApiId",
 }
 

@@ -25,7 +25,7 @@ from wsapi.render_cfn import render_template
 ROOT = Path(__file__).resolve().parent.parent
 WSAPI = ROOT / "wsapi"
 CHAT = ROOT / "examples" / "chat"
-CFN_TYPE = re.compile(r"^(AWS|Custom)::[A-Za-z0-9]+(::[A-Za-z0-9]+)?$")
+CFN_TYPE = re.compile(r"^(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+|Custom::[A-Za-z0-9]+)$")  # not pseudo parameters (AWS::Region)
 #: the modules of the compile step: they emit plan resources
 COMPILE_MODULES = ("compile/websockets.py", "compile/functions.py")
 

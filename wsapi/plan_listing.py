@@ -7,7 +7,7 @@ from typing import List, Tuple
 
 from . import naming
 from .plan import External, Plan, readable
-from .registry import lookup, short_type
+from .registry import kind_of, short_type
 
 
 def children(plan: Plan, component: str) -> List[Tuple[str, str, str]]:
@@ -15,11 +15,12 @@ def children(plan: Plan, component: str) -> List[Tuple[str, str, str]]:
     registers them, as `pulumi preview` lists them."""
     found: List[Tuple[str, str, str]] = []
     for resource in plan.creation_order():
-        kind = lookup(resource.type)
-        if kind.pulumi_type is None:
+        kind = kind_of(resource)
+        token = kind.pulumi_type_of(resource)
+        if token is None:
             continue  # e.g. a version: what the function publishes, no resource of its own in Pulumi
         name = kind.child_name(component, resource)
-        found.append((kind.pulumi_type, name, kind.describe(plan, resource)))
+        found.append((token, name, kind.describe(plan, resource)))
         for extra in kind.extras(resource.properties):
             found.append((extra.pulumi_type, name + extra.suffix, f"with {name}"))
     return found

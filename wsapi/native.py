@@ -1,0 +1,1 @@
+"""(Placeholder until the aws-native translator lands.)"""
