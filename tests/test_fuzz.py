@@ -44,11 +44,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from wsapi import cli, loader
+from wsapi import cli, yaml_composer
 from wsapi.compile import compile_service
 from wsapi.config import load_service
 from wsapi.errors import ConfigError, Problem
-from wsapi.loader import parse_document
+from wsapi.js_scalars import plain_scalar
+from wsapi.config_files import parse_document
 from wsapi.model import Service
 from wsapi.plan import COMPAT, STANDALONE
 from wsapi.plan_listing import describe_plan
@@ -296,7 +297,7 @@ class Emitter:
             return self.rnd.choice([".nan", ".inf", "-.inf", ".NaN"])
         if isinstance(value, str):
             if not self.chaos:  # the same string back: plain only when it reads as that string
-                plain = value and _PLAIN_KEY.match(value) and loader._implicit(value) == value
+                plain = value and _PLAIN_KEY.match(value) and plain_scalar(value) == value
                 return value if plain and self.rnd.random() < 0.5 else yaml_quote(value)
             if value and _PLAIN_KEY.match(value) and self.rnd.random() < 0.5:
                 return value
@@ -742,13 +743,13 @@ def write_config(folder: Path, data: bytes, name: str = "serverless.yml") -> Pat
 @contextlib.contextmanager
 def yaml_parser(kind: str) -> Iterator[None]:
     """libyaml (what users get) or PyYAML's pure-Python parser (the fallback when libyaml is missing)."""
-    saved = loader._CParser
+    saved = yaml_composer._CParser
     if kind == "python":
-        loader._CParser = None
+        yaml_composer._CParser = None
     try:
         yield
     finally:
-        loader._CParser = saved
+        yaml_composer._CParser = saved
 
 
 @fuzz_settings(400)

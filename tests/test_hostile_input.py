@@ -1,9 +1,10 @@
 """Hostile serverless.yml files: each gives a clear error (exact dotted path, message) or a clean result,
 quickly and in bounded memory; and one regression test per crash the fuzzer (tests/test_fuzz.py) found.
 
-The time limit here is a hang guard (HANG_SECONDS), loose enough for a loaded CI machine; the real figures
-per case (time and peak memory) come from `bench/hostile_bench.py`, which runs the same `CASES`, and are
-recorded in bench/README-hostile.md.
+The time limit here is a hang guard (HANG_SECONDS) on the CPU time the test's own process spends, so a machine
+busy with other work does not trip it (routes-10000, 1.4 s on an idle 2-core machine, took 7 s of wall time at a
+load of 7) while work out of proportion to the input still does; the real figures per case (time and peak memory) come from
+`bench/hostile_bench.py`, which runs the same `CASES`, and are recorded in bench/README-hostile.md.
 """
 
 from __future__ import annotations
@@ -19,19 +20,23 @@ from typing import Any, Callable, Optional
 import pytest
 from conftest import run_cli
 
-from wsapi import loader
+from wsapi import yaml_composer
 from wsapi.cli import main as cli_main
 from wsapi.compile import compile_service
 from wsapi.config import load_service
 from wsapi.errors import ConfigError
-from wsapi.loader import MAX_FILE_BYTES, parse_document
+from wsapi.config_files import parse_document
+from wsapi.document_limits import MAX_FILE_BYTES
 from wsapi.model import Service
 from wsapi.plan import COMPAT, STANDALONE
 from wsapi.render_cfn import render_template
 from wsapi.variables import resolve_variables
 
-#: A hang guard, not a performance target (see bench/README-hostile.md for the measured figures).
-HANG_SECONDS = 30.0  # a hang guard: a busy 2-core machine took 7 s for what takes 1.4 s idle
+#: A hang guard on CPU time, not a performance target (see bench/README-hostile.md for the measured figures).
+HANG_SECONDS = 10.0
+#: The same for wall time, where only wall time can be measured (a child process): a busy 2-core machine
+#: took 7 s for what takes 1.4 s idle.
+HANG_WALL_SECONDS = 60.0
 
 HEAD = """service: svc
 provider:
@@ -235,10 +240,10 @@ def run_case(case: Case, path: Path) -> Optional[ConfigError]:
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_hostile_input_gives_a_clear_error_or_a_clean_result(case: Case, tmp_path: Path) -> None:
     path = write_case(case, tmp_path)
-    started = time.perf_counter()
+    started = time.process_time()
     error = run_case(case, path)
-    elapsed = time.perf_counter() - started
-    assert elapsed < HANG_SECONDS, f"{case.name} took {elapsed:.1f} s"
+    elapsed = time.process_time() - started
+    assert elapsed < HANG_SECONDS, f"{case.name} took {elapsed:.1f} s of CPU time"
     if case.path is None:
         assert error is None, error
         return
@@ -257,7 +262,7 @@ def test_hostile_input_gives_a_clear_error_or_a_clean_result(case: Case, tmp_pat
 def test_a_decimal_integer_of_thousands_of_digits_is_text_not_a_crash(parser: str, monkeypatch) -> None:
     """int() refuses more than 4,300 digits (ValueError); like any integer beyond a double, it stays text."""
     if parser == "python":
-        monkeypatch.setattr(loader, "_CParser", None)
+        monkeypatch.setattr(yaml_composer, "_CParser", None)
     digits = "9" * 5_000
     assert parse_document(f"a: {digits}\nb: -{'0' * 10_000}1\n", "x") == {"a": digits, "b": -1}
     with pytest.raises(ConfigError) as caught:
@@ -286,8 +291,8 @@ def test_json_lone_surrogate_escapes_are_problems_at_their_path() -> None:
 
 
 def test_yaml_lone_surrogate_escapes_are_problems_with_both_parsers(monkeypatch) -> None:
-    for parser in (loader._CParser, None):
-        monkeypatch.setattr(loader, "_CParser", parser)
+    for parser in (yaml_composer._CParser, None):
+        monkeypatch.setattr(yaml_composer, "_CParser", parser)
         with pytest.raises(ConfigError) as caught:
             parse_document('a:\n  b: "x\\ud800"\n', "x")
         (problem,) = caught.value.problems
@@ -431,7 +436,7 @@ def test_the_cli_answers_hostile_files_with_exit_2_and_one_line(name: str, tmp_p
     path = write_case(case, tmp_path)
     started = time.perf_counter()
     result = run_cli("export", str(path))
-    assert time.perf_counter() - started < HANG_SECONDS + 5  # includes starting Python
+    assert time.perf_counter() - started < HANG_WALL_SECONDS  # includes starting Python
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     assert result.stderr.startswith(f"{path}: {case.path}: ")
@@ -487,7 +492,7 @@ def test_a_mapping_that_contains_itself_is_a_problem_not_a_hang() -> None:
     started = time.perf_counter()
     with pytest.raises(ConfigError) as caught:
         load_service(document)
-    assert time.perf_counter() - started < HANG_SECONDS
+    assert time.perf_counter() - started < HANG_WALL_SECONDS
     (problem,) = caught.value.problems
     assert problem.path.startswith("custom.me.custom.me.custom.me.")
     assert problem.message == "nesting is deeper than 200 levels (does a value contain itself?)"

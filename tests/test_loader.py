@@ -1,13 +1,15 @@
-"""wsapi.loader: finding, reading and parsing serverless.yml / serverless.json the way Serverless v3 does."""
+"""wsapi.config_files (with yaml_composer, json_reader, js_scalars): finding, reading and parsing serverless.yml /
+serverless.json the way Serverless v3 does."""
 
 import json
 import time
 
 import pytest
 
-from wsapi import loader
+from wsapi import yaml_composer
+from wsapi.config_files import find_config, load_config, parse_document
+from wsapi.document_limits import MAX_FILE_BYTES
 from wsapi.errors import ConfigError
-from wsapi.loader import find_config, load_config, parse_document
 
 NAME = "serverless.yml"
 
@@ -26,8 +28,8 @@ def problems(text, kind="yaml"):
 def parser_kind(request, monkeypatch):
     """Run a test with the libyaml parser and again with the pure-Python fallback."""
     if request.param == "python":
-        monkeypatch.setattr(loader, "_CParser", None)
-    elif loader._CParser is None:  # pragma: no cover - PyYAML built without libyaml
+        monkeypatch.setattr(yaml_composer, "_CParser", None)
+    elif yaml_composer._CParser is None:  # pragma: no cover - PyYAML built without libyaml
         pytest.skip("libyaml is not available")
     return request.param
 
@@ -330,7 +332,7 @@ def test_ten_thousand_deep_json_is_rejected_quickly():
 
 def test_files_larger_than_the_limit_are_refused(tmp_path):
     big = tmp_path / "serverless.yml"
-    big.write_bytes(b"#" * (loader.MAX_FILE_BYTES + 1))
+    big.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
     started = time.perf_counter()
     with pytest.raises(ConfigError) as caught:
         load_config(big)
@@ -338,7 +340,7 @@ def test_files_larger_than_the_limit_are_refused(tmp_path):
     assert caught.value.lines() == [
         f"{big}: (document): the file is 10,485,761 bytes, larger than the 10,485,760 bytes (10 MB) limit"
     ]
-    assert problems(b" " * (loader.MAX_FILE_BYTES + 1)) == [
+    assert problems(b" " * (MAX_FILE_BYTES + 1)) == [
         "serverless.yml: (document): the file is 10,485,761 bytes, larger than the 10,485,760 bytes (10 MB) limit"
     ]
 
@@ -493,7 +495,7 @@ def test_c_and_python_parsers_agree(monkeypatch):
         "    - *tags\n  text: |\n    multi\n    line\n"
     )
     with_c = parse(text)
-    monkeypatch.setattr(loader, "_CParser", None)
+    monkeypatch.setattr(yaml_composer, "_CParser", None)
     assert parse(text) == with_c
     assert with_c["custom"] == {
         "merged": 1, "when": "2020-01-02T00:00:00.000Z", "arn": {"Fn::GetAtt": ["Table", "Arn"]},

@@ -19,13 +19,12 @@ import pytest
 
 from wsapi import ConfigError, load_service
 from wsapi.compile import compile_service
+from wsapi.globs import escapes_folder, glob_matcher
 from wsapi.packaging import (
     DEFAULT_EXCLUDES,
     S3Code,
     cached_archive,
-    escapes_folder,
     function_code,
-    glob_matcher,
     list_files,
     select_files,
     write_archive,

@@ -11,7 +11,7 @@ from typing import Any, Iterator, List, Tuple
 import pytest
 from golden_support import CASES, case_settings
 
-from wsapi.loader import load_config
+from wsapi.config_files import load_config
 from wsapi.validate import resolved_paths, validate_document
 from wsapi.variables import resolve_variables
 

@@ -1,4 +1,4 @@
-"""wsapi.variables: Serverless Framework v3 variable resolution."""
+"""wsapi.variables (with variable_syntax and variable_sources): Serverless Framework v3 variable resolution."""
 
 import copy
 import time
@@ -6,15 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from wsapi.config_files import parse_document
 from wsapi.errors import ConfigError
-from wsapi.loader import parse_document
-from wsapi.variables import (
-    Variable,
-    VariableSyntaxError,
-    parse_variables,
-    resolve_variables,
-    stage_of,
-)
+from wsapi.variable_sources import SOURCES, VariableSource, not_found
+from wsapi.variable_syntax import Variable, VariableSyntaxError, parse_variables
+from wsapi.variables import resolve_variables
 
 WEBSOCKET_SCOPE = (
     "service",
@@ -291,12 +287,6 @@ def test_env_defaults_to_the_process_environment(monkeypatch):
 def test_sls_stage(options, provider, expected):
     document = {"provider": provider, "custom": {"stage": "${sls:stage}"}}
     assert resolve(document, options=options, env={"STAGE_NAME": "from-env"})["custom"]["stage"] == expected
-    assert stage_of(document, options, env={"STAGE_NAME": "from-env"}) == expected
-
-
-def test_stage_of_without_provider_and_with_a_number():
-    assert stage_of({}, None) == "dev"
-    assert stage_of({"provider": {"stage": 3}}) == "3"
 
 
 def test_params_follow_the_stage():
@@ -827,6 +817,31 @@ def test_variable_objects_expose_their_text():
     (variable,) = parse_variables("${env:X, 'y'}")
     assert isinstance(variable, Variable)
     assert variable.text == "${env:X, 'y'}"
+
+
+def test_a_new_source_is_one_entry_of_the_table(monkeypatch):
+    """The resolver finds sources in variable_sources.SOURCES only: an entry added there answers its variables
+    (fallbacks included) and is named among the supported sources."""
+
+    class ShoutSource(VariableSource):
+        name = "shout"
+
+        def resolve(self, path, variable, params, address, depth, deep):
+            return address.upper() if address else not_found("nothing to shout")
+
+    monkeypatch.setitem(SOURCES, "shout", ShoutSource)
+    assert resolve({"a": "${shout:abc}", "b": "x-${shout:def}", "c": "${shout:, 'quiet'}"}) == {
+        "a": "ABC", "b": "x-DEF", "c": "quiet",
+    }
+    assert problems({"a": "${shout:}"}) == [
+        "serverless.yml: a: cannot resolve ${shout:}: nothing to shout; add a fallback if that is expected, e.g. "
+        "${shout:, 'value'}"
+    ]
+    assert problems({"a": "${whisper:x}"}) == [
+        'serverless.yml: a: unknown variable source "whisper" in ${whisper:x}; supported sources are self, opt, sls, '
+        "env, file, param, strToBool, aws:region and shout (remote sources ssm, cf, s3, output and aws:accountId are "
+        "not queried, so they need a fallback)"
+    ]
 
 
 def test_random_variables_only_ever_raise_config_error(tmp_path):

@@ -31,8 +31,9 @@ def load_service(
     be resolved (a `${ssm:...}` in an environment) is kept with its function and reported by the consumer
     that needs it (`model.Function.problems`).
     """
-    from .loader import load_config, not_unicode
-    from .variables import plain_data_problems, resolve_variables
+    from .config_files import load_config, plain_data_problems
+    from .unicode_text import not_unicode
+    from .variables import resolve_variables
 
     path: Optional[Path]
     if isinstance(source, Mapping):
@@ -45,7 +46,7 @@ def load_service(
         given_label, label = label, label or os.fspath(source)
         try:
             path, document = load_config(source)
-        except ConfigError as error:  # the loader names the file it read (the folder's serverless.yml)
+        except ConfigError as error:  # config_files names the file it read (the folder's serverless.yml)
             raise error.with_file(given_label or error.file) from None
         service_dir = path.parent
         if os.path.isdir(source):

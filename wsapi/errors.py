@@ -16,6 +16,14 @@ def join_path(parent: str, key: PathKey) -> str:
     return f"{parent}.{key}" if parent else str(key)
 
 
+def shorten(text: str, limit: int = 120, *, say_length: bool = False) -> str:
+    """User text quoted in a message, cut to `limit` characters (the last one an ellipsis) so that a megabyte-long
+    key, value or variable gives a readable line; `say_length` adds how long the whole text was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text):,} characters)" if say_length else f"{text[: limit - 1]}…"
+
+
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

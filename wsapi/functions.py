@@ -31,7 +31,8 @@ from .model import (
     PackageSettings,
     RoleSettings,
 )
-from .packaging import PatternError, escapes_folder, glob_matcher, parse_s3_uri
+from .globs import PatternError, escapes_folder, glob_matcher
+from .packaging import parse_s3_uri
 from .readers import TypedReader, type_name, unresolved_in
 
 RUN = "run"  #: needed to run the function (offline) and to create it

@@ -11,7 +11,7 @@ from typing import Any, Mapping, Optional
 
 from . import naming
 from .errors import ConfigError, Problem
-from .loader import not_unicode
+from .unicode_text import not_unicode
 from .plan import COMPAT, Base64, CodeArchive, If, Parameter, Select, Split, leaves, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
 
 #: The outputs wsapi generates (a declared output is kept as written).

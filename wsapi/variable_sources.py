@@ -1,0 +1,489 @@
+"""Where Serverless v3 variables read their values: one class per source, one entry per source in `SOURCES`.
+
+`${self:...}`, `${opt:...}`, `${sls:stage}`, `${env:...}`, `${file(...)...}`, `${param:...}`, `${strToBool(...)}` and
+`${aws:region}` are answered here; `ssm`, `cf`, `s3` and `output` (and `aws:accountId`, `sls:instanceId`) cannot be
+known offline: they are "not found", so a fallback applies and without one the problem says why.
+
+The resolver (`variables`) makes one instance of each source per resolution, so a source may keep what it read
+(`file` keeps each parsed file), and calls `resolve(path, variable, params, address, depth, deep)` for every
+`${name...}` it evaluates, with the parameters and address already resolved. `resolve` returns:
+
+* the value: any plain data (the resolver resolves the variables it holds in turn), copied out of the source
+  with `copy_tree` so that the resolver may change it in place;
+* `not_found(note)` or None: no value here; the next fallback is tried, and the note says why when none is left;
+* or raises `self.fail(path, message)`: an error even when a fallback follows, as in v3.
+
+A new source is one subclass of `VariableSource` and one entry in `SOURCES`; the message for an unknown source
+lists the table, so it follows. A source may also prepare state on first use (`__init__` gets the resolution:
+the service folder, options, params, environment and `lookup` into the configuration).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from typing import Any, ClassVar, Dict, Mapping, Optional, Protocol, Sequence, Tuple, Type
+
+from .config_files import read_document
+from .document_limits import MAX_FILE_BYTES
+from .errors import ConfigError, shorten
+from .js_scalars import js_string
+from .unicode_text import not_unicode
+from .variable_syntax import Variable
+
+__all__ = [
+    "SOURCES", "VariableSource", "not_found", "NOT_FOUND", "MISSING", "Resolution", "copy_tree", "list_index",
+    "unknown_source_message",
+]
+
+#: A dotted path as a tuple of keys and indexes (`("functions", "f", "events", 0)`).
+PathT = tuple
+#: What `Resolution.lookup` gives for a key that is not there (or null).
+MISSING = object()
+#: Marks a `not_found` answer (its first item).
+NOT_FOUND = object()
+
+
+def not_found(note: str) -> Tuple[object, str]:
+    """A source's answer when it has no value: the next fallback is tried; `note` says why. A tagged tuple rather
+    than an object: a variable with 100,000 fallbacks makes 100,000 of them, and a tuple is four times cheaper."""
+    return (NOT_FOUND, note)
+
+
+class Resolution(Protocol):
+    """What a source may use of the resolution under way (the resolver in `variables` provides it)."""
+
+    service_dir: pathlib.Path
+    options: Mapping[str, Any]  #: `--stage`, `--region` and every other `--KEY VALUE`
+    params: Mapping[str, Any]  #: `--param KEY=VALUE`
+    env: Mapping[str, str]
+
+    def fail(self, path: PathT, message: str) -> Exception:
+        """Record a problem at `path`; the caller raises what this returns."""
+
+    def lookup(self, keys: Sequence[str], path: PathT, deep: bool = True) -> Any:
+        """A copy of the configuration's value at `keys`, its variables resolved (all of them when `deep`), or
+        MISSING."""
+
+    def detached(self, path: PathT, value: Any, depth: int) -> Any:
+        """`value` (not part of the configuration) with its variables resolved completely."""
+
+    def spend_nodes(self, count: int, path: PathT) -> None:
+        """Count values copied out of a source against the resolution's bound."""
+
+    def spend_copied_chars(self, count: int, path: PathT) -> None:
+        """Count characters copied out of a source against the resolution's bound."""
+
+
+class VariableSource:
+    """One source of variable values; subclasses set `name` and implement `resolve`."""
+
+    name: ClassVar[str]
+    #: How the list of supported sources names it (default: `name`), e.g. "aws:region".
+    listed_as: ClassVar[str] = ""
+    #: What it would query that wsapi does not (a remote source's service), else "".
+    remote: ClassVar[str] = ""
+    #: Its addresses that need AWS, named in the unknown-source message ("aws:accountId").
+    remote_addresses: ClassVar[Tuple[str, ...]] = ()
+
+    def __init__(self, resolution: Resolution) -> None:
+        self.resolution = resolution
+
+    def resolve(self, path: PathT, variable: Variable, params: Optional[list], address: Any, depth: int, deep: bool) -> Any:
+        """The value of `${name(params):address}` at `path` (see the module's docstring); `depth` is how many
+        resolved values led here, `deep` whether a collection's own variables are wanted now."""
+        raise NotImplementedError
+
+    # helpers for subclasses --------------------------------------------------
+    def fail(self, path: PathT, message: str) -> Exception:
+        return self.resolution.fail(path, message)
+
+    def text_address(self, path: PathT, variable: Variable, address: Any) -> Optional[str]:
+        if address is None:
+            return None
+        text = as_text(address)
+        if text is None:
+            raise self.fail(
+                path, f"the address of {shorten(variable.text)} resolves to a {type(address).__name__}, not text"
+            )
+        return text
+
+    def required_address(self, path: PathT, variable: Variable, address: Any, example: str) -> str:
+        text = self.text_address(path, variable, address)
+        if not text:
+            raise self.fail(path, f"missing address in {shorten(variable.text)}: write e.g. ${{{self.name}:{example}}}")
+        return text
+
+    def outside(self, path: PathT, value: Any, what: str) -> Any:
+        """A value from outside the configuration (an option, a --param, the environment), refused when it
+        is not Unicode text: undecodable bytes there reach Python as lone surrogates, which no template,
+        terminal or AWS API can take."""
+        for text in value.values() if isinstance(value, dict) else (value,):
+            problem = not_unicode(text) if isinstance(text, str) else None
+            if problem:
+                raise self.fail(path, f"{what} is not valid text ({problem}); pass it as UTF-8")
+        return value
+
+    def stage(self, path: PathT) -> Any:
+        """The stage as `${sls:stage}` gives it: `--stage`, else `provider.stage`, else "dev"."""
+        stage = self.outside(path, self.resolution.options.get("stage"), "the stage (--stage)")
+        if not stage:
+            stage = self.resolution.lookup(["provider", "stage"], path)
+            if stage is MISSING or not stage:
+                stage = "dev"
+        return stage
+
+
+# --------------------------------------------------------------------------- the configuration and the command line
+
+
+class SelfSource(VariableSource):
+    name = "self"
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        text = self.text_address(path, variable, address)
+        keys = text.split(".") if text else []
+        value = self.resolution.lookup(keys, path, deep)
+        if value is MISSING:
+            return not_found(f'"{shorten(text)}" is not defined in the configuration (or is null)')
+        return value
+
+
+class OptionSource(VariableSource):
+    name = "opt"
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        options = self.resolution.options
+        text = self.text_address(path, variable, address)
+        if not text:
+            return self.outside(path, copy_tree(dict(options)), "an option (--KEY VALUE)")
+        value = options.get(text)
+        if value is None:
+            return not_found(f'option "--{shorten(text)}" was not given')
+        return self.outside(path, copy_tree(value), f'the value of option "--{shorten(text)}"')
+
+
+class SlsSource(VariableSource):
+    name = "sls"
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        text = self.required_address(path, variable, address, "stage")
+        if text == "stage":
+            return self.stage(path)
+        if text == "instanceId":
+            return not_found("sls:instanceId is a random id Serverless makes up on every run, so wsapi cannot reproduce it")
+        raise self.fail(
+            path,
+            f'unsupported address "{shorten(text)}" in {shorten(variable.text)}; the sls source offers stage and '
+            f"instanceId",
+        )
+
+
+class EnvSource(VariableSource):
+    name = "env"
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        text = self.required_address(path, variable, address, "MY_VARIABLE")
+        value = self.resolution.env.get(text)
+        if value is None:
+            return not_found(f'environment variable "{shorten(text)}" is not set')
+        return self.outside(path, value, f'environment variable "{shorten(text)}"')
+
+
+class ParamSource(VariableSource):
+    """`--param` values, then `params.<stage>`, then `params.default`."""
+
+    name = "param"
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        name = self.required_address(path, variable, address, "domain")
+        value = self.resolution.params.get(name)
+        if value is not None:
+            return self.outside(path, copy_tree(value), f'the value of "--param {shorten(name)}"')
+        stage = js_string(self.stage(path))
+        for scope in (stage, "default"):
+            value = self.resolution.lookup(["params", scope, name], path)
+            if value is not MISSING:
+                return value
+        return not_found(
+            f'the param "{shorten(name)}" is not given as a --param option nor defined under '
+            f"params.{stage} or params.default"
+        )
+
+
+class StrToBoolSource(VariableSource):
+    name = "strToBool"
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        if not params or params[0] is None:
+            raise self.fail(path, f"missing input in {shorten(variable.text)}: write e.g. ${{strToBool(true)}}")
+        text = as_text(params[0])
+        if text is None:
+            raise self.fail(
+                path, f"the input of {shorten(variable.text)} resolves to a {type(params[0]).__name__}, not text"
+            )
+        lowered = text.strip().lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0"):
+            return False
+        raise self.fail(
+            path,
+            f'invalid input "{shorten(text, 60)}" in {shorten(variable.text)}: expected "true", "false", "0" or "1"',
+        )
+
+
+class AwsSource(VariableSource):
+    name = "aws"
+    listed_as = "aws:region"
+    remote_addresses = ("aws:accountId",)
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        text = self.required_address(path, variable, address, "region")
+        if text == "region":
+            region = self.outside(path, self.resolution.options.get("region"), "the region (--region)")
+            if not region:
+                region = self.resolution.lookup(["provider", "region"], path)
+                if region is MISSING or not region:
+                    region = "us-east-1"
+            return region
+        if text == "accountId":
+            return not_found("aws:accountId needs an AWS call, which wsapi does not make")
+        raise self.fail(
+            path,
+            f'unsupported address "{shorten(text)}" in {shorten(variable.text)}; the aws source offers region and '
+            f"accountId",
+        )
+
+
+# --------------------------------------------------------------------------- files
+
+
+class _FileProblem(Exception):
+    """A file that `${file(...)}` cannot use; the message names the variable at _VAR_MARK."""
+
+
+_VAR_MARK = "\0variable\0"
+
+
+class FileSource(VariableSource):
+    """`${file(path):a.b}`: YAML/JSON parsed by `config_files` (an empty one is null), other files as text; paths
+    relative to the service folder; each file read once per resolution."""
+
+    name = "file"
+
+    def __init__(self, resolution: Resolution) -> None:
+        super().__init__(resolution)
+        self.files: Dict[pathlib.Path, Any] = {}
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        if not params or not params[0]:
+            raise self.fail(path, f"missing file path in {shorten(variable.text)}: write e.g. ${{file(./config.yml):key}}")
+        name = as_text(params[0])
+        if name is None:
+            raise self.fail(
+                path, f"the file path of {shorten(variable.text)} resolves to a {type(params[0]).__name__}, not text"
+            )
+        key = as_text(address) if address is not None else None
+        if address is not None and key is None:
+            raise self.fail(
+                path, f"the address of {shorten(variable.text)} resolves to a {type(address).__name__}, not text"
+            )
+        content = self.read(path, variable, name)
+        if content is MISSING:
+            looked_for = shorten(str(self.resolution.service_dir / name))
+            return not_found(f'file "{shorten(name)}" does not exist (looked for {looked_for})')
+        if not key:
+            if content is None:  # v3: an empty YAML/JSON file is an error, even with a fallback
+                raise self.fail(path, f'cannot use "{shorten(name)}" in {shorten(variable.text)}: the file is empty')
+            return copy_tree(content, self.resolution, path)
+        result = content
+        for part in key.split("."):
+            if isinstance(result, str):
+                result = self.resolution.detached(path, result, depth + 1)
+            if isinstance(result, dict):
+                result = result.get(part)
+            elif isinstance(result, list):
+                index = list_index(part, len(result))
+                result = None if index is None else result[index]
+            else:
+                result = None
+            if result is None:
+                return not_found(f'"{shorten(key)}" is not defined in file "{shorten(name)}"')
+        return copy_tree(result, self.resolution, path)
+
+    def read(self, path: PathT, variable: Variable, name: str) -> Any:
+        target = self.resolution.service_dir / name
+        cache_key = pathlib.Path(os.path.normpath(target))
+        if cache_key not in self.files:
+            try:
+                self.files[cache_key] = _load_file(target, name)
+            except _FileProblem as problem:
+                self.files[cache_key] = problem
+        content = self.files[cache_key]
+        if isinstance(content, _FileProblem):
+            raise self.fail(path, str(content).replace(_VAR_MARK, shorten(variable.text)))
+        return content
+
+
+def _load_file(target: pathlib.Path, name: str) -> Any:
+    try:
+        if not target.exists():
+            return MISSING
+        if target.is_dir():
+            raise _FileProblem(f'cannot read "{shorten(name)}" for {_VAR_MARK}: it is a folder')
+        suffix = target.suffix.lower()
+        if suffix in (".js", ".cjs", ".mjs"):
+            raise _FileProblem(
+                f'cannot use "{shorten(name)}" in {_VAR_MARK}: JavaScript files are not evaluated; '
+                f"convert it to YAML or JSON"
+            )
+        if suffix in (".yml", ".yaml"):
+            return read_document(target, "yaml", allow_empty=True)
+        if suffix in (".json", ".tfstate"):
+            return read_document(target, "json", allow_empty=True)
+        size = target.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _FileProblem(f'cannot read "{shorten(name)}" for {_VAR_MARK}: it is larger than {MAX_FILE_BYTES:,} bytes')
+        data = target.read_bytes()
+    except ConfigError as error:
+        details = "; ".join((f"{p.path}: " if p.path else "") + p.message for p in error.problems)
+        raise _FileProblem(f'cannot parse "{shorten(name)}" (used by {_VAR_MARK}): {details}') from None
+    except OSError as error:
+        raise _FileProblem(f'cannot read "{shorten(name)}" for {_VAR_MARK}: {error.strerror or error}') from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _FileProblem(
+            f'cannot read "{shorten(name)}" for {_VAR_MARK}: not valid UTF-8 (byte offset {error.start})'
+        ) from None
+
+
+# --------------------------------------------------------------------------- remote sources
+
+
+class RemoteSource(VariableSource):
+    """A source only AWS (or the Serverless Dashboard) can answer: not queried, so "not found"."""
+
+    def resolve(self, path, variable, params, address, depth, deep):
+        return not_found(f'"{self.name}" is a remote source ({self.remote}) that wsapi does not query')
+
+
+class SsmSource(RemoteSource):
+    name = "ssm"
+    remote = "AWS SSM Parameter Store / Secrets Manager"
+
+
+class CloudFormationSource(RemoteSource):
+    name = "cf"
+    remote = "CloudFormation stack outputs"
+
+
+class S3Source(RemoteSource):
+    name = "s3"
+    remote = "S3 objects"
+
+
+class DashboardOutputSource(RemoteSource):
+    name = "output"
+    remote = "Serverless Dashboard outputs"
+
+
+#: Every source by name, in the order the unknown-source message lists them.
+SOURCES: Dict[str, Type[VariableSource]] = {
+    source.name: source
+    for source in (
+        SelfSource,
+        OptionSource,
+        SlsSource,
+        EnvSource,
+        FileSource,
+        ParamSource,
+        StrToBoolSource,
+        AwsSource,
+        SsmSource,
+        CloudFormationSource,
+        S3Source,
+        DashboardOutputSource,
+    )
+}
+
+
+def unknown_source_message(type_: str, variable: Variable) -> str:
+    local = [source.listed_as or name for name, source in SOURCES.items() if not source.remote]
+    remote = [name for name, source in SOURCES.items() if source.remote]
+    remote += [address for source in SOURCES.values() for address in source.remote_addresses]
+    return (
+        f'unknown variable source "{type_}" in {shorten(variable.text)}; supported sources are {_and(local)} '
+        f"(remote sources {_and(remote)} are not queried, so they need a fallback)"
+    )
+
+
+def _and(names: Sequence[str]) -> str:
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+# --------------------------------------------------------------------------- values out of sources
+
+
+def as_text(value: Any) -> Optional[str]:
+    """Coerce a scalar argument to text as v3's `ensureString` does (None if impossible)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return js_string(value)
+    return None
+
+
+def list_index(key: str, size: int) -> Optional[int]:
+    """The index an address part names in a list of `size` items (`a.0`), or None."""
+    if key.isdigit() and (key == "0" or not key.startswith("0")):
+        index = int(key)
+        if index < size:
+            return index
+    return None
+
+
+def copy_tree(value: Any, counter: Optional[Resolution] = None, path: PathT = ()) -> Any:
+    """Deep copy of plain data, without recursion; counts copied nodes and characters when asked to (strings
+    are shared, not copied, but every copy of one ends up in the output: a 1 MB text referenced 10,000
+    times is 10 GB of template)."""
+    if isinstance(value, dict):
+        root: Any = {}
+    elif isinstance(value, (list, tuple)):
+        root = []
+    else:
+        if counter is not None and isinstance(value, str):
+            counter.spend_copied_chars(len(value), path)
+        return value
+    stack = [(value, root)]
+    count = 1
+    chars = 0
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, dict):
+                copy: Any = {}
+                stack.append((item, copy))
+            elif isinstance(item, (list, tuple)):
+                copy = []
+                stack.append((item, copy))
+            else:
+                copy = item
+                if isinstance(item, str):
+                    chars += len(item)
+            if isinstance(target, dict):
+                target[key] = copy
+                chars += len(key) if isinstance(key, str) else 0
+            else:
+                target.append(copy)
+        count += len(source)
+        if counter is not None and count > 4096:
+            counter.spend_nodes(count, path)
+            counter.spend_copied_chars(chars, path)
+            count = chars = 0
+    if counter is not None:
+        counter.spend_nodes(count, path)
+        counter.spend_copied_chars(chars, path)
+    return root
