@@ -1,0 +1,311 @@
+"""Which CloudFormation resource types deploy as pulumi-aws-native resources, and what their `Ref` and import id
+are: answered without importing `pulumi` or the SDK, so `validate`/`plan`/`export` can ask.
+
+pulumi-aws-native is generated from CloudFormation's registry schemas: a type `AWS::Service::Name` is the
+resource `aws-native:service:Name` (the module lower-cased, the name's case as the SDK spells it: `AWS::EC2::VPC`
+is `aws-native:ec2:Vpc`), its properties are the schema's in lowerCamelCase, every `Fn::GetAtt` attribute is an
+output, and its `id` is the Cloud Control identifier: the primary identifier's values, in the schema's order,
+joined with `|`. Which resources the installed SDK has is read from the resource table its `__init__.py`
+registers (`resource_modules`), found with `importlib.util.find_spec` (which does not run the package).
+
+`Ref` follows CloudFormation: for a type whose primary identifier is one property, `Ref` is that identifier (the
+physical id, as cfn-lint also assumes); the types whose documented `Ref` is something else (most with a composite
+identifier, e.g. a user pool client's `Ref` is its client id, not `UserPoolId|ClientId`) are listed in
+`REF_EXCEPTIONS`, each with its source. A composite identifier with no documented `Ref` is refused rather than
+guessed.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Mapping, Optional, Tuple
+
+from .errors import PathKey
+
+SDK_PACKAGE = "pulumi_aws_native"
+SDK_DISTRIBUTION = "pulumi-aws-native"
+IDENTIFIERS_FILE = Path(__file__).with_name("native_identifiers.json")  #: tools/regen_native_identifiers.py
+
+_TYPE = re.compile(r"[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+")
+_RESOURCE_TABLE = re.compile(r'resource_modules="""(.*?)"""', re.S)
+
+#: What to write instead of a type the SDK lacks (Cloud Control API does not manage these).
+INSTEAD = {
+    "AWS::IAM::Policy": (
+        "write AWS::IAM::RolePolicy, AWS::IAM::UserPolicy or AWS::IAM::GroupPolicy (one per role, user or group)"
+    ),
+    "AWS::SQS::QueuePolicy": "write AWS::SQS::QueueInlinePolicy (one per queue)",
+    "AWS::Route53::RecordSetGroup": "write one AWS::Route53::RecordSet per record",
+}
+
+#: Marks a `REF_EXCEPTIONS` entry whose `Ref` is the whole composite identifier (`a|b|c`), as documented.
+IDENTIFIER = "|"
+#: `AWS::Events::Rule`: the rule's name, or `{EventBusName}|{Name}` on a bus other than `default`.
+EVENT_RULE = "Name (EventBusName|Name on a custom bus)"
+
+#: CloudFormation type -> the property its `Ref` returns (or IDENTIFIER, EVENT_RULE), as the "Return values"
+#: section of the type's page in CloudFormation's template reference says (`ref_source`). Every type here has a
+#: composite primary identifier, except AWS::Events::Rule (identifier Arn, Ref its name).
+REF_EXCEPTIONS: Dict[str, str] = {
+    "AWS::ApiGateway::Authorizer": "AuthorizerId",
+    "AWS::ApiGateway::Deployment": "DeploymentId",
+    "AWS::ApiGateway::DocumentationPart": "DocumentationPartId",
+    "AWS::ApiGateway::Model": "Name",
+    "AWS::ApiGateway::RequestValidator": "RequestValidatorId",
+    "AWS::ApiGateway::Resource": "ResourceId",
+    "AWS::ApiGateway::Stage": "StageName",
+    "AWS::ApiGatewayV2::ApiMapping": "ApiMappingId",
+    "AWS::ApiGatewayV2::Authorizer": "AuthorizerId",
+    "AWS::ApiGatewayV2::Deployment": "DeploymentId",
+    "AWS::ApiGatewayV2::Integration": "IntegrationId",
+    "AWS::ApiGatewayV2::IntegrationResponse": "IntegrationResponseId",
+    "AWS::ApiGatewayV2::Model": "ModelId",
+    "AWS::ApiGatewayV2::Route": "RouteId",
+    "AWS::ApiGatewayV2::RouteResponse": "RouteResponseId",
+    "AWS::ApiGatewayV2::Stage": "StageName",
+    "AWS::Cognito::IdentityPoolPrincipalTag": IDENTIFIER,
+    "AWS::Cognito::UserPoolClient": "ClientId",
+    "AWS::Cognito::UserPoolDomain": "Domain",
+    "AWS::Cognito::UserPoolGroup": "GroupName",
+    "AWS::Cognito::UserPoolIdentityProvider": "ProviderName",
+    "AWS::Cognito::UserPoolResourceServer": "Identifier",
+    "AWS::EC2::EIP": "PublicIp",
+    "AWS::ECS::Service": "ServiceArn",
+    "AWS::Events::Rule": EVENT_RULE,
+    "AWS::IAM::GroupPolicy": "PolicyName",
+    "AWS::IAM::RolePolicy": "PolicyName",
+    "AWS::IAM::UserPolicy": "PolicyName",
+    "AWS::Logs::LogStream": "LogStreamName",
+    "AWS::SSM::MaintenanceWindowTarget": "WindowTargetId",
+    "AWS::SSM::MaintenanceWindowTask": "WindowTaskId",
+    "AWS::WAFv2::IPSet": IDENTIFIER,
+    "AWS::WAFv2::RegexPatternSet": IDENTIFIER,
+    "AWS::WAFv2::RuleGroup": IDENTIFIER,
+    "AWS::WAFv2::WebACL": IDENTIFIER,
+}
+#: Sources beyond the template reference.
+_MORE_SOURCES = {
+    # the page shows a name; on a custom bus CloudFormation returns `bus|name`
+    "AWS::Events::Rule": "https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/1131",
+}
+
+
+class NativeError(ValueError):
+    """A CloudFormation resource, property or reference pulumi-aws-native cannot take; `str()` is the message
+    (without the resource's path, which the caller adds)."""
+
+
+class Untranslatable(NativeError):
+    """A type wsapi cannot deploy as a pulumi-aws-native resource."""
+
+
+class PropertyError(NativeError):
+    """A property the SDK does not take (or a required one missing), at `path` inside the resource's
+    `Properties` (empty: the properties as a whole)."""
+
+    def __init__(self, path: Tuple[PathKey, ...], message: str) -> None:
+        self.path = tuple(path)
+        self.message = message
+        super().__init__(message)
+
+
+class UnknownOutput(NativeError):
+    """A `Ref` or `Fn::GetAtt` that has no value wsapi can give for the type."""
+
+
+class ImportIdError(NativeError):
+    """An import id that cannot be made from the values given."""
+
+
+@dataclass(frozen=True)
+class NativeType:
+    """Where the SDK keeps the resource of one CloudFormation type."""
+
+    cfn_type: str
+    token: str  #: `aws-native:dynamodb:Table`, as `pulumi preview` shows it
+    module: str  #: the SDK module that defines it: `pulumi_aws_native.lambda_`
+    class_name: str  #: `Table`
+
+
+def native_type(cfn_type: str) -> NativeType:
+    """The pulumi-aws-native resource of `cfn_type`; Untranslatable (with the reason) when there is none."""
+    refusal = _refusal(cfn_type)
+    if refusal:
+        raise Untranslatable(refusal)
+    table = _sdk_resources()
+    if table is None:
+        raise Untranslatable(
+            f"{cfn_type} needs {SDK_DISTRIBUTION}, which is not installed (pip install -r requirements.txt)"
+        )
+    found = table.get(_key(cfn_type))
+    if found is None and cfn_type not in _identifiers():
+        raise Untranslatable(
+            f"{cfn_type} is not a CloudFormation resource type (neither CloudFormation's resource schemas nor"
+            f" {SDK_DISTRIBUTION} know it)"
+        )
+    if found is None:
+        instead = INSTEAD.get(cfn_type)
+        raise Untranslatable(
+            f"{SDK_DISTRIBUTION} {_sdk_version()} has no resource for {cfn_type} (it covers the types Cloud Control API"
+            f" manages)" + (f": {instead}" if instead else "")
+        )
+    token, module, class_name = found
+    return NativeType(cfn_type, token, module, class_name)
+
+
+def untranslatable_reason(cfn_type: str) -> Optional[str]:
+    """Why `cfn_type` cannot be deployed as a pulumi-aws-native resource, or None when it can."""
+    try:
+        native_type(cfn_type)
+    except Untranslatable as refused:
+        return str(refused)
+    return None
+
+
+def _refusal(cfn_type: object) -> str:
+    if not isinstance(cfn_type, str):
+        return f"a resource type must be a string such as AWS::DynamoDB::Table, not {type(cfn_type).__name__}"
+    if cfn_type.startswith("Custom::") or cfn_type == "AWS::CloudFormation::CustomResource":
+        return (
+            f"{cfn_type} is a custom resource: CloudFormation calls its ServiceToken (a Lambda function or SNS topic)"
+            " while deploying, which Pulumi does not; declare what that provider creates as resources of their own"
+        )
+    if not _TYPE.fullmatch(cfn_type):
+        return f"{cfn_type!r} is not a CloudFormation resource type (Vendor::Service::Resource, e.g. AWS::SQS::Queue)"
+    if cfn_type.startswith("AWS::Serverless::"):
+        return (
+            f"{cfn_type} is an AWS SAM type, which only the AWS::Serverless-2016-10-31 transform understands;"
+            " declare the CloudFormation resources it expands to (AWS::Lambda::Function, ...)"
+        )
+    if not cfn_type.startswith("AWS::"):
+        return f"{cfn_type} is not an AWS type: only AWS:: types deploy through {SDK_DISTRIBUTION}"
+    return ""
+
+
+def _key(cfn_type: str) -> Tuple[str, str]:
+    """The SDK's (module, resource) of a type, lower-cased: pulumi-aws-native lower-cases the service, calls the
+    `Config` service `configuration` (`config` is Pulumi's own), and adds `Resource` to names ending in `Output`
+    (`AWS::MediaConnect::BridgeOutput` is `BridgeOutputResource`), which would clash with its output types."""
+    _, service, name = cfn_type.split("::")
+    module = "configuration" if service.lower() == "config" else service.lower()
+    return module, (name + "Resource" if name.endswith("Output") else name).lower()
+
+
+@lru_cache(maxsize=None)
+def _sdk_resources() -> Optional[Dict[Tuple[str, str], Tuple[str, str, str]]]:
+    """Every resource of the installed SDK by `_key`: (token, module, class), read from the table its
+    `__init__.py` registers, or None when the SDK is not installed."""
+    spec = importlib.util.find_spec(SDK_PACKAGE)
+    if spec is None or spec.origin is None:
+        return None
+    found = _RESOURCE_TABLE.search(Path(spec.origin).read_text(encoding="utf-8"))
+    if found is None:
+        raise RuntimeError(f"{spec.origin}: no resource_modules table; is this {SDK_DISTRIBUTION}?")
+    table: Dict[Tuple[str, str], Tuple[str, str, str]] = {}
+    for module in json.loads(found.group(1)):
+        for token, class_name in module["classes"].items():
+            _, service, name = token.split(":")
+            table[(service.lower(), name.lower())] = (token, module["fqn"], class_name)
+    return table
+
+
+def _sdk_version() -> str:
+    try:
+        return importlib.metadata.version(SDK_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - found by find_spec but not installed
+        return "(unknown version)"
+
+
+@lru_cache(maxsize=None)
+def _identifiers() -> Mapping[str, Tuple[str, ...]]:
+    data = json.loads(IDENTIFIERS_FILE.read_text(encoding="utf-8"))
+    return {cfn_type: tuple(names) for cfn_type, names in data["types"].items()}
+
+
+def primary_identifier(cfn_type: str) -> Tuple[str, ...]:
+    """The properties (CloudFormation names, nested ones `Outer.Inner`) whose values, `|`-joined in this order,
+    make the Cloud Control identifier: the pulumi-aws-native resource's `id` and its import id."""
+    found = _identifiers().get(cfn_type)
+    if found is None:
+        raise UnknownOutput(f"the primary identifier of {cfn_type} is not known to wsapi ({IDENTIFIERS_FILE.name})")
+    return found
+
+
+@dataclass(frozen=True)
+class RefRule:
+    """What CloudFormation's `Ref` of a type is, on its pulumi-aws-native resource."""
+
+    cfn_type: str
+    #: "identifier": the resource's `id`; "property": the output of `prop`; "event-rule": see EVENT_RULE
+    kind: str
+    prop: str = ""
+    source: str = ""
+
+
+def ref_source(cfn_type: str) -> str:
+    """Where CloudFormation documents the `Ref` of `cfn_type`: its template reference page."""
+    _, service, name = cfn_type.split("::")
+    page = f"aws-resource-{service.lower()}-{name.lower()}"
+    found = f"https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/{page}.html#{page}-return-values"
+    more = _MORE_SOURCES.get(cfn_type)
+    return f"{found} and {more}" if more else found
+
+
+def ref_rule(cfn_type: str) -> RefRule:
+    """How `Ref` of a resource of `cfn_type` reads off its pulumi-aws-native resource; UnknownOutput when
+    CloudFormation documents no `Ref` wsapi can reproduce."""
+    prop = REF_EXCEPTIONS.get(cfn_type)
+    if prop is not None:
+        source = ref_source(cfn_type)
+        if prop == IDENTIFIER:
+            return RefRule(cfn_type, "identifier", source=source)
+        if prop == EVENT_RULE:
+            return RefRule(cfn_type, "event-rule", source=source)
+        return RefRule(cfn_type, "property", prop, source)
+    identifier = primary_identifier(cfn_type)
+    if len(identifier) > 1:
+        raise UnknownOutput(
+            f"Ref of {cfn_type}: its identifier is composite ({'|'.join(identifier)}) and CloudFormation documents no"
+            " Ref value wsapi knows for it; use Fn::GetAtt or the property you need instead"
+        )
+    return RefRule(cfn_type, "identifier", source="the primary identifier (physical id)")
+
+
+def import_id(cfn_type: str, physical_id: str, values: Mapping[str, str] = {}) -> str:  # noqa: B006 - read only
+    """The id `pulumi.ResourceOptions(import_=...)` takes to adopt a resource CloudFormation created: its Cloud
+    Control identifier. `physical_id` is CloudFormation's (`Ref`, or a stack's PhysicalResourceId); `values`
+    gives, by CloudFormation name, the other identifier properties a composite identifier needs (and for
+    AWS::Events::Rule, `Arn`, or `AWS::Partition`/`AWS::Region`/`AWS::AccountId` to build it)."""
+    identifier = primary_identifier(cfn_type)
+    try:
+        rule = ref_rule(cfn_type)
+    except UnknownOutput:
+        rule = None  # a composite id with no documented Ref: every part must be given
+    if rule is not None and rule.kind == "identifier":
+        return physical_id
+    if rule is not None and rule.kind == "event-rule":
+        return values.get("Arn") or _event_rule_arn(physical_id, values)
+    known = dict(values)
+    if rule is not None:
+        known[rule.prop] = physical_id
+    missing = [name for name in identifier if not known.get(name)]
+    if missing:
+        raise ImportIdError(f"the import id of {cfn_type} is {'|'.join(identifier)}: give {', '.join(missing)}")
+    return "|".join(str(known[name]) for name in identifier)
+
+
+def _event_rule_arn(physical_id: str, values: Mapping[str, str]) -> str:
+    """A rule's ARN from its physical id (`name`, or `bus|name`): `arn:{partition}:events:{region}:{account}:
+    rule/[{bus}/]{name}`, as EventBridge writes it."""
+    needed = ("AWS::Partition", "AWS::Region", "AWS::AccountId")
+    missing = [name for name in needed if not values.get(name)]
+    if missing:
+        raise ImportIdError(f"the import id of AWS::Events::Rule is its Arn: give Arn, or {', '.join(missing)}")
+    rule = physical_id.replace("|", "/", 1)
+    return f"arn:{values['AWS::Partition']}:events:{values['AWS::Region']}:{values['AWS::AccountId']}:rule/{rule}"
