@@ -49,7 +49,12 @@ def bucket_policy(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any
 def queue(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
     queue_name = inputs.get("queueName") or f"{name}-{SUFFIX}"
     url = f"https://sqs.{REGION}.{DNS_SUFFIX}/{ACCOUNT}/{queue_name}"
-    return url, {**inputs, "queueName": queue_name, "queueUrl": url, "arn": f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:{queue_name}"}
+    return url, {
+        **inputs,
+        "queueName": queue_name,
+        "queueUrl": url,
+        "arn": f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:{queue_name}",
+    }
 
 
 USER_POOL_ID = f"{REGION}_AbCdEf123"
@@ -77,7 +82,13 @@ def user_pool_client(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, 
 def managed_policy(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
     policy_name = inputs.get("managedPolicyName") or f"{name}-{SUFFIX}"
     arn = f"arn:{PARTITION}:iam::{ACCOUNT}:policy{inputs.get('path', '/')}{policy_name}"
-    return arn, {**inputs, "managedPolicyName": policy_name, "policyArn": arn, "policyId": "ANPAEXAMPLE", "isAttachable": True}
+    return arn, {
+        **inputs,
+        "managedPolicyName": policy_name,
+        "policyArn": arn,
+        "policyId": "ANPAEXAMPLE",
+        "isAttachable": True,
+    }
 
 
 def event_rule(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
@@ -99,7 +110,11 @@ def db_instance(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]
         **inputs,
         "dbInstanceIdentifier": identifier,
         "dbInstanceArn": f"arn:{PARTITION}:rds:{REGION}:{ACCOUNT}:db:{identifier}",
-        "endpoint": {"address": f"{identifier}.c9akciq32example.{REGION}.rds.{DNS_SUFFIX}", "port": "5432", "hostedZoneId": "Z2R2ITUGPM61AM"},
+        "endpoint": {
+            "address": f"{identifier}.c9akciq32example.{REGION}.rds.{DNS_SUFFIX}",
+            "port": "5432",
+            "hostedZoneId": "Z2R2ITUGPM61AM",
+        },
     }
 
 
@@ -136,7 +151,9 @@ class NativeRecorder(Recorder):
         urn, parent, dependencies = getattr(self._current, "request", ("", "", ()))
         with self._lock:
             self.resources.append(
-                Registered(urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom))
+                Registered(
+                    urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom)
+                )
             )
         return id_, state
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Iterator
 
 import pulumi
@@ -12,7 +13,7 @@ import pytest
 from native_support import CLIENT_ID, REGION, SUFFIX, USER_POOL_ID, NativeRecorder, native_mocks
 from pulumi_support import ACCOUNT, normal, run_program
 
-from wsapi import native
+from wsapi import native, native_types
 from wsapi.native_types import PropertyError, UnknownOutput, Untranslatable
 
 TABLE = "AWS::DynamoDB::Table"
@@ -133,7 +134,9 @@ def test_an_s3_bucket_and_its_policy_document_kept_as_written(pulumi_mocks: Nati
             ],
         }
         policy = native.build(
-            "AWS::S3::BucketPolicy", "uploads-policy", {"Bucket": native.output(bucket, "AWS::S3::Bucket"), "PolicyDocument": document}
+            "AWS::S3::BucketPolicy",
+            "uploads-policy",
+            {"Bucket": native.output(bucket, "AWS::S3::Bucket"), "PolicyDocument": document},
         )
         return {
             "ref": native.output(bucket, "AWS::S3::Bucket"),
@@ -148,7 +151,9 @@ def test_an_s3_bucket_and_its_policy_document_kept_as_written(pulumi_mocks: Nati
         "bucketName": "chat-uploads",
         "versioningConfiguration": {"status": "Enabled"},
         "publicAccessBlockConfiguration": {"blockPublicAcls": True, "restrictPublicBuckets": True},
-        "bucketEncryption": {"serverSideEncryptionConfiguration": [{"serverSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]},
+        "bucketEncryption": {
+            "serverSideEncryptionConfiguration": [{"serverSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]
+        },
         "corsConfiguration": {"corsRules": [{"allowedMethods": ["GET"], "allowedOrigins": ["*"], "maxAge": 300}]},
     }
     (policy,) = pulumi_mocks.of_type("aws-native:s3:BucketPolicy")
@@ -283,14 +288,22 @@ def test_an_iam_managed_policy_on_a_table(pulumi_mocks: NativeRecorder) -> None:
                 {
                     "Effect": "Allow",
                     "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
-                    "Resource": [native.output(table, TABLE, "Arn"), native.output(table, TABLE, "Arn").apply(lambda a: f"{a}/index/*")],
+                    "Resource": [
+                        native.output(table, TABLE, "Arn"),
+                        native.output(table, TABLE, "Arn").apply(lambda a: f"{a}/index/*"),
+                    ],
                 }
             ],
         }
         policy = native.build(
             "AWS::IAM::ManagedPolicy",
             "access",
-            {"ManagedPolicyName": "chat-access", "Path": "/chat/", "Roles": ["chat-prod-lambda"], "PolicyDocument": document},
+            {
+                "ManagedPolicyName": "chat-access",
+                "Path": "/chat/",
+                "Roles": ["chat-prod-lambda"],
+                "PolicyDocument": document,
+            },
         )
         return {
             "ref": native.output(policy, "AWS::IAM::ManagedPolicy"),
@@ -325,7 +338,9 @@ def test_event_rules_ref_their_name_or_bus_and_name(pulumi_mocks: NativeRecorder
 
     def program() -> dict:
         default = native.build(rule, "tick", {"ScheduleExpression": "rate(5 minutes)", "State": "ENABLED"})
-        custom = native.build(rule, "on-bus", {"Name": "joined", "EventBusName": "chat", "EventPattern": {"source": ["chat"]}})
+        custom = native.build(
+            rule, "on-bus", {"Name": "joined", "EventBusName": "chat", "EventPattern": {"source": ["chat"]}}
+        )
         return {
             "default": native.output(default, rule),
             "custom": native.output(custom, rule),
@@ -346,7 +361,11 @@ def test_a_layer_version_from_the_lambda_module(pulumi_mocks: NativeRecorder) ->
         layer = native.build(
             "AWS::Lambda::LayerVersion",
             "deps",
-            {"LayerName": "chat-deps", "Content": {"S3Bucket": "artifacts", "S3Key": "deps.zip"}, "CompatibleRuntimes": ["python3.12"]},
+            {
+                "LayerName": "chat-deps",
+                "Content": {"S3Bucket": "artifacts", "S3Key": "deps.zip"},
+                "CompatibleRuntimes": ["python3.12"],
+            },
         )
         assert isinstance(layer, aws_native.lambda_.LayerVersion)
         return native.output(layer, "AWS::Lambda::LayerVersion")
@@ -359,7 +378,9 @@ def test_a_layer_version_from_the_lambda_module(pulumi_mocks: NativeRecorder) ->
 def test_nested_attributes_and_a_top_level_id(pulumi_mocks: NativeRecorder) -> None:
     def program() -> dict:
         db = native.build(
-            "AWS::RDS::DBInstance", "db", {"DBInstanceClass": "db.t4g.micro", "Engine": "postgres", "AllocatedStorage": "20"}
+            "AWS::RDS::DBInstance",
+            "db",
+            {"DBInstanceClass": "db.t4g.micro", "Engine": "postgres", "AllocatedStorage": "20"},
         )
         secret = native.build("AWS::SecretsManager::Secret", "token", {"Name": "chat-token"})
         return {
@@ -379,7 +400,11 @@ def test_nested_attributes_and_a_top_level_id(pulumi_mocks: NativeRecorder) -> N
         "secret_ref": secret_arn,
         "secret_id": secret_arn,
     }
-    assert pulumi_mocks.named("db").inputs == {"dbInstanceClass": "db.t4g.micro", "engine": "postgres", "allocatedStorage": "20"}
+    assert pulumi_mocks.named("db").inputs == {
+        "dbInstanceClass": "db.t4g.micro",
+        "engine": "postgres",
+        "allocatedStorage": "20",
+    }
 
 
 def test_an_output_holding_a_typed_object_is_translated_when_it_resolves(pulumi_mocks: NativeRecorder) -> None:
@@ -398,8 +423,16 @@ def test_an_output_holding_a_typed_object_is_translated_when_it_resolves(pulumi_
 @pytest.mark.parametrize(
     ("properties", "path", "message"),
     [
-        ({"VisibilityTimout": 30}, ("VisibilityTimout",), "AWS::SQS::Queue has no property 'VisibilityTimout' (did you mean VisibilityTimeout?)"),
-        ({"Nothing": 1}, ("Nothing",), "AWS::SQS::Queue has no property 'Nothing'; it has: ContentBasedDeduplication, "),
+        (
+            {"VisibilityTimout": 30},
+            ("VisibilityTimout",),
+            "AWS::SQS::Queue has no property 'VisibilityTimout' (did you mean VisibilityTimeout?)",
+        ),
+        (
+            {"Nothing": 1},
+            ("Nothing",),
+            "AWS::SQS::Queue has no property 'Nothing'; it has: ContentBasedDeduplication, ",
+        ),
         ({"QueueName": "a", "queuename": "b"}, ("queuename",), "AWS::SQS::Queue is given QueueName twice"),
     ],
 )
@@ -413,13 +446,21 @@ def test_an_unknown_property_is_an_error_naming_it(properties: dict, path: tuple
 @pytest.mark.parametrize(
     ("overrides", "path", "message"),
     [
-        ({"StreamSpecification": {"StreamViewTyp": "KEYS_ONLY"}}, ("StreamSpecification", "StreamViewTyp"), "did you mean StreamViewType?"),
+        (
+            {"StreamSpecification": {"StreamViewTyp": "KEYS_ONLY"}},
+            ("StreamSpecification", "StreamViewTyp"),
+            "did you mean StreamViewType?",
+        ),
         (
             {"GlobalSecondaryIndexes": [{"IndexName": "i", "KeySchema": [], "Projection": {"ProjectionTyp": "ALL"}}]},
             ("GlobalSecondaryIndexes", 0, "Projection", "ProjectionTyp"),
             "Projection has no property 'ProjectionTyp'",
         ),
-        ({"KeySchema": [{"AttributeName": "id", "KeyKind": "HASH"}]}, ("KeySchema", 0, "KeyKind"), "KeySchema has no property 'KeyKind'"),
+        (
+            {"KeySchema": [{"AttributeName": "id", "KeyKind": "HASH"}]},
+            ("KeySchema", 0, "KeyKind"),
+            "KeySchema has no property 'KeyKind'",
+        ),
     ],
 )
 def test_an_unknown_nested_property_is_an_error_with_its_path(overrides: dict, path: tuple, message: str) -> None:
@@ -442,7 +483,10 @@ def test_a_missing_required_property_is_an_error() -> None:
     [
         ("StreamArm", "AWS::DynamoDB::Table has no attribute 'StreamArm' (did you mean StreamArn?)"),
         ("Arn.Region", "AWS::DynamoDB::Table attribute Arn has no attribute 'Region'"),
-        ("StreamSpecification.ViewType", "AWS::DynamoDB::Table attribute StreamSpecification has no attribute 'ViewType'"),
+        (
+            "StreamSpecification.ViewType",
+            "AWS::DynamoDB::Table attribute StreamSpecification has no attribute 'ViewType'",
+        ),
     ],
 )
 def test_an_unknown_attribute_is_an_error(attribute: str, message: str, pulumi_mocks: NativeRecorder) -> None:
@@ -473,3 +517,54 @@ def test_an_untranslatable_type_registers_nothing(cfn_type: str, reason: str, pu
 
     assert run_program(program) == "checked"
     assert [r for r in pulumi_mocks.resources if r.type.startswith("aws-native:")] == []
+
+
+# -- the SDK's type information, read whole ------------------------------------------------------------------
+
+#: The services of the types real WebSocket services declare (see test_native_types.COMMON_REFS).
+COMMON_SERVICES = (
+    "apigatewayv2", "cognito", "dynamodb", "elasticache", "events", "iam", "kinesis", "kms", "lambda", "logs", "rds",
+    "s3", "secretsmanager", "sns", "sqs", "ssm", "stepfunctions",
+)  # fmt: skip
+
+
+def walk(cls: type, seen: set) -> None:
+    """Resolve the annotation of every property reachable from `cls` (an unresolvable one raises)."""
+    if cls in seen:
+        return
+    seen.add(cls)
+    for field in native.fields(cls).values():
+        shape = native._shape(field.hint)
+        for inner in (shape.items, shape.values):
+            if inner is not None and native._shape(inner).obj is not None:
+                walk(native._shape(inner).obj, seen)
+        if shape.obj is not None:
+            walk(shape.obj, seen)
+
+
+def test_every_property_of_the_common_services_resolves_to_a_type() -> None:
+    seen: set = set()
+    tokens = [t for t in native_types._sdk_resources().values() if t[0].split(":")[1] in COMMON_SERVICES]
+    assert len(tokens) > 150
+    for _token, module, class_name in tokens:
+        sdk_class = getattr(importlib.import_module(module), class_name)
+        walk(native._args_class(sdk_class), seen)
+        walk(sdk_class, seen)
+    assert len(seen) > 500  # the walk went down nested types, not just the top level
+
+
+def test_every_ref_exception_reads_an_output_the_sdk_has() -> None:
+    for cfn_type, prop in native_types.REF_EXCEPTIONS.items():
+        if native_types.untranslatable_reason(cfn_type) is None and prop not in (
+            native_types.IDENTIFIER,
+            native_types.EVENT_RULE,
+        ):
+            outputs = native.fields(native.resource_class(cfn_type))
+            assert prop.lower() in outputs, (cfn_type, prop)
+
+
+def test_a_top_level_id_property_is_the_sdks_aws_id() -> None:
+    assert native.arguments("AWS::MediaPackage::Channel", {"Id": "live", "Description": "d"}) == {
+        "aws_id": "live",
+        "description": "d",
+    }

@@ -102,7 +102,9 @@ def output(resource: pulumi.CustomResource, cfn_type: str, attribute: Optional[s
     if rule.kind == "property":
         return get_att(resource, cfn_type, rule.prop)
     bus, rule_name = get_att(resource, cfn_type, "EventBusName"), get_att(resource, cfn_type, "Name")
-    return pulumi.Output.all(bus, rule_name).apply(lambda v: v[1] if v[0] in (None, "", "default") else f"{v[0]}|{v[1]}")
+    return pulumi.Output.all(bus, rule_name).apply(
+        lambda v: v[1] if v[0] in (None, "", "default") else f"{v[0]}|{v[1]}"
+    )
 
 
 def get_att(resource: pulumi.CustomResource, cfn_type: str, attribute: str) -> pulumi.Output:
@@ -137,7 +139,15 @@ class _WireNames(pulumi.CustomResource):
     serialization: that one fails on every property typed as a list or `Any` (DynamoDB's `KeySchema`), open as
     https://github.com/pulumi/pulumi/issues/17181. The SDK's getters then read the same Outputs."""
 
-    def __init__(self, t: str, name: str, props: Any = None, opts: Optional[pulumi.ResourceOptions] = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        t: str,
+        name: str,
+        props: Any = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         names = {field.python: field.wire for field in fields(type(self).__mro__[1]).values()}
         wire = {names.get(key, key): value for key, value in vars(props).items()}
         super().__init__(t, name, wire, opts, *args, **kwargs)
@@ -149,7 +159,9 @@ class _WireNames(pulumi.CustomResource):
 @lru_cache(maxsize=None)
 def _sending_wire_names(sdk_class: type) -> type:
     """A subclass of `sdk_class` (so `isinstance` and its getters work) that registers through `_WireNames`."""
-    return type(sdk_class.__name__, (sdk_class, _WireNames), {"__module__": sdk_class.__module__, "__doc__": sdk_class.__doc__})
+    return type(
+        sdk_class.__name__, (sdk_class, _WireNames), {"__module__": sdk_class.__module__, "__doc__": sdk_class.__doc__}
+    )
 
 
 # -- the SDK's type information -----------------------------------------------------------------------------
@@ -161,22 +173,24 @@ def fields(cls: type) -> Mapping[str, Field]:
     from its `@pulumi.getter` properties (which carry the wire name) and their return annotations."""
     module = vars(sys.modules[cls.__module__])
     found: Dict[str, Field] = {}
-    for python, getter in _getters(cls):
+    for python, wire, getter in _getters(cls):
         try:
             hint = typing.get_type_hints(getter, globalns=module, localns=_HINT_LOCALS).get("return", Any)
         except Exception as failed:  # noqa: BLE001 - an SDK annotation wsapi cannot read: say which
-            raise RuntimeError(f"wsapi cannot read the type of {cls.__module__}.{cls.__name__}.{python}: {failed}") from failed
-        wire = getattr(getter, "_pulumi_name")
+            where = f"{cls.__module__}.{cls.__name__}.{python}"
+            raise RuntimeError(f"wsapi cannot read the type of {where}: {failed}") from failed
         found[wire.lower()] = Field(python, wire, hint)
     return found
 
 
-def _getters(cls: type) -> Iterator[Tuple[str, Any]]:
-    """(attribute, getter) of each property `@pulumi.getter` made (it marks the getter with `_pulumi_name`)."""
+def _getters(cls: type) -> Iterator[Tuple[str, str, Any]]:
+    """(attribute, wire name, getter) of each property `@pulumi.getter` made (it marks the getter with the wire
+    name as `_pulumi_name`)."""
     for base in reversed(cls.__mro__):
         for python, member in vars(base).items():
-            if isinstance(member, property) and hasattr(member.fget, "_pulumi_name"):
-                yield python, member.fget
+            wire = getattr(member.fget, "_pulumi_name", None) if isinstance(member, property) else None
+            if wire:
+                yield python, wire, member.fget
 
 
 @lru_cache(maxsize=None)
@@ -188,11 +202,17 @@ def _required(args_class: type) -> Tuple[str, ...]:
 
 
 def _args_class(resource_class: type) -> type:
-    """`Table` -> `TableArgs`, defined beside it."""
-    found = getattr(sys.modules[resource_class.__module__], f"{resource_class.__name__}Args", None)
-    if not hasattr(found, "_pulumi_input_type"):
-        raise RuntimeError(f"{resource_class.__module__} defines no {resource_class.__name__}Args input type")
-    return found
+    """The input type of a resource's constructor, the other class its module exports: `TableArgs`, or
+    `RolePolicyInitArgs` where `RolePolicyArgs` names a nested type."""
+    module = sys.modules[resource_class.__module__]
+    found = [
+        getattr(module, name)
+        for name in getattr(module, "__all__", ())
+        if name != resource_class.__name__ and hasattr(getattr(module, name, None), "_pulumi_input_type")
+    ]
+    if len(found) != 1:
+        raise RuntimeError(f"{module.__name__} does not export one input type beside {resource_class.__name__}")
+    return found[0]
 
 
 def _members(hint: Any) -> List[Any]:
@@ -213,7 +233,9 @@ def _shape(hint: Any) -> Shape:
     obj = items = values = None
     for member in _members(hint):
         origin = typing.get_origin(member)
-        if isinstance(member, type) and (hasattr(member, "_pulumi_input_type") or hasattr(member, "_pulumi_output_type")):
+        if isinstance(member, type) and (
+            hasattr(member, "_pulumi_input_type") or hasattr(member, "_pulumi_output_type")
+        ):
             obj = obj or member
         elif origin in _SEQUENCES and items is None:
             items = typing.get_args(member)[0]
@@ -256,7 +278,9 @@ def _object(value: Mapping[Any, Any], cls: type, path: Tuple[PathKey, ...], owne
         if field is None:
             raise PropertyError(path + (key,), f"{owner} has no property {key!r}{_suggestion(key, table)}")
         if field.wire in translated:
-            raise PropertyError(path + (key,), f"{owner} is given {field.display} twice (names match whatever their case)")
+            raise PropertyError(
+                path + (key,), f"{owner} is given {field.display} twice (names match whatever their case)"
+            )
         translated[field.wire] = _value(item, field.hint, path + (key,), key)
     return translated
 

@@ -143,7 +143,7 @@ def native_type(cfn_type: str) -> NativeType:
         raise Untranslatable(
             f"{cfn_type} needs {SDK_DISTRIBUTION}, which is not installed (pip install -r requirements.txt)"
         )
-    found = table.get(_key(cfn_type))
+    found = _lookup(table, cfn_type)
     if found is None and cfn_type not in _identifiers():
         raise Untranslatable(
             f"{cfn_type} is not a CloudFormation resource type (neither CloudFormation's resource schemas nor"
@@ -188,19 +188,22 @@ def _refusal(cfn_type: object) -> str:
     return ""
 
 
-def _key(cfn_type: str) -> Tuple[str, str]:
-    """The SDK's (module, resource) of a type, lower-cased: pulumi-aws-native lower-cases the service, calls the
-    `Config` service `configuration` (`config` is Pulumi's own), and adds `Resource` to names ending in `Output`
-    (`AWS::MediaConnect::BridgeOutput` is `BridgeOutputResource`), which would clash with its output types."""
+def _lookup(table: Mapping[Tuple[str, str], Tuple[str, str, str]], cfn_type: str) -> Optional[Tuple[str, str, str]]:
+    """The SDK's resource of a type, matched lower-cased: pulumi-aws-native lower-cases the service, calls the
+    `Config` service `configuration` (`config` is Pulumi's own), and adds `Resource` to some names ending in
+    `Output` (`AWS::MediaConnect::BridgeOutput` is `BridgeOutputResource`, while `FlowOutput` stays)."""
     _, service, name = cfn_type.split("::")
     module = "configuration" if service.lower() == "config" else service.lower()
-    return module, (name + "Resource" if name.endswith("Output") else name).lower()
+    found = table.get((module, name.lower()))
+    if found is None and name.endswith("Output"):
+        found = table.get((module, f"{name}Resource".lower()))
+    return found
 
 
 @lru_cache(maxsize=None)
 def _sdk_resources() -> Optional[Dict[Tuple[str, str], Tuple[str, str, str]]]:
-    """Every resource of the installed SDK by `_key`: (token, module, class), read from the table its
-    `__init__.py` registers, or None when the SDK is not installed."""
+    """Every resource of the installed SDK by lower-cased (module, name): (token, module, class), read from the
+    table its `__init__.py` registers, or None when the SDK is not installed."""
     spec = importlib.util.find_spec(SDK_PACKAGE)
     if spec is None or spec.origin is None:
         return None
