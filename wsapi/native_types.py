@@ -17,7 +17,6 @@ guessed.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import json
 import re
@@ -201,15 +200,22 @@ def _lookup(table: Mapping[Tuple[str, str], Tuple[str, str, str]], cfn_type: str
 
 
 @lru_cache(maxsize=None)
+def _sdk_folder() -> Optional[Path]:
+    """The installed SDK's package folder, found without running its `__init__`; None when not installed."""
+    spec = importlib.util.find_spec(SDK_PACKAGE)
+    return Path(spec.origin).parent if spec is not None and spec.origin is not None else None
+
+
+@lru_cache(maxsize=None)
 def _sdk_resources() -> Optional[Dict[Tuple[str, str], Tuple[str, str, str]]]:
     """Every resource of the installed SDK by lower-cased (module, name): (token, module, class), read from the
     table its `__init__.py` registers, or None when the SDK is not installed."""
-    spec = importlib.util.find_spec(SDK_PACKAGE)
-    if spec is None or spec.origin is None:
+    folder = _sdk_folder()
+    if folder is None:
         return None
-    found = _RESOURCE_TABLE.search(Path(spec.origin).read_text(encoding="utf-8"))
+    found = _RESOURCE_TABLE.search((folder / "__init__.py").read_text(encoding="utf-8"))
     if found is None:
-        raise RuntimeError(f"{spec.origin}: no resource_modules table; is this {SDK_DISTRIBUTION}?")
+        raise RuntimeError(f"{folder / '__init__.py'}: no resource_modules table; is this {SDK_DISTRIBUTION}?")
     table: Dict[Tuple[str, str], Tuple[str, str, str]] = {}
     for module in json.loads(found.group(1)):
         for token, class_name in module["classes"].items():
@@ -219,9 +225,11 @@ def _sdk_resources() -> Optional[Dict[Tuple[str, str], Tuple[str, str, str]]]:
 
 
 def _sdk_version() -> str:
+    """The SDK's version, as the `pulumi-plugin.json` it ships says (importlib.metadata costs 20 ms to import)."""
+    folder = _sdk_folder()
     try:
-        return importlib.metadata.version(SDK_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - found by find_spec but not installed
+        return json.loads((folder / "pulumi-plugin.json").read_text(encoding="utf-8"))["version"]
+    except (TypeError, OSError, ValueError, KeyError):
         return "(unknown version)"
 
 
