@@ -417,6 +417,48 @@ def test_an_output_holding_a_typed_object_is_translated_when_it_resolves(pulumi_
     assert table.inputs["streamSpecification"] == {"streamViewType": "KEYS_ONLY"}
 
 
+def test_scalars_become_the_declared_type_as_cloudformation_converts_them(pulumi_mocks: NativeRecorder) -> None:
+    """`${self:custom.x}` and `${param:x}` give strings; CloudFormation converts them to the schema's type (and
+    a number where a string is declared to its text). Free-form JSON is left alone."""
+
+    def program() -> Any:
+        native.build(
+            "AWS::SQS::Queue",
+            "q",
+            {
+                "VisibilityTimeout": "60",
+                "FifoQueue": "true",
+                "DelaySeconds": pulumi.Output.from_input(" 5 "),
+                "RedrivePolicy": {"deadLetterTargetArn": "arn:aws:sqs:x:1:d", "maxReceiveCount": "3"},
+                "KmsMasterKeyId": 1234,
+            },
+        )
+        table = native.build(
+            TABLE,
+            "t",
+            connections_table(
+                BillingMode="PROVISIONED",
+                ProvisionedThroughput={"ReadCapacityUnits": "5", "WriteCapacityUnits": 2},
+                DeletionProtectionEnabled="False",
+            ),
+        )
+        native.build(
+            "AWS::RDS::DBInstance", "db", {"DBInstanceClass": "db.t4g.micro", "AllocatedStorage": 20, "MultiAZ": "no"}
+        )
+        return table.arn
+
+    run_program(program)
+    queue = pulumi_mocks.named("q").inputs
+    assert (queue["visibilityTimeout"], queue["fifoQueue"], queue["delaySeconds"]) == (60, True, 5)
+    assert queue["redrivePolicy"] == {"deadLetterTargetArn": "arn:aws:sqs:x:1:d", "maxReceiveCount": "3"}
+    assert queue["kmsMasterKeyId"] == "1234"
+    table = pulumi_mocks.named("t").inputs
+    assert normal(table["provisionedThroughput"]) == {"readCapacityUnits": 5, "writeCapacityUnits": 2}
+    assert table["deletionProtectionEnabled"] is False
+    db = pulumi_mocks.named("db").inputs
+    assert (db["allocatedStorage"], db["multiAz"]) == ("20", "no")  # "no" is no boolean: the provider says so
+
+
 # -- what cannot be translated -------------------------------------------------------------------------------
 
 

@@ -7,8 +7,10 @@ names match wire names case-insensitively (`SSESpecification` is `sseSpecificati
 `Id` is `awsId` (`id` is every Pulumi resource's own). The top level becomes keyword arguments; below it, a typed
 object becomes a dict keyed by wire names, which Pulumi sends as they are. The annotations say which values are
 typed objects, lists or maps of them, and which are free-form JSON (`Any`: an IAM `PolicyDocument`, an SQS
-`RedrivePolicy`): those are kept exactly as written. A value that is an Output of a typed object is translated
-when it resolves (an unknown name in it is then reported by the Pulumi run).
+`RedrivePolicy`): those are kept exactly as written. A scalar becomes the declared type as CloudFormation
+converts it ("5" for an integer, "true" for a boolean, 20 for a string). A value that is an Output of a typed
+object (or of text for a number) is translated when it resolves (an unknown name in it is then reported by the
+Pulumi run).
 
 `pulumi` and the SDK are imported here: only the component imports this module (see `native_types` for what
 `validate`/`plan`/`export` may ask).
@@ -20,11 +22,12 @@ import collections.abc
 import difflib
 import importlib
 import inspect
+import re
 import sys
 import typing
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, Optional, Tuple
 
 import pulumi
 
@@ -54,15 +57,21 @@ class Field:
 
 @dataclass(frozen=True)
 class Shape:
-    """What an annotation allows beyond scalars: a typed object, a list of `items`, a map of `values`."""
+    """What an annotation allows: a typed object, a list of `items`, a map of `values`, and which scalars."""
 
     obj: Optional[type] = None
     items: Any = None
     values: Any = None
+    scalars: FrozenSet[str] = frozenset()  #: of "str" (enums too), "int", "float", "bool"
 
     @property
     def structured(self) -> bool:
         return self.obj is not None or self.items is not None or self.values is not None
+
+    @property
+    def converts_text(self) -> bool:
+        """A string here must become a number or a boolean (`${self:custom.x}` gives strings)."""
+        return bool(self.scalars) and "str" not in self.scalars
 
 
 @lru_cache(maxsize=None)
@@ -231,6 +240,7 @@ def _members(hint: Any) -> List[Any]:
 @lru_cache(maxsize=None)
 def _shape(hint: Any) -> Shape:
     obj = items = values = None
+    scalars = set()
     for member in _members(hint):
         origin = typing.get_origin(member)
         if isinstance(member, type) and (
@@ -241,7 +251,11 @@ def _shape(hint: Any) -> Shape:
             items = typing.get_args(member)[0]
         elif origin in _MAPPINGS and values is None:
             values = typing.get_args(member)[1]
-    return Shape(obj, items, values)
+        elif member is bool or member is int or member is float:
+            scalars.add(member.__name__)
+        elif isinstance(member, type) and issubclass(member, str):
+            scalars.add("str")
+    return Shape(obj, items, values, frozenset(scalars))
 
 
 def _unwrap_output(hint: Any) -> Any:
@@ -286,9 +300,9 @@ def _object(value: Mapping[Any, Any], cls: type, path: Tuple[PathKey, ...], owne
 
 
 def _value(value: Any, hint: Any, path: Tuple[PathKey, ...], owner: str) -> Any:
-    """`value` as the SDK expects it where `hint` is declared; free-form and scalar values as they are."""
+    """`value` as the SDK expects it where `hint` is declared (free-form values as they are)."""
     if isinstance(value, pulumi.Output):
-        if _shape(hint).structured:
+        if _shape(hint).structured or _shape(hint).converts_text:
             return value.apply(lambda resolved: _value(resolved, hint, path, owner))
         return value
     if isinstance(value, Mapping):
@@ -302,6 +316,33 @@ def _value(value: Any, hint: Any, path: Tuple[PathKey, ...], owner: str) -> Any:
         items = _shape(hint).items
         if items is not None:
             return [_value(item, items, path + (index,), owner) for index, item in enumerate(value)]
+        return value
+    return _scalar(value, _shape(hint).scalars)
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _scalar(value: Any, kinds: FrozenSet[str]) -> Any:
+    """A scalar as the type declared here, as CloudFormation converts template values: "5" where a number is
+    declared, "true" where a boolean is, 5 or true where a string is. Anything else stays (the provider says)."""
+    if not kinds or value is None:
+        return value
+    if isinstance(value, bool):
+        return value if "bool" in kinds or "str" not in kinds else str(value).lower()
+    if isinstance(value, (int, float)):
+        return str(value) if "str" in kinds and not kinds & {"int", "float"} else value
+    if isinstance(value, str) and "str" not in kinds:
+        text = value.strip()
+        if "bool" in kinds and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if "int" in kinds and _INTEGER.fullmatch(text):
+            return int(text)
+        if "float" in kinds:
+            try:
+                return float(text)
+            except ValueError:
+                pass
     return value
 
 
