@@ -512,6 +512,15 @@ def test_an_unknown_nested_property_is_an_error_with_its_path(overrides: dict, p
     assert message in str(raised.value)
 
 
+def test_properties_that_are_no_mapping_are_an_error() -> None:
+    with pytest.raises(PropertyError) as raised:
+        native.arguments("AWS::SQS::Queue", ["QueueName"])
+    assert (raised.value.path, str(raised.value)) == (
+        (),
+        "the properties of AWS::SQS::Queue must be a mapping, not list",
+    )
+
+
 def test_a_missing_required_property_is_an_error() -> None:
     properties = connections_table()
     del properties["KeySchema"]

@@ -92,6 +92,8 @@ def build(
 def arguments(cfn_type: str, properties: Mapping[str, Any]) -> Dict[str, Any]:
     """The keyword arguments of `cfn_type`'s SDK class for CloudFormation `properties`."""
     args_class = _args_class(resource_class(cfn_type))
+    if not isinstance(properties, Mapping):
+        raise PropertyError((), f"the properties of {cfn_type} must be a mapping, not {type(properties).__name__}")
     translated = _object(properties, args_class, (), cfn_type, top=True)
     by_wire = {field.wire: field for field in fields(args_class).values()}
     missing = [by_wire[wire].display for wire in _required(args_class) if translated.get(wire) is None]
