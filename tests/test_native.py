@@ -605,7 +605,7 @@ def test_every_property_of_the_common_services_resolves_to_a_type() -> None:
 
 
 def test_every_ref_exception_reads_an_output_the_sdk_has() -> None:
-    for cfn_type, prop in native_types.REF_EXCEPTIONS.items():
+    for cfn_type, prop in native_types.ref_exceptions().items():
         if native_types.untranslatable_reason(cfn_type) is None and prop not in (
             native_types.IDENTIFIER,
             native_types.EVENT_RULE,

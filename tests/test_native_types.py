@@ -18,11 +18,11 @@ from conftest import ROOT
 from wsapi import native_types
 from wsapi.native_types import (
     INSTEAD,
-    REF_EXCEPTIONS,
     ImportIdError,
     UnknownOutput,
     Untranslatable,
     import_id,
+    ref_exceptions,
     native_type,
     primary_identifier,
     ref_rule,
@@ -249,7 +249,7 @@ def test_ref_of_the_types_websocket_services_use(cfn_type: str) -> None:
 
 
 def test_every_exception_is_part_of_a_composite_identifier_with_its_page() -> None:
-    for cfn_type, prop in REF_EXCEPTIONS.items():
+    for cfn_type, prop in ref_exceptions().items():
         rule = ref_rule(cfn_type)
         service, name = cfn_type.split("::")[1:]
         page = f"aws-resource-{service.lower()}-{name.lower()}"
@@ -344,7 +344,7 @@ def test_the_import_id_of_a_resource_cloudformation_created(
         (
             "AWS::Events::Rule",
             {"AWS::Region": "eu-west-1"},
-            "the import id of AWS::Events::Rule is its Arn: give Arn, or AWS::Partition, AWS::AccountId",
+            "the import id of an event rule is its Arn: give Arn, or AWS::Partition, AWS::AccountId",
         ),
         ("AWS::Nope::Nothing", {}, "the primary identifier of AWS::Nope::Nothing is not known to wsapi"),
     ],

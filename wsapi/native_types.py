@@ -11,7 +11,7 @@ registers (`resource_modules`), found with `importlib.util.find_spec` (which doe
 `Ref` follows CloudFormation: for a type whose primary identifier is one property, `Ref` is that identifier (the
 physical id, as cfn-lint also assumes); the types whose documented `Ref` is something else (most with a composite
 identifier, e.g. a user pool client's `Ref` is its client id, not `UserPoolId|ClientId`) are listed in
-`REF_EXCEPTIONS`, each with its source. A composite identifier with no documented `Ref` is refused rather than
+`native_refs.json`, each with its source. A composite identifier with no documented `Ref` is refused rather than
 guessed.
 """
 
@@ -23,13 +23,17 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .errors import PathKey
+from .plan import ACCOUNT_ID, PARTITION, REGION
 
 SDK_PACKAGE = "pulumi_aws_native"
 SDK_DISTRIBUTION = "pulumi-aws-native"
 IDENTIFIERS_FILE = Path(__file__).with_name("native_identifiers.json")  #: tools/regen_native_identifiers.py
+#: The documented `Ref` of the types whose `Ref` is not their single primary identifier, each sourced (data
+#: rather than code: the registry and the compile step are the only modules that name types)
+REFS_FILE = Path(__file__).with_name("native_refs.json")
 
 _TYPE = re.compile(r"[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+")
 _RESOURCE_TABLE = re.compile(r'resource_modules="""(.*?)"""', re.S)
@@ -43,56 +47,10 @@ INSTEAD = {
     "AWS::Route53::RecordSetGroup": "write one AWS::Route53::RecordSet per record",
 }
 
-#: Marks a `REF_EXCEPTIONS` entry whose `Ref` is the whole composite identifier (`a|b|c`), as documented.
+#: A `ref_exceptions()` value: `Ref` is the whole composite identifier (`a|b|c`), as documented.
 IDENTIFIER = "|"
-#: `AWS::Events::Rule`: the rule's name, or `{EventBusName}|{Name}` on a bus other than `default`.
-EVENT_RULE = "Name (EventBusName|Name on a custom bus)"
-
-#: CloudFormation type -> the property its `Ref` returns (or IDENTIFIER, EVENT_RULE), as the "Return values"
-#: section of the type's page in CloudFormation's template reference says (`ref_source`). Every type here has a
-#: composite primary identifier, except AWS::Events::Rule (identifier Arn, Ref its name).
-REF_EXCEPTIONS: Dict[str, str] = {
-    "AWS::ApiGateway::Authorizer": "AuthorizerId",
-    "AWS::ApiGateway::Deployment": "DeploymentId",
-    "AWS::ApiGateway::DocumentationPart": "DocumentationPartId",
-    "AWS::ApiGateway::Model": "Name",
-    "AWS::ApiGateway::RequestValidator": "RequestValidatorId",
-    "AWS::ApiGateway::Resource": "ResourceId",
-    "AWS::ApiGateway::Stage": "StageName",
-    "AWS::ApiGatewayV2::ApiMapping": "ApiMappingId",
-    "AWS::ApiGatewayV2::Authorizer": "AuthorizerId",
-    "AWS::ApiGatewayV2::Deployment": "DeploymentId",
-    "AWS::ApiGatewayV2::Integration": "IntegrationId",
-    "AWS::ApiGatewayV2::IntegrationResponse": "IntegrationResponseId",
-    "AWS::ApiGatewayV2::Model": "ModelId",
-    "AWS::ApiGatewayV2::Route": "RouteId",
-    "AWS::ApiGatewayV2::RouteResponse": "RouteResponseId",
-    "AWS::ApiGatewayV2::Stage": "StageName",
-    "AWS::Cognito::IdentityPoolPrincipalTag": IDENTIFIER,
-    "AWS::Cognito::UserPoolClient": "ClientId",
-    "AWS::Cognito::UserPoolDomain": "Domain",
-    "AWS::Cognito::UserPoolGroup": "GroupName",
-    "AWS::Cognito::UserPoolIdentityProvider": "ProviderName",
-    "AWS::Cognito::UserPoolResourceServer": "Identifier",
-    "AWS::EC2::EIP": "PublicIp",
-    "AWS::ECS::Service": "ServiceArn",
-    "AWS::Events::Rule": EVENT_RULE,
-    "AWS::IAM::GroupPolicy": "PolicyName",
-    "AWS::IAM::RolePolicy": "PolicyName",
-    "AWS::IAM::UserPolicy": "PolicyName",
-    "AWS::Logs::LogStream": "LogStreamName",
-    "AWS::SSM::MaintenanceWindowTarget": "WindowTargetId",
-    "AWS::SSM::MaintenanceWindowTask": "WindowTaskId",
-    "AWS::WAFv2::IPSet": IDENTIFIER,
-    "AWS::WAFv2::RegexPatternSet": IDENTIFIER,
-    "AWS::WAFv2::RuleGroup": IDENTIFIER,
-    "AWS::WAFv2::WebACL": IDENTIFIER,
-}
-#: Sources beyond the template reference.
-_MORE_SOURCES = {
-    # the page shows a name; on a custom bus CloudFormation returns `bus|name`
-    "AWS::Events::Rule": "https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/1131",
-}
+#: A `ref_exceptions()` value: the rule's name, or `{EventBusName}|{Name}` on a bus other than `default`.
+EVENT_RULE = "EventBusName|Name"
 
 
 class NativeError(ValueError):
@@ -259,26 +217,32 @@ class RefRule:
     source: str = ""
 
 
+@lru_cache(maxsize=None)
+def _refs() -> Mapping[str, Any]:
+    return json.loads(REFS_FILE.read_text(encoding="utf-8"))
+
+
+def ref_exceptions() -> Mapping[str, str]:
+    """Type -> the property its `Ref` returns, or IDENTIFIER, or EVENT_RULE (see REFS_FILE)."""
+    return _refs()["refs"]
+
+
 def ref_source(cfn_type: str) -> str:
-    """Where CloudFormation documents the `Ref` of `cfn_type`: its template reference page."""
+    """Where CloudFormation documents the `Ref` of `cfn_type`: its template reference page (and more)."""
     _, service, name = cfn_type.split("::")
     page = f"aws-resource-{service.lower()}-{name.lower()}"
     found = f"https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/{page}.html#{page}-return-values"
-    more = _MORE_SOURCES.get(cfn_type)
+    more = _refs()["sources"].get(cfn_type)
     return f"{found} and {more}" if more else found
 
 
 def ref_rule(cfn_type: str) -> RefRule:
     """How `Ref` of a resource of `cfn_type` reads off its pulumi-aws-native resource; UnknownOutput when
     CloudFormation documents no `Ref` wsapi can reproduce."""
-    prop = REF_EXCEPTIONS.get(cfn_type)
+    prop = ref_exceptions().get(cfn_type)
     if prop is not None:
-        source = ref_source(cfn_type)
-        if prop == IDENTIFIER:
-            return RefRule(cfn_type, "identifier", source=source)
-        if prop == EVENT_RULE:
-            return RefRule(cfn_type, "event-rule", source=source)
-        return RefRule(cfn_type, "property", prop, source)
+        kind = {IDENTIFIER: "identifier", EVENT_RULE: "event-rule"}.get(prop, "property")
+        return RefRule(cfn_type, kind, prop if kind == "property" else "", ref_source(cfn_type))
     identifier = primary_identifier(cfn_type)
     if len(identifier) > 1:
         raise UnknownOutput(
@@ -314,9 +278,8 @@ def import_id(cfn_type: str, physical_id: str, values: Mapping[str, str] = {}) -
 def _event_rule_arn(physical_id: str, values: Mapping[str, str]) -> str:
     """A rule's ARN from its physical id (`name`, or `bus|name`): `arn:{partition}:events:{region}:{account}:
     rule/[{bus}/]{name}`, as EventBridge writes it."""
-    needed = ("AWS::Partition", "AWS::Region", "AWS::AccountId")
-    missing = [name for name in needed if not values.get(name)]
+    missing = [name for name in (PARTITION, REGION, ACCOUNT_ID) if not values.get(name)]
     if missing:
-        raise ImportIdError(f"the import id of AWS::Events::Rule is its Arn: give Arn, or {', '.join(missing)}")
+        raise ImportIdError(f"the import id of an event rule is its Arn: give Arn, or {', '.join(missing)}")
     rule = physical_id.replace("|", "/", 1)
-    return f"arn:{values['AWS::Partition']}:events:{values['AWS::Region']}:{values['AWS::AccountId']}:rule/{rule}"
+    return f"arn:{values[PARTITION]}:events:{values[REGION]}:{values[ACCOUNT_ID]}:rule/{rule}"
