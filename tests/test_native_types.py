@@ -17,11 +17,11 @@ from conftest import ROOT
 
 from wsapi import native_types
 from wsapi.native_types import (
-    INSTEAD,
     ImportIdError,
     UnknownOutput,
     Untranslatable,
     import_id,
+    instead,
     ref_exceptions,
     native_type,
     primary_identifier,
@@ -158,9 +158,9 @@ def test_a_type_that_cannot_be_translated_gets_a_reason(cfn_type: object, reason
 
 
 def test_what_to_write_instead_is_translatable() -> None:
-    for cfn_type, instead in INSTEAD.items():
+    for cfn_type, hint in instead().items():
         assert untranslatable_reason(cfn_type) is not None
-        named = re.findall(r"AWS::\w+::\w+", instead)
+        named = re.findall(r"AWS::\w+::\w+", hint)
         assert named and [untranslatable_reason(other) for other in named] == [None] * len(named)
 
 

@@ -11,7 +11,7 @@ registers (`resource_modules`), found with `importlib.util.find_spec` (which doe
 `Ref` follows CloudFormation: for a type whose primary identifier is one property, `Ref` is that identifier (the
 physical id, as cfn-lint also assumes); the types whose documented `Ref` is something else (most with a composite
 identifier, e.g. a user pool client's `Ref` is its client id, not `UserPoolId|ClientId`) are listed in
-`native_refs.json`, each with its source. A composite identifier with no documented `Ref` is refused rather than
+`native_types.json`, each with its source. A composite identifier with no documented `Ref` is refused rather than
 guessed.
 """
 
@@ -31,21 +31,13 @@ from .plan import ACCOUNT_ID, PARTITION, REGION
 SDK_PACKAGE = "pulumi_aws_native"
 SDK_DISTRIBUTION = "pulumi-aws-native"
 IDENTIFIERS_FILE = Path(__file__).with_name("native_identifiers.json")  #: tools/regen_native_identifiers.py
-#: The documented `Ref` of the types whose `Ref` is not their single primary identifier, each sourced (data
-#: rather than code: the registry and the compile step are the only modules that name types)
-REFS_FILE = Path(__file__).with_name("native_refs.json")
+#: What this module knows of particular types, as data (the registry and the compile step are the only modules
+#: that name types): the documented `Ref` of the types whose `Ref` is not their single primary identifier, each
+#: sourced, and what to write instead of a type the SDK lacks.
+DATA_FILE = Path(__file__).with_name("native_types.json")
 
 _TYPE = re.compile(r"[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+")
 _RESOURCE_TABLE = re.compile(r'resource_modules="""(.*?)"""', re.S)
-
-#: What to write instead of a type the SDK lacks (Cloud Control API does not manage these).
-INSTEAD = {
-    "AWS::IAM::Policy": (
-        "write AWS::IAM::RolePolicy, AWS::IAM::UserPolicy or AWS::IAM::GroupPolicy (one per role, user or group)"
-    ),
-    "AWS::SQS::QueuePolicy": "write AWS::SQS::QueueInlinePolicy (one per queue)",
-    "AWS::Route53::RecordSetGroup": "write one AWS::Route53::RecordSet per record",
-}
 
 #: A `ref_exceptions()` value: `Ref` is the whole composite identifier (`a|b|c`), as documented.
 IDENTIFIER = "|"
@@ -107,10 +99,10 @@ def native_type(cfn_type: str) -> NativeType:
             f" {SDK_DISTRIBUTION} know it)"
         )
     if found is None:
-        instead = INSTEAD.get(cfn_type)
+        hint = instead().get(cfn_type)
         raise Untranslatable(
             f"{SDK_DISTRIBUTION} {_sdk_version()} has no resource for {cfn_type} (it covers the types Cloud Control API"
-            f" manages)" + (f": {instead}" if instead else "")
+            f" manages)" + (f": {hint}" if hint else "")
         )
     token, module, class_name = found
     return NativeType(cfn_type, token, module, class_name)
@@ -218,13 +210,18 @@ class RefRule:
 
 
 @lru_cache(maxsize=None)
-def _refs() -> Mapping[str, Any]:
-    return json.loads(REFS_FILE.read_text(encoding="utf-8"))
+def _data() -> Mapping[str, Any]:
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
 def ref_exceptions() -> Mapping[str, str]:
-    """Type -> the property its `Ref` returns, or IDENTIFIER, or EVENT_RULE (see REFS_FILE)."""
-    return _refs()["refs"]
+    """Type -> the property its `Ref` returns, or IDENTIFIER, or EVENT_RULE (see DATA_FILE)."""
+    return _data()["refs"]
+
+
+def instead() -> Mapping[str, str]:
+    """Type the SDK lacks -> what to write instead."""
+    return _data()["instead"]
 
 
 def ref_source(cfn_type: str) -> str:
@@ -232,7 +229,7 @@ def ref_source(cfn_type: str) -> str:
     _, service, name = cfn_type.split("::")
     page = f"aws-resource-{service.lower()}-{name.lower()}"
     found = f"https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/{page}.html#{page}-return-values"
-    more = _refs()["sources"].get(cfn_type)
+    more = _data()["sources"].get(cfn_type)
     return f"{found} and {more}" if more else found
 
 
