@@ -1,7 +1,7 @@
 """What the generic pulumi-aws-native translation costs.
 
 * import: `import wsapi.native_types` in a fresh interpreter, bytecode cached as in an installed package (after
-  `import wsapi`, which every command pays anyway), then its first answers: `native_type` (reads the SDK's resource table from its `__init__.py`) and
+  `import wsapi` and `import wsapi.plan`, which it needs and every command that compiles a plan pays anyway), then its first answers: `native_type` (reads the SDK's resource table from its `__init__.py`) and
   `ref_rule` (reads wsapi/native_identifiers.json). The subprocess also checks that neither pulumi nor the SDK
   got imported.
 * build: 50 user resources (10 DynamoDB tables with a GSI and a stream, 10 SQS queues each with a redrive
@@ -32,12 +32,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 IMPORT_PROBE = """
 import sys, time
 start = time.perf_counter(); import wsapi; package = time.perf_counter() - start
+start = time.perf_counter(); import wsapi.plan; plan = time.perf_counter() - start
 start = time.perf_counter(); import wsapi.native_types as n; module = time.perf_counter() - start
 start = time.perf_counter(); n.native_type("AWS::DynamoDB::Table"); first_type = time.perf_counter() - start
 start = time.perf_counter(); n.ref_rule("AWS::SQS::Queue"); first_ref = time.perf_counter() - start
 start = time.perf_counter(); [n.native_type(t) for t in ("AWS::SQS::Queue", "AWS::S3::Bucket") * 50]; later = (time.perf_counter() - start) / 100
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pulumi", "pulumi_aws_native"))
-print(__import__("json").dumps(dict(package=package, module=module, first_type=first_type, first_ref=first_ref, later=later, loaded=loaded)))
+print(__import__("json").dumps(dict(package=package, plan=plan, module=module, first_type=first_type, first_ref=first_ref, later=later, loaded=loaded)))
 """
 
 
@@ -55,7 +56,7 @@ def import_costs(runs: int) -> dict:
         for _ in range(runs)
     ]
     assert all(sample["loaded"] == [] for sample in samples), samples[0]["loaded"]
-    keys = ("package", "module", "first_type", "first_ref", "later")
+    keys = ("package", "plan", "module", "first_type", "first_ref", "later")
     return {key: statistics.median(sample[key] for sample in samples) for key in keys}
 
 
@@ -154,6 +155,7 @@ def main() -> int:
         return 0
     costs, build = report["import"], report["build50"]
     print(f"import wsapi (baseline)          {costs['package'] * 1000:7.1f} ms")
+    print(f"import wsapi.plan (it needs)     {costs['plan'] * 1000:7.1f} ms   (validate/plan/export import it anyway)")
     print(f"import wsapi.native_types        {costs['module'] * 1000:7.1f} ms   (pulumi and the SDK: not imported)")
     print(f"first native_type()              {costs['first_type'] * 1000:7.1f} ms   (reads the SDK's resource table)")
     print(f"first ref_rule()                 {costs['first_ref'] * 1000:7.1f} ms   (reads native_identifiers.json)")
