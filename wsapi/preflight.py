@@ -38,7 +38,7 @@ def pulumi_problems(plan: Plan) -> Tuple[List[Problem], List[Problem]]:
         if isinstance(condition, str) and plan.condition_values.get(condition) is None:
             problems.append(Problem(f"{where}.Condition", unknown_condition(plan, condition)))
         if resource.declared:
-            reason = native_types.unsupported(resource.type)
+            reason = native_types.untranslatable_reason(resource.type)
             if reason:
                 problems.append(Problem(f"{where}.Type", reason))
             continue

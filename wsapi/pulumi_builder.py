@@ -81,6 +81,7 @@ class PulumiBuilder:
         self._pseudo: Dict[str, Any] = {}
         self._pseudo_sets: Dict[Tuple[str, ...], Any] = {}
         self._exports: Dict[str, Any] = {}
+        self._native_provider: Optional[Any] = None
 
     def build(self) -> Dict[str, Any]:
         for resource in self.plan.creation_order():
@@ -114,6 +115,20 @@ class PulumiBuilder:
 
     def regional(self) -> Dict[str, Any]:
         return {"region": self.region} if self.region else {}
+
+    def native_provider(self, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+        """aws-native reads no `aws:region`: unless the stack sets `aws-native:region`, declared resources get a
+        provider of their own in the component's region (the service's, else the stack's `aws:region`), so
+        they land beside the API as in one CloudFormation stack."""
+        if pulumi.Config("aws-native").get("region"):
+            return opts
+        if self._native_provider is None:
+            import pulumi_aws_native
+
+            self._native_provider = pulumi_aws_native.Provider(
+                f"{self.component}-aws-native", region=self.pseudo(REGION), opts=pulumi.ResourceOptions(parent=self.parent)
+            )
+        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=self._native_provider))
 
     def archive(self, code: CodeArchive) -> Any:
         return pulumi.FileArchive(os.fspath(cached_archive(code)))
@@ -175,8 +190,9 @@ class PulumiBuilder:
                     found.append(value.separator)
                 found.extend(self.pieces(part))
             return found
-        if isinstance(value, Sub):
-            return [piece for part in value.pieces() for piece in self.pieces(part)]
+        if isinstance(value, Sub):  # a `${Name}` of a template parameter is the parameter
+            parts = (Parameter(p.key) if isinstance(p, Ref) and p.key in self.plan.parameters else p for p in value.pieces())
+            return [piece for part in parts for piece in self.pieces(part)]
         if isinstance(value, Parameter):
             return [str(self.plan.parameters[value.name]["Default"])]
         if isinstance(value, Pseudo) and value.name == STACK_NAME:

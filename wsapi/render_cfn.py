@@ -108,6 +108,9 @@ class _Renderer:
         return parameters
 
     def template(self) -> dict:
+        declared = self.plan.service.declared
+        if declared.problems and any(r.declared for r in self.plan.resources):
+            raise ConfigError(declared.problems)  # the service's own resources, with values not resolved
         resources = {r.key: self.resource(r) for r in self.plan.resources}
         outputs = {}
         for output in self.plan.outputs:

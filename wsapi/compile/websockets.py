@@ -186,7 +186,10 @@ class _Compiler:
                 key, str(output.get("Description", "")), convert.convert(output["Value"], f"{path}.Value"),
                 None if export is None else convert.convert(export, f"{path}.Export.Name"), output.get("Condition"),
             ))
-        return tuple(outputs) + tuple(own)
+        generated = tuple(
+            Output(o.key, o.description, convert.plan_values(o.value, f"Outputs.{o.key}"), o.export, o.condition) for o in outputs
+        )
+        return generated + tuple(own)
 
     def plan(self, outputs: tuple[Output, ...], published: str, warnings: tuple) -> Plan:
         declared = self.service.declared

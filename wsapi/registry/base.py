@@ -105,6 +105,9 @@ class Builder(Protocol):
 
     native: Any  #: `wsapi.native`: builds declared resources with pulumi-aws-native
 
+    def native_provider(self, opts: "pulumi.ResourceOptions") -> "pulumi.ResourceOptions":
+        """`opts` with the aws-native provider in the component's region (unless the stack configures one)."""
+
     def add_extras(self, key: str, resources: Sequence[Any]) -> None:
         """Record the extras built for plan resource `key` (others may wait for them)."""
 

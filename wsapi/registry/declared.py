@@ -30,7 +30,10 @@ class Declared(Kind):
         return f"{component}-{resource.key}"
 
     def pulumi_type_of(self, resource: Resource) -> str:
-        return native_types.pulumi_type(resource.type)
+        try:
+            return native_types.native_type(resource.type).token
+        except native_types.Untranslatable:
+            return f"({resource.type}: not translatable)"  # preflight refuses it before anything is listed
 
     def describe(self, plan: Plan, r: Resource) -> str:
         shown = [f"{name}={readable(value)}" for name, value in list(r.properties.items())[:3] if isinstance(value, (str, int, float))]
@@ -41,13 +44,10 @@ class Declared(Kind):
         properties = b.props(r)
         retain = r.attributes.get("DeletionPolicy") in RETAIN or r.attributes.get("UpdateReplacePolicy") in RETAIN
         opts = b.options(r).merge(b.pulumi.ResourceOptions(retain_on_delete=True)) if retain else b.options(r)
-        return b.native.build(r.type, b.name(r), properties, opts)
+        return b.native.build(r.type, b.name(r), properties, b.native_provider(opts))
 
     def output(self, b: Builder, resource: Resource, attribute: Optional[str]) -> Any:
-        built = b.built(resource.key)
-        if attribute is None:
-            return b.native.ref(built, resource.type)
-        return b.native.attribute(built, resource.type, attribute)
+        return b.native.output(b.built(resource.key), resource.type, attribute)
 
 
 DECLARED["family"] = Declared()
