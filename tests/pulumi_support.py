@@ -131,6 +131,8 @@ class Registered:
     state: dict  #: the outputs the mock gave it
     dependencies: tuple = ()  #: URNs from depends_on and from inputs
     custom: bool = True
+    provider: str = ""  #: the explicit provider reference (`urn::id`), "" for the default provider
+    retain_on_delete: bool = False
 
     @property
     def region(self) -> Optional[str]:
@@ -189,14 +191,18 @@ class Recorder(_mocks.Mocks):
     def new_resource(self, args: _mocks.MockResourceArgs):
         id_ = f"{args.name}-id"
         state = self.outputs(args.typ, args.name, id_, args.inputs)
-        urn, parent, dependencies = getattr(self._current, "request", ("", "", ()))
+        self.record(args, id_, state)
+        return id_, state
+
+    def record(self, args: _mocks.MockResourceArgs, id_: str, state: dict) -> None:
+        urn, parent, dependencies, provider, retain = getattr(self._current, "request", ("", "", (), "", False))
         with self._lock:
             self.resources.append(
                 Registered(
-                    urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom)
+                    urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom),
+                    provider, retain,
                 )
             )
-        return id_, state
 
     def call(self, args: _mocks.MockCallArgs):
         with self._lock:
@@ -264,11 +270,11 @@ class RecordingMonitor(_mocks.MockMonitor):
     def RegisterResource(self, request):
         urn = self.make_urn(request.parent, request.type, request.name)
         dependencies = tuple(request.dependencies)
-        self.recorder._current.request = (urn, request.parent, dependencies)
+        self.recorder._current.request = (urn, request.parent, dependencies, request.provider, request.retainOnDelete)
         try:
             return super().RegisterResource(request)
         finally:
-            self.recorder._current.request = ("", "", ())
+            self.recorder._current.request = ("", "", (), "", False)
 
 
 def drain() -> None:
@@ -328,6 +334,7 @@ def component_outputs(api: Any) -> dict[str, pulumi.Output]:
         "stage_name": api.stage_name,
         "execution_arn": api.execution_arn,
         "route_ids": api.route_ids,
+        "outputs": api.outputs,
     }
 
 
@@ -393,7 +400,9 @@ class Intrinsics:
         partition: str = PARTITION,
         url_suffix: str = DNS_SUFFIX,
         import_value: Callable[[str], Any],
+        conditions: Optional[Mapping[str, Any]] = None,
     ) -> None:
+        self.conditions = dict(conditions or {})  #: the template's Conditions, evaluated on demand
         self.refs = refs
         self.attributes = attributes
         self.pseudo = {
@@ -415,6 +424,26 @@ class Intrinsics:
         if (key, attribute) not in self.attributes:
             raise KeyError(f"Fn::GetAtt {key}.{attribute}, which has no value here")
         return self.attributes[(key, attribute)]
+
+    def condition(self, name: str) -> bool:
+        """A condition of the template: Fn::Equals/And/Or/Not over values this evaluator knows."""
+
+        def truth(value: Any) -> bool:
+            ((function, argument),) = value.items()
+            if function == "Condition":
+                return self.condition(argument)
+            if function == "Fn::Equals":
+                left, right = (self(item) for item in argument)
+                return str(left) == str(right)
+            if function == "Fn::And":
+                return all(truth(item) for item in argument)
+            if function == "Fn::Or":
+                return any(truth(item) for item in argument)
+            if function == "Fn::Not":
+                return not truth(argument[0])
+            raise NotImplementedError(f"condition function {function}")
+
+        return truth(self.conditions[name])
 
     def sub(self, template: str, variables: Mapping[str, Any]) -> str:
         def replace(match: re.Match) -> str:
@@ -449,6 +478,9 @@ class Intrinsics:
                     return self.sub(template, variables)
                 if function == "Fn::ImportValue":
                     return self.import_value(self(argument))
+                if function == "Fn::If":
+                    condition, then, otherwise = argument
+                    return self(then) if self.condition(condition) else self(otherwise)
                 if function.startswith("Fn::") or function == "Condition":
                     raise NotImplementedError(f"intrinsic {function} is not evaluated here")
             return {key: self(item) for key, item in value.items()}
@@ -483,6 +515,7 @@ WIRE: dict[str, dict[str, Any]] = {
         "ApiId": "apiId",
         "IntegrationType": "integrationType",
         "IntegrationUri": "integrationUri",
+        "TimeoutInMillis": "timeoutMilliseconds",
     },
     "AWS::ApiGatewayV2::RouteResponse": {
         "ApiId": "apiId",
@@ -503,6 +536,7 @@ WIRE: dict[str, dict[str, Any]] = {
         "Target": "target",
         "RouteResponseSelectionExpression": "routeResponseSelectionExpression",
         "AuthorizerId": "authorizerId",
+        "OperationName": "operationName",
     },
     "AWS::ApiGatewayV2::Stage": {
         "ApiId": "apiId",
@@ -511,8 +545,21 @@ WIRE: dict[str, dict[str, Any]] = {
         "DeploymentId": "deploymentId",
         "DefaultRouteSettings": (
             "defaultRouteSettings",
-            {"DataTraceEnabled": "dataTraceEnabled", "LoggingLevel": "loggingLevel"},
+            {
+                "DataTraceEnabled": "dataTraceEnabled", "LoggingLevel": "loggingLevel",
+                "ThrottlingBurstLimit": "throttlingBurstLimit", "ThrottlingRateLimit": "throttlingRateLimit",
+            },
         ),
+        # CloudFormation's map of route key -> settings is Pulumi's list of settings with their routeKey
+        "RouteSettings": ("routeSettings", lambda settings: {
+            item["routeKey"]: {
+                {"throttlingBurstLimit": "ThrottlingBurstLimit", "throttlingRateLimit": "ThrottlingRateLimit",
+                 "dataTraceEnabled": "DataTraceEnabled", "loggingLevel": "LoggingLevel",
+                 "detailedMetricsEnabled": "DetailedMetricsEnabled"}[key]: value
+                for key, value in item.items() if key != "routeKey"
+            }
+            for item in settings
+        }),
         "AccessLogSettings": ("accessLogSettings", {"DestinationArn": "destinationArn", "Format": "format"}),
     },
     "AWS::ApiGatewayV2::Deployment": {"ApiId": "apiId", "Description": "description"},
@@ -550,6 +597,10 @@ WIRE: dict[str, dict[str, Any]] = {
     },
     "AWS::Lambda::Alias": {"FunctionName": "functionName", "FunctionVersion": "functionVersion", "Name": "name"},
 }
+
+#: CloudFormation properties the component leaves out of the Pulumi resource, with a warning (see the
+#: registry's `ignored`): DisableSchemaValidation only skips request-model validation, pulumi-aws has no input.
+DROPPED_PROPERTIES = {("AWS::ApiGatewayV2::Api", "DisableSchemaValidation")}
 
 #: Pulumi inputs with no CloudFormation property: checked by their own tests.
 PULUMI_ONLY_INPUTS = {

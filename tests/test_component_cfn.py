@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from native_support import native_mocks
 from pulumi_support import (
     CASES,
     CFN_ATTRIBUTES,
     CFN_REF,
+    DROPPED_PROPERTIES,
     GLOBAL_TYPES,
     FOLDED_TYPES,
     LOG_DATA_PROTECTION_POLICY,
@@ -46,7 +48,7 @@ from pulumi_support import (
     case_environment,
     case_settings,
     compare_properties,
-    isolated_mocks,
+    normal,
     render,
 )
 
@@ -60,7 +62,7 @@ from wsapi.render_cfn import render_template
 @pytest.fixture
 def pulumi_mocks(tmp_path: Path, monkeypatch) -> Iterator[Recorder]:
     monkeypatch.setenv("WSAPI_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
-    yield from isolated_mocks()
+    yield from native_mocks()  # aws-native resources (a service's own `resources:`) answered as AWS would
 
 
 CHAT = Path(__file__).resolve().parent.parent / "examples" / "chat"
@@ -69,10 +71,27 @@ SOURCES = [(case, False) for case in CASES] + [(case, True) for case in CASES] +
 
 #: Cases whose configuration uses an intrinsic Pulumi cannot evaluate (an Fn::GetAtt or a Ref into the
 #: Serverless stack); the component refuses them with a ConfigError naming the setting.
-REFUSED = {
-    "authorizer-object-arn-getatt": "functions.connect.events[0].websocket.authorizer.arn",
-    "external-api-id-ref-resource": "provider.apiGateway.websocketApiId",
-}
+REFUSED: dict = {}
+#: The provider of a service's own resources (aws-native reads no `aws:region`).
+NATIVE_PROVIDER = "pulumi:providers:aws-native"
+
+
+def native_token(cfn_type: str) -> str:
+    """`AWS::DynamoDB::Table` -> `aws-native:dynamodb:Table` (written out here, not taken from wsapi)."""
+    _, service, name = cfn_type.split("::")
+    return f"aws-native:{service.lower()}:{name}"
+
+
+def lowered(value):
+    """A declared resource's properties with keys lower-cased and scalars as text: aws-native takes
+    CloudFormation's names in camelCase and converts scalars to the schema's types, as CloudFormation does."""
+    if isinstance(value, dict):
+        return {key.lower(): lowered(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [lowered(item) for item in value]
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(normal(value))
 
 
 @pytest.mark.parametrize(
@@ -104,16 +123,16 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
 
     # 1. every plan resource has exactly one counterpart of the right type, parented to the component
     counterpart: dict[str, Registered] = {}
-    folded = {r.key: r for r in plan.resources if r.type in FOLDED_TYPES}
+    folded = {r.key: r for r in plan.resources if r.type in FOLDED_TYPES and not r.declared}
+    declared = {r.key for r in plan.resources if r.declared}
     for resource in plan.resources:
-        if resource.type in FOLDED_TYPES:
+        if resource.type in FOLDED_TYPES and not resource.declared:
             continue  # a version: no resource of its own in Pulumi (checked below)
         name = f"chat-{resource.child_suffix}"
         assert name in pulumi_resources, f"{resource.key} ({resource.type}) has no Pulumi resource {name!r}"
         found = pulumi_resources[name]
-        assert found.type == PULUMI_TYPE[resource.type], (
-            f"{resource.key}: {found.type} is not {PULUMI_TYPE[resource.type]}"
-        )
+        expected_type = native_token(resource.type) if resource.declared else PULUMI_TYPE[resource.type]
+        assert found.type == expected_type, f"{resource.key}: {found.type} is not {expected_type}"
         assert found.parent == rendered.component_urn, f"{name} is not parented to the component"
         counterpart[resource.key] = found
     assert set(template["Resources"]) == set(counterpart) | set(folded)
@@ -130,13 +149,18 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
             attributes[(key, "Version")] = function.state["version"]
             continue
         registered = counterpart[key]
+        if key in declared:  # Ref is the primary identifier (these types' documented Ref); GetAtt any output
+            refs[key] = registered.id
+            attributes.update({(key, name[:1].upper() + name[1:]): value for name, value in registered.state.items()})
+            continue
         refs[key] = CFN_REF.get(body["Type"], lambda r: r.id)(registered)
         for attribute, output in CFN_ATTRIBUTES.get(body["Type"], {}).items():
             attributes[(key, attribute)] = registered.state[output]
     parameters = template.get("Parameters", {})
     refs.update({name: spec.get("Default", f"{name}-value") for name, spec in parameters.items()})
     evaluate = Intrinsics(
-        refs=refs, attributes=attributes, region=region, import_value=lambda name: recorder.export_value(name, region)
+        refs=refs, attributes=attributes, region=region, import_value=lambda name: recorder.export_value(name, region),
+        conditions=template.get("Conditions"),
     )
 
     # 3. property by property, and every Pulumi input accounted for
@@ -148,6 +172,12 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
         registered = counterpart[key]
         cfn_type = body["Type"]
         properties = evaluate(body.get("Properties", {}))
+        if key in declared:
+            problems.extend(declared_differences(key, body, properties, registered, recorder, counterpart))
+            consumed.add(registered.urn)
+            continue
+        for dropped in [p for p in properties if (cfn_type, p) in DROPPED_PROPERTIES]:
+            properties.pop(dropped)
         documented = ("ManagedPolicyArns", "DataProtectionPolicy", "Policies", "ProvisionedConcurrencyConfig", "Code")
         extras = {k: properties.pop(k) for k in documented if k in properties}
         if cfn_type == "AWS::ApiGatewayV2::Deployment" and "StageName" in properties:
@@ -245,17 +275,38 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
             consumed.add(pointer.urn)
     assert not problems, "\n".join(problems)
 
-    # 4. nothing left over
+    # 4. nothing left over (the provider of the service's own resources is theirs)
+    consumed |= {r.urn for r in recorder.of_type(NATIVE_PROVIDER)}
     leftover = [r.urn for r in recorder.custom() if r.urn not in consumed]
     assert not leftover, f"Pulumi resources without a CloudFormation counterpart: {leftover}"
 
-    # 5. the template's outputs are the component's
+    # 5. the template's outputs are the component's (the service's own among `outputs`)
     outputs = {key: evaluate(body["Value"]) for key, body in template["Outputs"].items()}
     component_outputs = {
         "ServiceEndpointWebsocket": rendered.outputs["url"],
         "ServiceEndpointWebsocketManagement": rendered.outputs["management_endpoint"],
         "WebsocketsApiId": rendered.outputs["api_id"],
+        **rendered.outputs["outputs"],
     }
     imported_api = isinstance(service.external_api_id, dict) and "Fn::ImportValue" in json.dumps(service.external_api_id)
     # a template does not re-export another stack's import (cfn-lint W6001); the component still has them
     assert outputs == ({} if imported_api else component_outputs)
+
+
+def declared_differences(key: str, body: dict, properties: dict, registered: Registered, recorder: Recorder, counterpart: dict) -> list[str]:
+    """A service's own resource: its properties (evaluated) are the aws-native inputs, it waits for its
+    DependsOn, it is kept on delete with `DeletionPolicy: Retain`, and it uses the provider in the component's
+    region."""
+    problems = []
+    if lowered(properties) != lowered(registered.inputs):
+        problems.append(f"{key}: CloudFormation {properties!r} != aws-native {registered.inputs!r}")
+    depends = body.get("DependsOn", [])
+    for dependency in [depends] if isinstance(depends, str) else depends:
+        if counterpart[dependency].urn not in registered.dependencies:
+            problems.append(f"{key}: does not depend on {dependency}")
+    if registered.retain_on_delete != (body.get("DeletionPolicy") == "Retain"):
+        problems.append(f"{key}: retain_on_delete is {registered.retain_on_delete}, DeletionPolicy {body.get('DeletionPolicy')}")
+    (provider,) = recorder.of_type(NATIVE_PROVIDER)
+    if not registered.provider.startswith(provider.urn) or provider.inputs.get("region") != STACK_REGION:
+        problems.append(f"{key}: not deployed by the aws-native provider in {STACK_REGION} ({registered.provider})")
+    return problems

@@ -102,3 +102,30 @@ def test_rendering_never_mutates_the_plan() -> None:
     template = render_template(plan)
     template["Resources"]["WebsocketsApi"]["Properties"]["Name"] = "changed"
     assert plan == before
+
+
+DECLARING = [case for case in CASES if load_case(case).declared.resources]
+
+
+@pytest.mark.parametrize("case", DECLARING, ids=[c.name for c in DECLARING])
+def test_the_standalone_export_holds_the_services_own_resources_as_serverless_deploys_them(case: Path) -> None:
+    """`resources:` as Serverless merges it into its template: each declared resource, the overrides of the
+    generated ones, parameters, conditions and outputs, written the same way (the standalone export deploys
+    them itself)."""
+    service = load_case(case)
+    ours = render_template(compile_service(service))
+    expected = json.loads((case / "expected.json").read_text())
+    for key in service.declared.resources:
+        if key in expected["Resources"] and not DEPLOYMENT.match(key):
+            generated = key in websocket_part(expected)["Resources"]
+            if generated:  # an override: the properties Serverless merged in are there too
+                for name, value in expected["Resources"][key].get("Properties", {}).items():
+                    if name in service.declared.resources[key].get("Properties", {}):
+                        assert ours["Resources"][key]["Properties"][name] == value, (key, name)
+            else:
+                assert ours["Resources"][key] == expected["Resources"][key], key
+    for section in ("Parameters", "Conditions", "Mappings"):
+        declared = {k: v for k, v in expected.get(section, {}).items() if k in getattr(service.declared, section.lower())}
+        assert {k: v for k, v in ours.get(section, {}).items() if k in declared} == declared
+    for key in service.declared.outputs:
+        assert ours["Outputs"][key] == expected["Outputs"][key], key

@@ -19,13 +19,13 @@ from wsapi import ConfigError, load_service
 from wsapi.compile import compile_service
 from wsapi.plan import COMPAT, STANDALONE, Plan
 from wsapi.plan_listing import children
-from wsapi.registry import kinds, lookup
+from wsapi.registry import kind_of, kinds
 from wsapi.render_cfn import render_template
 
 ROOT = Path(__file__).resolve().parent.parent
 WSAPI = ROOT / "wsapi"
 CHAT = ROOT / "examples" / "chat"
-CFN_TYPE = re.compile(r"^(AWS|Custom)::[A-Za-z0-9]+(::[A-Za-z0-9]+)?$")
+CFN_TYPE = re.compile(r"^(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+|Custom::[A-Za-z0-9]+)$")  # not pseudo parameters (AWS::Region)
 #: the modules of the compile step: they emit plan resources
 COMPILE_MODULES = ("compile/websockets.py", "compile/functions.py")
 
@@ -62,9 +62,9 @@ def test_every_type_the_compile_step_names_is_registered() -> None:
 
 
 def test_every_registered_kind_is_emitted_by_some_service() -> None:
-    emitted = {resource.type for _, _, plan in PLANS for resource in plan.resources}
+    emitted = {resource.type for _, _, plan in PLANS for resource in plan.resources if not resource.declared}
     assert emitted == {kind.cfn_type for kind in kinds()}
-    standalone = {r.type for _, _, plan in PLANS if plan.mode == STANDALONE for r in plan.resources}
+    standalone = {r.type for _, _, plan in PLANS if plan.mode == STANDALONE for r in plan.resources if not r.declared}
     assert {kind.cfn_type for kind in kinds() if kind.compat_only}.isdisjoint(standalone)
 
 
@@ -91,8 +91,8 @@ def test_the_template_and_the_plan_listing_render_every_standalone_resource() ->
             assert {k: v["Type"] for k, v in template["Resources"].items()} == {r.key: r.type for r in plan.resources}, source
         listed = {name for _, name, _ in children(plan, "chat")}
         for resource in plan.resources:
-            kind = lookup(resource.type)
-            if kind.pulumi_type is not None:
+            kind = kind_of(resource)
+            if kind.pulumi_type_of(resource) is not None:
                 assert kind.child_name("chat", resource) in listed, (source, resource.key)
             else:
                 assert kind.folded, resource.type  # no resource of its own in Pulumi: it says why
@@ -102,7 +102,7 @@ def covering_sources() -> list[tuple[str, dict]]:
     """A few standalone sources that together emit every type Pulumi builds (picked greedily)."""
     needed = {kind.cfn_type for kind in kinds() if not kind.compat_only}
     chosen: list[tuple[str, dict]] = []
-    candidates = [(s, settings, {r.type for r in p.resources}) for s, settings, p in PLANS if p.mode == STANDALONE]
+    candidates = [(s, settings, {r.type for r in p.resources if not r.declared}) for s, settings, p in PLANS if p.mode == STANDALONE]
     while needed:
         source, settings, types = max(candidates, key=lambda c: len(c[2] & needed))
         assert types & needed, f"no service emits {sorted(needed)}"
@@ -121,8 +121,8 @@ def test_the_component_builds_every_kind_it_registers_as_the_registry_says(pulum
         plan = rendered.component.plan
         registered = {r.name: r.type for r in rendered.children()}
         for resource in plan.resources:
-            kind = lookup(resource.type)
-            if kind.pulumi_type is None:
+            kind = kind_of(resource)
+            if kind.pulumi_type_of(resource) is None:
                 continue
             assert registered[kind.child_name("chat", resource)] == kind.pulumi_type
             for extra in kind.extras(resource.properties):

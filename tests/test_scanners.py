@@ -79,23 +79,31 @@ def checkov_results(tmp_path_factory) -> dict[str, dict]:
     for report in reports:
         results = report.get("results", {})
         for check in results.get("failed_checks", []):
-            failed[Path(check["file_path"]).stem].add(check["check_id"])
+            name = Path(check["file_path"]).stem
+            logical_id = check["resource"].rsplit(".", 1)[-1]
+            declared = services[name].declared.resources.get(logical_id)
+            if declared is not None and "Type" in declared and logical_id not in generated(name, services[name]):
+                continue  # the service's own resource, as it declared it: its choices, not wsapi's
+            failed[name].add(check["check_id"])
         for check in results.get("passed_checks", []):
             passed[Path(check["file_path"]).stem] += 1
     return {name: {"service": services[name], "failed": failed[name], "passed": passed[name]} for name in services}
 
 
+def generated(name: str, service: Service) -> set[str]:
+    """Logical ids wsapi generates for a scanned template (an override of one is wsapi's to answer for)."""
+    plan = compile_service(service, with_functions=name.endswith(WITH_FUNCTIONS))
+    return {resource.key for resource in plan.resources if not resource.declared}
+
+
 def test_every_scannable_config_was_scanned(checkov_results) -> None:
-    # all but the one GetAtt refusal, and each example once more with its functions
-    assert len(checkov_results) == len(CASES) + 2 * len(EXAMPLES) - 1
+    # every service, and each example once more with its functions
+    assert len(checkov_results) == len(CASES) + 2 * len(EXAMPLES)
     assert all(result["passed"] > 0 for result in checkov_results.values())
 
 
 @pytest.mark.parametrize("name", [c.name for c in CASES] + [e.name for e in EXAMPLES])
 def test_checkov_finds_nothing_the_config_did_not_choose(name: str, checkov_results) -> None:
-    if name not in checkov_results:
-        assert name == "authorizer-object-arn-getatt"
-        return
     result = checkov_results[name]
     assert result["failed"] <= allowed_failures(result["service"]), result["failed"]
 

@@ -70,9 +70,30 @@ def run_plan(args: argparse.Namespace) -> str:
     service = load(args)
     try:
         plan = compile_service(service, with_functions=args.with_functions, external_functions=tuple(external))
+        warn(args, plan.warnings)
+        preflight(args, plan)
     except ConfigError as error:
         raise error.with_file(args.path) from None
     return describe_plan(plan, args.name or service.name)
+
+
+def preflight(args: argparse.Namespace, plan: Any) -> None:
+    """What `pulumi up` would refuse, refused here too (the checks the component runs before registering)."""
+    from .preflight import pulumi_problems
+
+    problems, warnings = pulumi_problems(plan)
+    if any(resource.declared for resource in plan.resources):
+        from .native_checks import declared_problems  # the SDK: only for a service's own resources
+
+        problems += declared_problems(plan)
+    warn(args, warnings)
+    if problems:
+        raise ConfigError(problems)
+
+
+def warn(args: argparse.Namespace, warnings: Any) -> None:
+    for warning in warnings:
+        print(warning.format_warning(args.path), file=sys.stderr)
 
 
 def run_export(args: argparse.Namespace) -> str:
@@ -97,6 +118,7 @@ def run_export(args: argparse.Namespace) -> str:
         template = render_template(plan, function_arns)
     except ConfigError as error:
         raise error.with_file(args.path) from None
+    warn(args, plan.warnings)
     if args.artifacts:
         write_artifacts(args, plan, service)
     text = dump(template, args.format)

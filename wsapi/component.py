@@ -4,7 +4,6 @@ each resource by its kind in the registry (`pulumi_builder`)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Union
@@ -16,7 +15,8 @@ from . import naming
 from .compile import compile_service
 from .config import ConfigSource, load_service
 from .errors import ConfigError, Problem
-from .intrinsics import is_intrinsic
+from .native_checks import declared_problems
+from .preflight import pulumi_problems
 from .plan import ACCOUNT_ID, PARTITION, REGION, STANDALONE, URL_SUFFIX, Plan
 from .pulumi_builder import PulumiBuilder
 
@@ -52,6 +52,8 @@ class WebSocketApi(pulumi.ComponentResource):
     execution_arn: pulumi.Output[str]
     route_ids: pulumi.Output[dict]
     function_arns: pulumi.Output[dict]
+    #: the service's own `resources.Outputs`, by name
+    outputs: pulumi.Output[dict]
 
     def __init__(
         self,
@@ -76,11 +78,11 @@ class WebSocketApi(pulumi.ComponentResource):
         plan = compile_service(
             service, STANDALONE, with_functions=args.create_functions, external_functions=tuple(function_inputs)
         )
-        check_inputs(plan, function_inputs)
+        plan_warnings = check_inputs(plan, function_inputs)
 
         super().__init__(naming.COMPONENT_TYPE, name, None, opts)
         label = os.fspath(service.config_path) if service.config_path else "<config>"
-        for warning in service.warnings:
+        for warning in (*service.warnings, *plan.warnings, *plan_warnings):
             pulumi.log.warn(warning.format_warning(label), resource=self)
         self.plan = plan
         region = None if service.region_is_default else service.region
@@ -114,6 +116,13 @@ class WebSocketApi(pulumi.ComponentResource):
         self.route_ids = pulumi.Output.all(**routes) if routes else pulumi.Output.from_input({})
         created = {key: self._builder.value(target) for key, target in plan.function_targets.items()}
         self.function_arns = pulumi.Output.all(**created) if created else pulumi.Output.from_input({})
+        generated = (naming.SERVICE_ENDPOINT_OUTPUT, naming.MANAGEMENT_ENDPOINT_OUTPUT, naming.API_ID_OUTPUT)
+        declared = {
+            output.key: self._builder.value(output.value)
+            for output in plan.outputs
+            if output.key not in generated and (output.condition is None or self._builder.condition(output.condition))
+        }
+        self.outputs = pulumi.Output.all(**declared) if declared else pulumi.Output.from_input({})
         self.register_outputs(
             {
                 "api_id": self.api_id,
@@ -124,6 +133,7 @@ class WebSocketApi(pulumi.ComponentResource):
                 "execution_arn": self.execution_arn,
                 "route_ids": self.route_ids,
                 "function_arns": self.function_arns,
+                "outputs": self.outputs,
             }
         )
 
@@ -144,9 +154,9 @@ def arguments(args: Union[WebSocketApiArgs, ConfigSource, None], keywords: WebSo
     return dataclasses.replace(keywords, config=source)
 
 
-def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
+def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> list[Problem]:
     """Problems Pulumi would only hit half-way through an update: unknown function keys, wrong function
-    values, and CloudFormation intrinsics it cannot evaluate (it can read `Fn::ImportValue` exports)."""
+    values, and what it cannot evaluate or set in the plan (`preflight`). Returns the warnings."""
     problems: list[Problem] = []
     for key, value in functions.items():
         if key not in plan.service.functions:
@@ -157,12 +167,10 @@ def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> None:
         elif not isinstance(value, (aws.lambda_.Function, str, pulumi.Output)):
             problems.append(Problem(f"functions.{key}", f"must be an aws.lambda_.Function, an ARN or an Output, got {type(value).__name__}"))
 
-    for external in plan.externals():
-        raw = external.value
-        if is_intrinsic(raw) and not (set(raw) == {"Fn::ImportValue"} and isinstance(raw["Fn::ImportValue"], str)):
-            problems.append(
-                Problem(external.path, f"{json.dumps(raw)} is a CloudFormation intrinsic Pulumi cannot evaluate; use the literal value or an Fn::ImportValue of a stack export")
-            )
+    plan_problems, warnings = pulumi_problems(plan)
+    problems.extend(plan_problems)
+    problems.extend(declared_problems(plan))
     if problems:
         label = os.fspath(plan.service.config_path) if plan.service.config_path else "<config>"
         raise ConfigError(problems, label)
+    return warnings

@@ -30,11 +30,10 @@ from .model import (
     Function,
     PackageSettings,
     RoleSettings,
-    Unresolved,
 )
 from .globs import PatternError, escapes_folder, glob_matcher
 from .packaging import parse_s3_uri
-from .readers import TypedReader, type_name
+from .readers import TypedReader, type_name, unresolved_in
 
 RUN = "run"  #: needed to run the function (offline) and to create it
 CREATE = "create"  #: needed to create it
@@ -87,31 +86,6 @@ def read_paths() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     deferred = [f"functions.*.{s.key}" for s in SETTINGS if not s.websocket]
     deferred += [f"provider.{s.key}" for s in SETTINGS if s.provider is not None]
     return tuple(websocket), tuple(deferred) + BUILD_PATHS
-
-
-def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
-    """`value` without the `Unresolved` values in it (a mapping loses the key, a whole value becomes None),
-    and their problems."""
-    if isinstance(value, Unresolved):
-        return None, list(value.problems)
-    if isinstance(value, Mapping):
-        problems: List[Problem] = []
-        kept = {}
-        for key, item in value.items():
-            clean, found = unresolved_in(item, join_path(path, str(key)))
-            problems.extend(found)
-            if not found or clean is not None:
-                kept[key] = clean
-        return kept, problems
-    if isinstance(value, list):
-        problems = []
-        items = []
-        for index, item in enumerate(value):
-            clean, found = unresolved_in(item, f"{path}[{index}]")
-            problems.extend(found)
-            items.append(clean)
-        return items, problems
-    return value, []
 
 
 class SettingsReader(TypedReader):

@@ -127,6 +127,22 @@ class BuildSettings:
 
 
 @dataclass(frozen=True)
+class DeclaredResources:
+    """The service's own CloudFormation (`resources:`), as written (variables resolved): merged into what wsapi
+    generates as Serverless merges it (`compile/declared.py`)."""
+
+    resources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  #: logical id -> definition
+    outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    conditions: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    mappings: Mapping[str, Any] = field(default_factory=dict)
+    #: `resources.extensions`: attributes added to resources Serverless generates, after the merge
+    extensions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: values whose variables could not be resolved: reported by the consumers that deploy these
+    problems: Tuple["Problem", ...] = ()
+
+
+@dataclass(frozen=True)
 class Authorizer:
     """A Lambda REQUEST authorizer. Exactly one of `function_key` and `arn` is set."""
 
@@ -186,6 +202,8 @@ class Service:
     config_path: Optional[Path] = field(default=None, compare=False)
     #: how the functions wsapi creates are packaged and which role they run as
     build: Optional[BuildSettings] = field(default=None, compare=False, repr=False)
+    #: the service's own CloudFormation (`resources:`)
+    declared: DeclaredResources = field(default_factory=DeclaredResources, compare=False, repr=False)
 
     @property
     def authorizers(self) -> Tuple[Authorizer, ...]:

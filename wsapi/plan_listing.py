@@ -7,19 +7,26 @@ from typing import List, Tuple
 
 from . import naming
 from .plan import External, Plan, readable
-from .registry import lookup, short_type
+from .registry import kind_of, short_type
+
+#: The provider of a service's own resources (`pulumi_builder.native_provider`), as `pulumi preview` lists it.
+NATIVE_PROVIDER = "pulumi:providers:aws-native"
 
 
 def children(plan: Plan, component: str) -> List[Tuple[str, str, str]]:
     """(Pulumi type, child name, details) of every resource the component registers, in the order it
     registers them, as `pulumi preview` lists them."""
     found: List[Tuple[str, str, str]] = []
+    if any(resource.declared for resource in plan.resources):
+        region = "the stack's aws:region" if plan.service.region_is_default else plan.service.region
+        found.append((NATIVE_PROVIDER, f"{component}-aws-native", f"region={region} (unless the stack sets aws-native:region)"))
     for resource in plan.creation_order():
-        kind = lookup(resource.type)
-        if kind.pulumi_type is None:
+        kind = kind_of(resource)
+        token = kind.pulumi_type_of(resource)
+        if token is None:
             continue  # e.g. a version: what the function publishes, no resource of its own in Pulumi
         name = kind.child_name(component, resource)
-        found.append((kind.pulumi_type, name, kind.describe(plan, resource)))
+        found.append((token, name, kind.describe(plan, resource)))
         for extra in kind.extras(resource.properties):
             found.append((extra.pulumi_type, name + extra.suffix, f"with {name}"))
     return found

@@ -4,17 +4,42 @@ user-written intrinsics) into Pulumi inputs. Never creates resources inside `.ap
 
 from __future__ import annotations
 
+import base64
 import os
-import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import pulumi
 import pulumi_aws as aws
 
+from . import native
 from .packaging import cached_archive
-from .plan import ACCOUNT_ID, PARTITION, REGION, URL_SUFFIX, CodeArchive, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
-from .registry import lookup
+from .plan import (
+    ACCOUNT_ID,
+    PARTITION,
+    REGION,
+    NO_VALUE,
+    STACK_NAME,
+    URL_SUFFIX,
+    Base64,
+    CodeArchive,
+    External,
+    FunctionArn,
+    GetAtt,
+    If,
+    Join,
+    Parameter,
+    Plan,
+    Pseudo,
+    Ref,
+    Resource,
+    Select,
+    Split,
+    Sub,
+)
+from .registry import kind_of
 from .stage_deployment import StageDeployment
+
+NOTHING = object()  #: what `AWS::NoValue` evaluates to: the property or item is left out
 
 #: The invoke behind each pseudo parameter and the field of its answer that holds the value (a Pulumi
 #: program's own mocks must answer these: see README "Testing a program that uses wsapi").
@@ -42,6 +67,7 @@ class PulumiBuilder:
 
     aws = aws
     pulumi = pulumi
+    native = native
 
     def __init__(self, parent: pulumi.Resource, name: str, plan: Plan, functions: Mapping[str, Any], region: Optional[str]) -> None:
         self.parent = parent
@@ -55,10 +81,14 @@ class PulumiBuilder:
         self._pseudo: Dict[str, Any] = {}
         self._pseudo_sets: Dict[Tuple[str, ...], Any] = {}
         self._exports: Dict[str, Any] = {}
+        self._native_provider: Optional[Any] = None
 
     def build(self) -> Dict[str, Any]:
         for resource in self.plan.creation_order():
-            self.resources[resource.key] = lookup(resource.type).build(self, resource)
+            condition = resource.attributes.get("Condition")
+            if isinstance(condition, str) and not self.condition(condition):
+                continue  # a declared resource its condition leaves out, as CloudFormation would
+            self.resources[resource.key] = kind_of(resource).build(self, resource)
         return self.resources
 
     # -- registry.Builder ----------------------------------------------------------------------------------
@@ -74,7 +104,7 @@ class PulumiBuilder:
         return self.resources[key]
 
     def name(self, resource: Resource, suffix: str = "") -> str:
-        return lookup(resource.type).child_name(self.component, resource) + suffix
+        return kind_of(resource).child_name(self.component, resource) + suffix
 
     def options(self, resource: Resource, waits: Sequence[Any] = ()) -> pulumi.ResourceOptions:
         depends_on = [self.resources[key] for key in resource.depends_on or () if key in self.resources]
@@ -85,6 +115,20 @@ class PulumiBuilder:
 
     def regional(self) -> Dict[str, Any]:
         return {"region": self.region} if self.region else {}
+
+    def native_provider(self, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+        """aws-native reads no `aws:region`: unless the stack sets `aws-native:region`, declared resources get a
+        provider of their own in the component's region (the service's, else the stack's `aws:region`), so
+        they land beside the API as in one CloudFormation stack."""
+        if pulumi.Config("aws-native").get("region"):
+            return opts
+        if self._native_provider is None:
+            import pulumi_aws_native
+
+            self._native_provider = pulumi_aws_native.Provider(
+                f"{self.component}-aws-native", region=self.pseudo(REGION), opts=pulumi.ResourceOptions(parent=self.parent)
+            )
+        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=self._native_provider))
 
     def archive(self, code: CodeArchive) -> Any:
         return pulumi.FileArchive(os.fspath(cached_archive(code)))
@@ -101,18 +145,37 @@ class PulumiBuilder:
     # -- plan values -> Pulumi inputs ----------------------------------------------------------------------
 
     def value(self, value: Any) -> Any:
+        """A plan value as a Pulumi input (a literal, or an Output); `AWS::NoValue` removes the property or
+        list item it stands for, as in CloudFormation."""
         if isinstance(value, (Ref, GetAtt)):
-            kind = lookup(self.plan.resource(value.key).type)
-            return kind.output(self.resources[value.key], value.attribute if isinstance(value, GetAtt) else None)
-        if isinstance(value, (Pseudo, Join, Sub, FunctionArn)):
+            resource = self.plan.resource(value.key)
+            return kind_of(resource).output(self, resource, value.attribute if isinstance(value, GetAtt) else None)
+        if isinstance(value, Pseudo) and value.name == NO_VALUE:
+            return NOTHING
+        if isinstance(value, (Pseudo, Join, Sub, FunctionArn, Parameter)):
             return self.text(self.pieces(value))
+        if isinstance(value, If):
+            return self.value(value.then if self.condition(value.condition) else value.otherwise)
+        if isinstance(value, Select):
+            return pulumi.Output.all(self.value(value.index), self.value(value.values)).apply(lambda iv: iv[1][int(iv[0])])
+        if isinstance(value, Split):
+            return pulumi.Output.from_input(self.value(value.value)).apply(lambda text: text.split(value.separator))
+        if isinstance(value, Base64):
+            return pulumi.Output.from_input(self.value(value.value)).apply(lambda text: base64.b64encode(text.encode()).decode())
         if isinstance(value, External):
             return self.external(value)
         if isinstance(value, Mapping):
-            return {k: self.value(v) for k, v in value.items()}
+            items = ((k, self.value(v)) for k, v in value.items())
+            return {k: v for k, v in items if v is not NOTHING}
         if isinstance(value, (list, tuple)):
-            return [self.value(v) for v in value]
+            return [v for v in map(self.value, value) if v is not NOTHING]
         return value
+
+    def condition(self, name: str) -> bool:
+        """A declared condition's value (compile knew it: `check_inputs` refuses one known only at deploy)."""
+        known = self.plan.condition_values.get(name)
+        assert known is not None, f"condition {name} is not known when building"
+        return known
 
     def pieces(self, value: Any) -> list[Any]:
         """A string-valued plan value as a flat list of literal strings, Outputs and (not yet known) pseudo
@@ -127,16 +190,13 @@ class PulumiBuilder:
                     found.append(value.separator)
                 found.extend(self.pieces(part))
             return found
-        if isinstance(value, Sub):
-            found = []
-            position = 0
-            for match in re.finditer(r"\$\{([^}]+)\}", value.template):
-                found.append(value.template[position : match.start()])
-                name = match.group(1)
-                found.extend(self.pieces(Pseudo(name) if name.startswith("AWS::") else Ref(name)))
-                position = match.end()
-            found.append(value.template[position:])
-            return found
+        if isinstance(value, Sub):  # a `${Name}` of a template parameter is the parameter
+            parts = (Parameter(p.key) if isinstance(p, Ref) and p.key in self.plan.parameters else p for p in value.pieces())
+            return [piece for part in parts for piece in self.pieces(part)]
+        if isinstance(value, Parameter):
+            return [str(self.plan.parameters[value.name]["Default"])]
+        if isinstance(value, Pseudo) and value.name == STACK_NAME:
+            return [f"{self.plan.service.name}-{self.plan.service.stage}"]
         if isinstance(value, FunctionArn):
             given = self.functions.get(value.function_key)
             qualifier = f":{value.alias}" if value.alias else ""
@@ -148,7 +208,7 @@ class PulumiBuilder:
                 "arn:", Pseudo(PARTITION), ":lambda:", *self.pieces(Pseudo(REGION)), ":", Pseudo(ACCOUNT_ID),
                 ":function:", value.deployed_name, qualifier,
             ]
-        if isinstance(value, (Ref, GetAtt, External)):
+        if isinstance(value, (Ref, GetAtt, External, If, Select, Base64)):
             return [self.value(value)]
         return [value]
 

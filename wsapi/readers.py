@@ -5,10 +5,12 @@ document is found in one pass."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .errors import join_path
+from .errors import Problem
 from .intrinsics import is_intrinsic
+from .model import Unresolved
 
 TAG_KEY = re.compile(r"^(?!aws:)[\w./=+:\-_ ]{1,128}$")
 LOG_RETENTION_DAYS = (
@@ -30,6 +32,31 @@ def type_name(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
+
+
+def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
+    """`value` without the `Unresolved` values in it (a mapping loses the key, a whole value becomes None),
+    and their problems."""
+    if isinstance(value, Unresolved):
+        return None, list(value.problems)
+    if isinstance(value, Mapping):
+        problems: List[Problem] = []
+        kept = {}
+        for key, item in value.items():
+            clean, found = unresolved_in(item, join_path(path, str(key)))
+            problems.extend(found)
+            if not found or clean is not None:
+                kept[key] = clean
+        return kept, problems
+    if isinstance(value, list):
+        problems = []
+        items = []
+        for index, item in enumerate(value):
+            clean, found = unresolved_in(item, f"{path}[{index}]")
+            problems.extend(found)
+            items.append(clean)
+        return items, problems
+    return value, []
 
 
 class TypedReader:

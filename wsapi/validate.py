@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from . import aws_rules, naming
 from .errors import ProblemCollector, join_path
+from .declared import DeclaredReader
 from .functions import FUNCTION_KEY, BuildReader, FunctionReader, Inherited, read_paths
 from .intrinsics import is_intrinsic
 from .model import (
@@ -23,6 +24,7 @@ from .model import (
     DEFAULT_ROUTE_SELECTION_EXPRESSION,
     RESERVED_ROUTE_KEYS,
     Authorizer,
+    DeclaredResources,
     Function,
     LogSettings,
     Route,
@@ -42,12 +44,14 @@ DEFAULT_STAGE = "dev"
 DEFAULT_REGION = "us-east-1"
 
 
-def reads(path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def reads(path: str, deferred: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declares the dotted path a reader of `_Validator` reads: `read` gives it the value there, and
-    `resolved_paths` resolves variables exactly where readers read."""
+    `resolved_paths` resolves variables exactly where readers read (`deferred`: leaving an `Unresolved`
+    where a value cannot be resolved, for the consumers that need it to report)."""
 
     def declare(reader: Callable[..., Any]) -> Callable[..., Any]:
         reader.reads = path  # type: ignore[attr-defined]
+        reader.deferred = deferred  # type: ignore[attr-defined]
         return reader
 
     return declare
@@ -102,6 +106,7 @@ class _Validator(TypedReader):
         tags = self.read(self.provider_tags)
         use_provider_tags = self.read(self.use_provider_tags)
         kms_key_arn = self.read(self.wsapi_settings)
+        declared = self.read(self.declared)
         inherited = Inherited(tags, retention, protection)
         provider = self.doc.get("provider") if isinstance(self.doc.get("provider"), Mapping) else {}
         functions, routes = self.functions(FunctionReader(self.report, provider, service_name or "service", stage, inherited))
@@ -129,6 +134,7 @@ class _Validator(TypedReader):
             functions=functions,
             routes=tuple(routes),
             build=build,
+            declared=declared,
             region_is_default=self.region_option is None and provider.get("region") is None,
             log_kms_key_arn=kms_key_arn,
             warnings=tuple(self.problems.warnings),
@@ -305,6 +311,10 @@ class _Validator(TypedReader):
             self.problems.add(f"{path}.logs.kmsKeyArn", f"must be a KMS key ARN (arn:...), got {key!r}")
             return None
         return self.string_or_cfn(key, f"{path}.logs.kmsKeyArn")
+
+    @reads("resources", deferred=True)
+    def declared(self, value: Any, path: str) -> DeclaredResources:
+        return DeclaredReader(self.report).read(value, path)
 
     @reads("provider.websocket")
     def use_provider_tags(self, value: Any, path: str) -> bool:
@@ -539,9 +549,11 @@ class _Validator(TypedReader):
 def resolved_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(paths whose variables every command resolves, paths resolved leaving `Unresolved` where they cannot
     be): exactly what the readers read, the document's (`@reads`) and the functions' (`functions.SETTINGS`)."""
-    own = tuple(member.reads for member in vars(_Validator).values() if hasattr(member, "reads"))
+    readers = [member for member in vars(_Validator).values() if hasattr(member, "reads")]
     websocket, deferred = read_paths()
-    return own + websocket, deferred
+    own = tuple(reader.reads for reader in readers if not reader.deferred)
+    own_deferred = tuple(reader.reads for reader in readers if reader.deferred)
+    return own + websocket, deferred + own_deferred
 
 
 def validate_document(

@@ -24,7 +24,7 @@ from ..digests import digest
 from ..errors import ConfigError, Problem
 from ..model import Service
 from ..packaging import function_code
-from ..plan import CodeArchive, External, GetAtt, Join, Pseudo, Ref, Sub
+from ..plan import CodeArchive, External, GetAtt, Ref, Sub
 from ..functions import CREATE, RUN
 from ..intrinsics import is_intrinsic
 
@@ -41,29 +41,16 @@ LOG_GRANT_BUDGET = 6000
 LOG_GROUP_ARN = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
 
 
-def plan_value(value: Any, path: str) -> Any:
-    """A value the user wrote, as a plan value: literals as they are, `Ref: AWS::Region`-style pseudo
-    parameters and `Fn::Sub`/`Fn::Join` of them in the plan's own terms (so Pulumi evaluates them too), any
-    other intrinsic as `External` with its path."""
+def as_written(value: Any, path: str) -> Any:
+    """A value the user wrote: literals as they are, each CloudFormation intrinsic as `External` with its path
+    (the compile step turns those it can evaluate into plan values once every resource is known:
+    `references`)."""
     if is_intrinsic(value):
-        (function, argument), = value.items()
-        if function == "Ref" and isinstance(argument, str) and argument.startswith("AWS::"):
-            return Pseudo(argument)
-        if function == "Fn::Sub" and isinstance(argument, str):
-            sub = Sub(argument)
-            if all(name.startswith("AWS::") for name in sub.names()):
-                return sub
-        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
-            separator, parts = argument
-            if isinstance(separator, str) and isinstance(parts, list):
-                converted = tuple(plan_value(part, f"{path}.Fn::Join[1][{i}]") for i, part in enumerate(parts))
-                if not any(isinstance(part, External) for part in converted):
-                    return Join(separator, converted)
         return External(value, path)
     if isinstance(value, Mapping):
-        return {key: plan_value(item, f"{path}.{key}") for key, item in value.items()}
+        return {key: as_written(item, f"{path}.{key}") for key, item in value.items()}
     if isinstance(value, list):
-        return [plan_value(item, f"{path}[{index}]") for index, item in enumerate(value)]
+        return [as_written(item, f"{path}[{index}]") for index, item in enumerate(value)]
     return value
 
 
@@ -114,7 +101,7 @@ class FunctionCompiler:
         if all(self.service.functions[key].role is not None for key in keys):
             return None
         if settings.arn is not None:
-            return plan_value(settings.arn, settings.arn_path)
+            return as_written(settings.arn, settings.arn_path)
         statements: List[Any] = []
         logging = self.log_statements(keys)
         statements.extend(logging)
@@ -129,7 +116,7 @@ class FunctionCompiler:
             }
         )
         for statement, path in settings.statements:
-            statements.append(plan_value(dict(statement), path))
+            statements.append(as_written(dict(statement), path))
         properties: Dict[str, Any] = {
             "AssumeRolePolicyDocument": ASSUME_LAMBDA,
             "Policies": [
@@ -140,13 +127,13 @@ class FunctionCompiler:
             ],
         }
         if settings.managed_policies:
-            properties["ManagedPolicyArns"] = [plan_value(arn, path) for arn, path in settings.managed_policies]
+            properties["ManagedPolicyArns"] = [as_written(arn, path) for arn, path in settings.managed_policies]
         if settings.path:
             properties["Path"] = settings.path
         if settings.name:
             properties["RoleName"] = settings.name
         if settings.permissions_boundary is not None:
-            properties["PermissionsBoundary"] = plan_value(*settings.permissions_boundary)
+            properties["PermissionsBoundary"] = as_written(*settings.permissions_boundary)
         if settings.tags:
             properties["Tags"] = tag_list(settings.tags)
         self.compiler.add(naming.LAMBDA_ROLE, "AWS::IAM::Role", "lambda-role", properties)
@@ -229,15 +216,15 @@ class FunctionCompiler:
         if function.environment:
             properties["Environment"] = {
                 "Variables": {
-                    name: plan_value(value, function.paths[f"environment.{name}"])
+                    name: as_written(value, function.paths[f"environment.{name}"])
                     for name, value in function.environment.items()
                 }
             }
-        properties["Role"] = plan_value(function.role, function.paths["role"]) if function.role is not None else shared_role
+        properties["Role"] = as_written(function.role, function.paths["role"]) if function.role is not None else shared_role
         if settings.layers is not None:
-            properties["Layers"] = [plan_value(layer, path) for layer, path in settings.layers]
+            properties["Layers"] = [as_written(layer, path) for layer, path in settings.layers]
         if settings.reserved_concurrency is not None:
-            properties["ReservedConcurrentExecutions"] = plan_value(
+            properties["ReservedConcurrentExecutions"] = as_written(
                 settings.reserved_concurrency, settings.paths["reservedConcurrency"]
             )
         if settings.ephemeral_storage_size is not None:
@@ -273,7 +260,7 @@ class FunctionCompiler:
         }
         if function.alias == "provisioned":
             alias["ProvisionedConcurrencyConfig"] = {
-                "ProvisionedConcurrentExecutions": plan_value(
+                "ProvisionedConcurrentExecutions": as_written(
                     settings.provisioned_concurrency, settings.paths["provisionedConcurrency"]
                 )
             }

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from .. import naming
 from ..digests import encode
+from .declared import DeclaredStep, evaluate_conditions
 from .functions import compile_functions
+from .references import References, Scope
 from ..model import Authorizer, Function, Route, Service
 from ..plan import (
     ACCOUNT_ID,
@@ -140,6 +142,9 @@ class _Compiler:
     # -- the steps ----------------------------------------------------------------------------------------
 
     def compile(self) -> Plan:
+        """The steps in Serverless's order. `resources:` is merged as Serverless merges it, after everything
+        (compat: the deployment's id hashes what came before); standalone merges it before the deployment, so
+        that an override of a route or integration is published, and then evaluates every reference."""
         if self.with_functions:
             self.created = compile_functions(self, self.external_functions)
         self.compile_api()
@@ -149,29 +154,72 @@ class _Compiler:
         self.compile_permissions()
         self.compile_routes()
         stage_key = self.compile_stage()
+        declared = DeclaredStep(self.drafts, self.service.declared, self.compat)
+        outputs = self.outputs()
+        if not self.compat:
+            declared.merge()
+            outputs = self.references(outputs)
         everything, published = self.digests()
         deployment_key = self.compile_deployment(everything if self.compat else published)
         if stage_key is not None:
             self.drafts[stage_key]["properties"]["DeploymentId"] = Ref(deployment_key)
+        if self.compat:
+            declared.merge()
+        return self.plan(outputs, published, tuple(declared.warnings))
+
+    def references(self, outputs: tuple[Output, ...]) -> tuple[Output, ...]:
+        """Every user-written intrinsic as a plan value (`references`), and the declared outputs added."""
+        declared = self.service.declared
+        scope = Scope(
+            frozenset(self.drafts), frozenset(declared.parameters), frozenset(declared.conditions), self.service, self.api_id
+        )
+        convert = References(scope)
+        for key, draft in self.drafts.items():
+            where = f"resources.Resources.{key}.Properties" if draft.get("declared") or draft.get("overrides") else key
+            draft["properties"] = convert.plan_values(draft["properties"], where)
+        self.api_id = convert.plan_values(self.api_id, "provider.apiGateway.websocketApiId")
+        own = []
+        for key, output in declared.outputs.items():
+            path = f"resources.Outputs.{key}"
+            export = output.get("Export", {}).get("Name") if isinstance(output.get("Export"), Mapping) else None
+            own.append(Output(
+                key, str(output.get("Description", "")), convert.convert(output["Value"], f"{path}.Value"),
+                None if export is None else convert.convert(export, f"{path}.Export.Name"), output.get("Condition"),
+            ))
+        generated = tuple(
+            Output(o.key, o.description, convert.plan_values(o.value, f"Outputs.{o.key}"), o.export, o.condition) for o in outputs
+        )
+        return generated + tuple(own)
+
+    def plan(self, outputs: tuple[Output, ...], published: str, warnings: tuple) -> Plan:
+        declared = self.service.declared
         resources = tuple(
             Resource(
                 key=key,
                 type=draft["type"],
-                child_suffix=draft["child_suffix"],
+                child_suffix=draft["child_suffix"] or key,
                 properties=draft["properties"],
                 depends_on=None if draft["depends_on"] is None else tuple(draft["depends_on"]),
                 attributes=draft["attributes"],
+                declared=bool(draft.get("declared")),
+                overrides=tuple(draft.get("overrides", ())),
             )
             for key, draft in self.drafts.items()
         )
+        own = not self.compat
         return Plan(
             mode=self.mode,
             service=self.service,
             resources=resources,
-            outputs=self.outputs(),
+            outputs=outputs,
             api_id=self.api_id,
             published_digest=published,
             function_targets=dict(self.created),
+            parameters=dict(declared.parameters) if own else {},
+            conditions=dict(declared.conditions) if own else {},
+            mappings=dict(declared.mappings) if own else {},
+            condition_values=evaluate_conditions(declared, None if self.service.region_is_default else self.service.region) if own else {},
+            warnings=warnings,
         )
 
     def compile_api(self) -> None:
@@ -421,7 +469,7 @@ class _Compiler:
             properties = encode(draft["properties"])
             rest = encode({k: v for k, v in draft.items() if k != "properties"})
             everything.update(f"{key}\0{rest}\0{properties}\n".encode())
-            if lookup(draft["type"]).published:
+            if not draft.get("declared") and lookup(draft["type"]).published:
                 published.update(f"{key}\0{properties}\n".encode())
         return everything.hexdigest(), published.hexdigest()
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from . import apigateway, awslambda, iam, logs  # noqa: F401 - each registers its kinds
-from .base import REGISTRY, Builder, Extra, Kind, lookup, short_type
+from . import apigateway, awslambda, declared, iam, logs  # noqa: F401 - each registers its kinds
+from .base import REGISTRY, Builder, Extra, Kind, kind_of, lookup, short_type
 
-__all__ = ["Builder", "Extra", "Kind", "kinds", "lookup", "short_type"]
+__all__ = ["Builder", "Extra", "Kind", "kind_of", "kinds", "lookup", "short_type"]
 
 
 def kinds() -> Tuple[Kind, ...]:
-    """Every registered kind."""
+    """Every kind of the types wsapi generates (a declared resource's kind is `declared.Declared`)."""
     return tuple(REGISTRY.values())

@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Mapping, Tuple
 
-from ..plan import Plan, Ref, Resource, readable
-from .base import Builder, Extra, Kind, lookup, register
+from ..plan import REGION, Plan, Ref, Resource, readable
+from .base import Builder, Convert, Extra, Kind, kind_of, nested, register, same_names
 
 #: The Pulumi resource that moves an external API's existing stage (CloudFormation: Deployment.StageName).
 STAGE_POINTER_TYPE = "pulumi-python:dynamic:Resource"
 STAGE_POINTER_SUFFIX = "-stage"
+#: What a stage's DefaultRouteSettings (and each of its RouteSettings) may hold.
+ROUTE_SETTINGS = ("DataTraceEnabled", "DetailedMetricsEnabled", "LoggingLevel", "ThrottlingBurstLimit", "ThrottlingRateLimit")
 
 
 class Api(Kind):
@@ -23,13 +25,14 @@ class Api(Kind):
     def describe(self, plan: Plan, r: Resource) -> str:
         return f"name={r.properties['Name']} routeSelection={r.properties['RouteSelectionExpression']}"
 
+    inputs = same_names(
+        "Name", "ProtocolType", "RouteSelectionExpression", "Description", "Tags", "ApiKeySelectionExpression",
+        "DisableExecuteApiEndpoint", "Version", "IpAddressType",
+    )
+    ignored = {"DisableSchemaValidation": "pulumi-aws has no such input; it only skips request-model validation, and wsapi's routes have no models"}
+
     def build(self, b: Builder, r: Resource) -> Any:
-        p = b.props(r)
-        return b.aws.apigatewayv2.Api(
-            b.name(r), name=p["Name"], protocol_type=p["ProtocolType"],
-            route_selection_expression=p["RouteSelectionExpression"], description=p["Description"],
-            tags=p.get("Tags"), opts=b.options(r), **b.regional(),
-        )
+        return b.aws.apigatewayv2.Api(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Integration(Kind):
@@ -42,12 +45,17 @@ class Integration(Kind):
     def describe(self, plan: Plan, r: Resource) -> str:
         return f"AWS_PROXY -> {readable(r.properties['IntegrationUri'])}"
 
+    inputs = {
+        **same_names(
+            "ApiId", "IntegrationType", "IntegrationUri", "ConnectionId", "ConnectionType", "ContentHandlingStrategy",
+            "CredentialsArn", "Description", "IntegrationMethod", "IntegrationSubtype", "PassthroughBehavior",
+            "PayloadFormatVersion", "RequestParameters", "RequestTemplates", "TemplateSelectionExpression",
+        ),
+        "TimeoutInMillis": "timeout_milliseconds",
+    }
+
     def build(self, b: Builder, r: Resource) -> Any:
-        p = b.props(r)
-        return b.aws.apigatewayv2.Integration(
-            b.name(r), api_id=p["ApiId"], integration_type=p["IntegrationType"],
-            integration_uri=p["IntegrationUri"], opts=b.options(r), **b.regional(),
-        )
+        return b.aws.apigatewayv2.Integration(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class RouteResponse(Kind):
@@ -61,12 +69,10 @@ class RouteResponse(Kind):
         route = plan.resource(route_id.key).properties["RouteKey"] if isinstance(route_id, Ref) else "?"
         return f"route={route} key={r.properties['RouteResponseKey']}"
 
+    inputs = same_names("ApiId", "RouteId", "RouteResponseKey", "ModelSelectionExpression", "ResponseModels")
+
     def build(self, b: Builder, r: Resource) -> Any:
-        p = b.props(r)
-        return b.aws.apigatewayv2.RouteResponse(
-            b.name(r), api_id=p["ApiId"], route_id=p["RouteId"], route_response_key=p["RouteResponseKey"],
-            opts=b.options(r), **b.regional(),
-        )
+        return b.aws.apigatewayv2.RouteResponse(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Authorizer(Kind):
@@ -79,13 +85,16 @@ class Authorizer(Kind):
     def describe(self, plan: Plan, r: Resource) -> str:
         return f"REQUEST -> {readable(r.properties['AuthorizerUri'])} identity={readable(r.properties['IdentitySource'])}"
 
+    inputs = {
+        **same_names(
+            "ApiId", "Name", "AuthorizerType", "AuthorizerUri", "AuthorizerCredentialsArn", "AuthorizerPayloadFormatVersion",
+            "AuthorizerResultTtlInSeconds", "EnableSimpleResponses",
+        ),
+        "IdentitySource": "identity_sources",
+    }
+
     def build(self, b: Builder, r: Resource) -> Any:
-        p = b.props(r)
-        return b.aws.apigatewayv2.Authorizer(
-            b.name(r), api_id=p["ApiId"], name=p["Name"], authorizer_type=p["AuthorizerType"],
-            authorizer_uri=p["AuthorizerUri"], identity_sources=p["IdentitySource"], opts=b.options(r),
-            **b.regional(),
-        )
+        return b.aws.apigatewayv2.Authorizer(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Route(Kind):
@@ -99,13 +108,19 @@ class Route(Kind):
         response = " routeResponse=$default" if "RouteResponseSelectionExpression" in p else ""
         return f"key={p['RouteKey']} -> {readable(p['Target'])} auth={p['AuthorizationType']}{response}"
 
+    inputs = {
+        **same_names(
+            "ApiId", "RouteKey", "AuthorizationType", "Target", "RouteResponseSelectionExpression", "AuthorizerId",
+            "ApiKeyRequired", "AuthorizationScopes", "ModelSelectionExpression", "OperationName", "RequestModels",
+        ),
+        "RequestParameters": Convert("request_parameters", lambda aws, value: [
+            aws.apigatewayv2.RouteRequestParameterArgs(request_parameter_key=key, required=setting.get("Required", False))
+            for key, setting in value.items()
+        ]),
+    }
+
     def build(self, b: Builder, r: Resource) -> Any:
-        p = b.props(r)
-        return b.aws.apigatewayv2.Route(
-            b.name(r), api_id=p["ApiId"], route_key=p["RouteKey"], authorization_type=p["AuthorizationType"],
-            target=p["Target"], route_response_selection_expression=p.get("RouteResponseSelectionExpression"),
-            authorizer_id=p.get("AuthorizerId"), opts=b.options(r), **b.regional(),
-        )
+        return b.aws.apigatewayv2.Route(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Stage(Kind):
@@ -119,28 +134,30 @@ class Stage(Kind):
         access = " accessLogs=on" if "AccessLogSettings" in p else ""
         return f"stage={p['StageName']}{logging}{access}"
 
+    inputs = {
+        **same_names("ApiId", "Description", "DeploymentId", "StageVariables", "ClientCertificateId", "AutoDeploy", "Tags"),
+        "StageName": "name",
+        "DefaultRouteSettings": Convert(
+            "default_route_settings", nested("apigatewayv2.StageDefaultRouteSettingsArgs"), ROUTE_SETTINGS
+        ),
+        "AccessLogSettings": Convert(
+            "access_log_settings", nested("apigatewayv2.StageAccessLogSettingsArgs"), ("DestinationArn", "Format")
+        ),
+        "RouteSettings": Convert("route_settings", lambda aws, value: [
+            nested("apigatewayv2.StageRouteSettingArgs")(aws, {"RouteKey": key, **settings}) for key, settings in value.items()
+        ], ROUTE_SETTINGS),
+    }
+
     def build(self, b: Builder, r: Resource) -> Any:
-        p = b.props(r)
-        apigatewayv2 = b.aws.apigatewayv2
-        route_settings = p.get("DefaultRouteSettings")
-        access_logs = p.get("AccessLogSettings")
-        return apigatewayv2.Stage(
-            b.name(r), api_id=p["ApiId"], name=p["StageName"], description=p["Description"],
-            deployment_id=p["DeploymentId"],
-            default_route_settings=None if route_settings is None else apigatewayv2.StageDefaultRouteSettingsArgs(
-                data_trace_enabled=route_settings["DataTraceEnabled"], logging_level=route_settings["LoggingLevel"]
-            ),
-            access_log_settings=None if access_logs is None else apigatewayv2.StageAccessLogSettingsArgs(
-                destination_arn=access_logs["DestinationArn"], format=access_logs["Format"]
-            ),
-            opts=b.options(r), **b.regional(),
-        )
+        return b.aws.apigatewayv2.Stage(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Deployment(Kind):
     cfn_type = "AWS::ApiGatewayV2::Deployment"
     pulumi_type = "aws:apigatewayv2/deployment:Deployment"
     ref = "id"
+    inputs = same_names("ApiId", "Description")
+    consumed = ("StageName",)
 
     def extras(self, properties: Mapping[str, Any]) -> Tuple[Extra, ...]:
         return (Extra(STAGE_POINTER_TYPE, STAGE_POINTER_SUFFIX),) if "StageName" in properties else ()
@@ -156,21 +173,20 @@ class Deployment(Kind):
         p = b.props(r)
         targets = []
         for resource in b.plan.resources:
-            trigger = lookup(resource.type).deploy_trigger
+            trigger = kind_of(resource).deploy_trigger
             if trigger is not None:
                 targets.append(b.evaluated(resource.key)[trigger])
         targets_digest = b.pulumi.Output.all(*targets).apply(
             lambda uris: hashlib.sha256("\n".join(map(str, uris)).encode()).hexdigest()
         )
         deployment = b.aws.apigatewayv2.Deployment(
-            b.name(r), api_id=p["ApiId"], description=p["Description"],
-            triggers={"plan": b.plan.published_digest, "targets": targets_digest},
+            b.name(r), **self.arguments(b, p), triggers={"plan": b.plan.published_digest, "targets": targets_digest},
             opts=b.options(r), **b.regional(),
         )
         if "StageName" in p:  # an external API's existing stage: CloudFormation moves it; so do we
             b.stage_pointer(
                 b.name(r, STAGE_POINTER_SUFFIX), api_id=p["ApiId"], stage_name=p["StageName"],
-                deployment_id=deployment.id, region=b.pseudo("AWS::Region"),
+                deployment_id=deployment.id, region=b.pseudo(REGION),
                 opts=b.child_options(depends_on=[deployment]),
             )
         return deployment
@@ -184,11 +200,10 @@ class Account(Kind):
     def describe(self, plan: Plan, r: Resource) -> str:
         return f"cloudWatchRoleArn={readable(r.properties['CloudWatchRoleArn'])} (account-wide setting)"
 
+    inputs = {"CloudWatchRoleArn": "cloudwatch_role_arn"}
+
     def build(self, b: Builder, r: Resource) -> Any:
-        p = b.props(r)
-        return b.aws.apigateway.Account(
-            b.name(r), cloudwatch_role_arn=p["CloudWatchRoleArn"], opts=b.options(r), **b.regional()
-        )
+        return b.aws.apigateway.Account(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class AccountRoleCustomResource(Kind):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Tuple
 
 from ..plan import CodeArchive, Plan, Ref, Resource, readable, references
-from .base import Builder, Extra, Kind, register, tag_map
+from .base import Builder, Convert, Extra, Kind, nested, register, same_names, tags_map
 
 CONCURRENCY_TYPE = "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
 CONCURRENCY_SUFFIX = "-concurrency"  #: Alias.ProvisionedConcurrencyConfig
@@ -27,29 +27,32 @@ class Function(Kind):
         publish = " publish" if publishes(plan, r) else ""
         return f"{p['FunctionName']} {p['Runtime']} {p['Handler']} code={readable(p['Code'])}{publish}"
 
+    inputs = {
+        **same_names(
+            "Handler", "Runtime", "MemorySize", "Timeout", "Role", "Description", "Architectures", "Layers",
+            "ReservedConcurrentExecutions", "KmsKeyArn", "PackageType",
+        ),
+        "FunctionName": "name",
+        "Tags": Convert("tags", tags_map),
+        "Environment": Convert("environment", nested("lambda_.FunctionEnvironmentArgs"), ("Variables",)),
+        "EphemeralStorage": Convert("ephemeral_storage", nested("lambda_.FunctionEphemeralStorageArgs"), ("Size",)),
+        "SnapStart": Convert("snap_start", nested("lambda_.FunctionSnapStartArgs"), ("ApplyOn",)),
+    }
+    consumed = ("Code",)
+
     def build(self, b: Builder, r: Resource) -> Any:
-        lambda_ = b.aws.lambda_
         p = b.props(r)
         code = p["Code"]
         if isinstance(code, CodeArchive):  # built by wsapi (Serverless's modes, fixed times), or the given one
             source: dict = {"code": b.archive(code)}
         else:  # already in S3
             source = {"s3_bucket": code["S3Bucket"], "s3_key": code["S3Key"]}
-        environment = p.get("Environment")
-        storage = p.get("EphemeralStorage")
-        snap_start = p.get("SnapStart")
         # it runs as soon as it exists: let the role's policies be in place first (CloudFormation has them
         # inside the role)
         waits = [extra for key in references(r) for extra in b.extras_of(key)]
-        return lambda_.Function(
-            b.name(r), name=p["FunctionName"], role=p["Role"], handler=p["Handler"], runtime=p["Runtime"],
-            memory_size=p["MemorySize"], timeout=p["Timeout"], description=p.get("Description"),
-            architectures=p.get("Architectures"), layers=p.get("Layers"), tags=tag_map(p.get("Tags")),
-            environment=None if environment is None else lambda_.FunctionEnvironmentArgs(variables=environment["Variables"]),
-            ephemeral_storage=None if storage is None else lambda_.FunctionEphemeralStorageArgs(size=storage["Size"]),
-            snap_start=None if snap_start is None else lambda_.FunctionSnapStartArgs(apply_on=snap_start["ApplyOn"]),
-            reserved_concurrent_executions=p.get("ReservedConcurrentExecutions"),
-            publish=publishes(b.plan, r) or None, opts=b.options(r, waits=waits), **source, **b.regional(),
+        return b.aws.lambda_.Function(
+            b.name(r), **self.arguments(b, p), publish=publishes(b.plan, r) or None,
+            opts=b.options(r, waits=waits), **source, **b.regional(),
         )
 
 
@@ -57,6 +60,7 @@ class Version(Kind):
     cfn_type = "AWS::Lambda::Version"
     folded = "the function's publish=true"
     attributes = {"Version": "version"}  # the version the function published
+    consumed = ("FunctionName", "Description")
 
     def build(self, b: Builder, r: Resource) -> Any:
         """Pulumi publishes a function's versions itself (`publish=True`): the version is the function's."""
@@ -77,12 +81,12 @@ class Alias(Kind):
         provisioned = f" provisioned={readable(concurrency['ProvisionedConcurrentExecutions'])}" if concurrency else ""
         return f"{p['Name']} -> the published version of {readable(p['FunctionName'])}{provisioned}"
 
+    inputs = same_names("FunctionName", "FunctionVersion", "Name", "Description")
+    consumed = ("ProvisionedConcurrencyConfig",)
+
     def build(self, b: Builder, r: Resource) -> Any:
         p = b.props(r)
-        alias = b.aws.lambda_.Alias(
-            b.name(r), function_name=p["FunctionName"], function_version=p["FunctionVersion"], name=p["Name"],
-            opts=b.options(r), **b.regional(),
-        )
+        alias = b.aws.lambda_.Alias(b.name(r), **self.arguments(b, p), opts=b.options(r), **b.regional())
         concurrency = p.get("ProvisionedConcurrencyConfig")
         if concurrency is not None:  # a property of the alias in CloudFormation, its own resource in Pulumi
             b.add_extras(r.key, [b.aws.lambda_.ProvisionedConcurrencyConfig(
@@ -103,13 +107,14 @@ class Permission(Kind):
         source = f" from {readable(p['SourceArn'])}" if "SourceArn" in p else ""
         return f"invoke {readable(p['FunctionName'])} by {p['Principal']}{source}"
 
+    inputs = {
+        **same_names("Action", "Principal", "SourceArn", "SourceAccount", "EventSourceToken", "FunctionUrlAuthType"),
+        "FunctionName": "function",
+        "PrincipalOrgID": "principal_org_id",
+    }
+
     def build(self, b: Builder, r: Resource) -> Any:
-        p = b.props(r)
-        return b.aws.lambda_.Permission(
-            b.name(r), function=p["FunctionName"], action=p["Action"], principal=p["Principal"],
-            source_arn=p.get("SourceArn"), source_account=p.get("SourceAccount"), opts=b.options(r),
-            **b.regional(),
-        )
+        return b.aws.lambda_.Permission(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 register(Function, Version, Alias, Permission)

@@ -11,13 +11,50 @@ Nothing here imports `pulumi`: a kind builds through the `Builder` the component
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Mapping, Optional, Protocol, Sequence, Tuple
 
 from ..plan import CodeArchive, Plan, Resource
 
 if TYPE_CHECKING:  # pragma: no cover
     import pulumi
+
+
+@dataclass(frozen=True)
+class Convert:
+    """A CloudFormation property Pulumi takes under `argument`, shaped by `function(pulumi_aws, value)`; for an
+    object, the `fields` it may hold (each, for a map of objects such as RouteSettings)."""
+
+    argument: str
+    function: Callable[[Any, Any], Any]
+    fields: Tuple[str, ...] = ()
+
+
+def snake(name: str) -> str:
+    """`RouteSelectionExpression` -> `route_selection_expression`, `PrincipalOrgID` -> `principal_org_id`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def same_names(*properties: str) -> Dict[str, str]:
+    """Properties Pulumi takes under their own name, snake_cased."""
+    return {name: snake(name) for name in properties}
+
+
+def nested(args_class: str) -> Callable[[Any, Any], Any]:
+    """A CloudFormation object as the pulumi-aws `Args` class of that name (`apigatewayv2.StageAccessLogSettingsArgs`),
+    its properties snake_cased."""
+
+    def convert(aws: Any, value: Any) -> Any:
+        module, name = args_class.rsplit(".", 1)
+        return getattr(getattr(aws, module), name)(**{snake(key): item for key, item in value.items()})
+
+    return convert
+
+
+def tags_map(aws: Any, tags: Any) -> Optional[Dict[str, Any]]:
+    """CloudFormation's `[{Key, Value}]` as Pulumi's mapping."""
+    return tag_map(tags)
 
 
 @dataclass(frozen=True)
@@ -66,6 +103,11 @@ class Builder(Protocol):
     def stage_pointer(self, name: str, **props: Any) -> Any:
         """The dynamic resource that points an external API's stage at a deployment."""
 
+    native: Any  #: `wsapi.native`: builds declared resources with pulumi-aws-native
+
+    def native_provider(self, opts: "pulumi.ResourceOptions") -> "pulumi.ResourceOptions":
+        """`opts` with the aws-native provider in the component's region (unless the stack configures one)."""
+
     def add_extras(self, key: str, resources: Sequence[Any]) -> None:
         """Record the extras built for plan resource `key` (others may wait for them)."""
 
@@ -93,6 +135,38 @@ class Kind:
     #: triggers a new deployment when it changes
     deploy_trigger: ClassVar[Optional[str]] = None
 
+    #: CloudFormation property -> Pulumi argument: a name, or a `Convert` for a value Pulumi shapes otherwise
+    inputs: ClassVar[Mapping[str, Any]] = {}
+    #: properties `build` turns into something else itself (extra resources, the code archive, ...)
+    consumed: ClassVar[Tuple[str, ...]] = ()
+    #: properties Pulumi has no input for that change nothing in what wsapi deploys, and why (a warning)
+    ignored: ClassVar[Mapping[str, str]] = {}
+
+    def arguments(self, b: "Builder", properties: Mapping[str, Any]) -> Dict[str, Any]:
+        """The Pulumi arguments for evaluated `properties` (see `inputs`)."""
+        arguments: Dict[str, Any] = {}
+        for name, value in properties.items():
+            target = self.inputs.get(name)
+            if isinstance(target, Convert):
+                arguments[target.argument] = target.function(b.aws, value)
+            elif target is not None:
+                arguments[target] = value
+        return arguments
+
+    def unsupported(self, properties: Mapping[str, Any]) -> Tuple[str, ...]:
+        """Properties (a `resources:` override may add any) the component could not set, as dotted names: never
+        dropped silently."""
+        found = []
+        for name, value in properties.items():
+            target = self.inputs.get(name)
+            if target is None and name not in self.consumed and name not in self.ignored:
+                found.append(name)
+            elif isinstance(target, Convert) and target.fields and isinstance(value, Mapping):
+                objects = value.values() if target.argument == "route_settings" else [value]
+                for item in objects:
+                    found.extend(f"{name}.{field}" for field in (item if isinstance(item, Mapping) else {}) if field not in target.fields)
+        return tuple(dict.fromkeys(found))
+
     def child_name(self, component: str, resource: Resource) -> str:
         """Pulumi child names derive from function keys, route keys and fixed words only (set by the compile
         step as `Resource.child_suffix`), so adding a route never renames another resource."""
@@ -108,13 +182,17 @@ class Kind:
     def build(self, builder: Builder, resource: Resource) -> Any:
         raise NotImplementedError(f"{self.cfn_type} has no Pulumi resource")
 
-    def output(self, built: Any, attribute: Optional[str]) -> Any:
+    def pulumi_type_of(self, resource: Resource) -> Optional[str]:
+        """The Pulumi type token of one resource of this kind (a family kind has one per CloudFormation type)."""
+        return self.pulumi_type
+
+    def output(self, b: Builder, resource: Resource, attribute: Optional[str]) -> Any:
         """The Output for `Ref` (attribute None) or `Fn::GetAtt` of a built resource."""
         name = self.ref if attribute is None else self.attributes.get(attribute)
         if name is None:
             what = "Ref" if attribute is None else f"Fn::GetAtt {attribute}"
             raise KeyError(f"{what} of {self.cfn_type} has no Pulumi counterpart in wsapi")
-        return getattr(built, name)
+        return getattr(b.built(resource.key), name)
 
 
 #: Every kind, by CloudFormation type; filled by the family modules of this package as they are imported.
@@ -128,8 +206,18 @@ def register(*kinds: type) -> None:
 
 
 def lookup(cfn_type: str) -> Kind:
-    """The kind of a CloudFormation type; KeyError for a type wsapi does not know."""
+    """The kind of a CloudFormation type wsapi generates; KeyError for a type wsapi does not know."""
     return REGISTRY[cfn_type]
+
+
+#: The family kind of every resource a service declares itself (`resources.Resources`), whatever its type;
+#: set by the `declared` module of this package.
+DECLARED: Dict[str, Kind] = {}
+
+
+def kind_of(resource: Resource) -> Kind:
+    """The kind that renders a plan resource: its type's, or for a declared resource the declared family's."""
+    return DECLARED["family"] if resource.declared else REGISTRY[resource.type]
 
 
 def short_type(token: str) -> str:

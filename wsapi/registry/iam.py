@@ -6,7 +6,7 @@ import json
 from typing import Any, Mapping, Tuple
 
 from ..plan import Plan, Resource, readable
-from .base import Builder, Extra, Kind, register, tag_map
+from .base import Builder, Convert, Extra, Kind, register, same_names, tags_map
 
 INLINE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 POLICY_ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -45,13 +45,17 @@ class Role(Kind):
             grants.append(f"{statement['Effect']} {readable(actions)} on {count} resource{'s' if count != 1 else ''}")
         return f"assumed by {principals(r)}: " + "; ".join(grants)
 
+    inputs = {
+        **same_names("Path", "PermissionsBoundary", "Description", "MaxSessionDuration"),
+        "RoleName": "name",
+        "Tags": Convert("tags", tags_map),
+        "AssumeRolePolicyDocument": Convert("assume_role_policy", lambda aws, document: json.dumps(document)),
+    }
+    consumed = ("ManagedPolicyArns", "Policies")
+
     def build(self, b: Builder, r: Resource) -> Any:
         p = b.props(r)
-        role = b.aws.iam.Role(
-            b.name(r), assume_role_policy=json.dumps(p["AssumeRolePolicyDocument"]), name=p.get("RoleName"),
-            path=p.get("Path"), permissions_boundary=p.get("PermissionsBoundary"), tags=tag_map(p.get("Tags")),
-            opts=b.options(r),
-        )
+        role = b.aws.iam.Role(b.name(r), **self.arguments(b, p), opts=b.options(r))
         extras = []
         for index, policy_arn in enumerate(p.get("ManagedPolicyArns", [])):
             extras.append(b.aws.iam.RolePolicyAttachment(

@@ -6,7 +6,7 @@ import json
 from typing import Any, Mapping, Tuple
 
 from ..plan import Plan, Resource
-from .base import Builder, Extra, Kind, register
+from .base import Builder, Convert, Extra, Kind, register, same_names, tags_map
 
 DATA_PROTECTION_TYPE = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
 DATA_PROTECTION_SUFFIX = "-data-protection"  #: LogGroup.DataProtectionPolicy
@@ -25,12 +25,16 @@ class LogGroup(Kind):
         retention = r.properties.get("RetentionInDays")
         return f"name={r.properties['LogGroupName']}" + (f" retention={retention}d" if retention else "")
 
+    inputs = {
+        **same_names("RetentionInDays", "KmsKeyId", "LogGroupClass", "DeletionProtectionEnabled"),
+        "LogGroupName": "name",
+        "Tags": Convert("tags", tags_map),
+    }
+    consumed = ("DataProtectionPolicy",)
+
     def build(self, b: Builder, r: Resource) -> Any:
         p = b.props(r)
-        group = b.aws.cloudwatch.LogGroup(
-            b.name(r), name=p["LogGroupName"], retention_in_days=p.get("RetentionInDays"),
-            kms_key_id=p.get("KmsKeyId"), opts=b.options(r), **b.regional(),
-        )
+        group = b.aws.cloudwatch.LogGroup(b.name(r), **self.arguments(b, p), opts=b.options(r), **b.regional())
         if "DataProtectionPolicy" in p:  # a property in CloudFormation, its own resource in Pulumi
             b.add_extras(r.key, [b.aws.cloudwatch.LogDataProtectionPolicy(
                 b.name(r, DATA_PROTECTION_SUFFIX), log_group_name=group.name,

@@ -1,0 +1,53 @@
+"""The family kind of the resources a service declares itself (`resources.Resources`): any CloudFormation
+type, deployed by the Pulumi component as a `pulumi-aws-native` resource.
+
+Why aws-native: it is generated from CloudFormation's own resource schemas, so one generic translation is
+faithful for every type (the same properties, every `Fn::GetAtt` attribute an output, the Cloud Control
+primary identifier as the resource id, importable by it), where pulumi-aws would need a hand-written mapping
+per type. The resources wsapi generates itself keep their pulumi-aws kinds (the rest of this registry).
+
+The translation itself lives in `native` (Pulumi side) and `native_types` (type tokens, without importing
+pulumi, for `wsapi plan`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .. import native_types
+from ..plan import Plan, Resource, readable
+from .base import DECLARED, Builder, Kind
+
+#: The template attributes the component honours (`DeletionPolicy: Retain` keeps the resource when it
+#: leaves the program; `DependsOn` orders it; `Condition` chooses it).
+RETAIN = ("Retain", "RetainExceptOnCreate", "Snapshot")
+
+
+class Declared(Kind):
+    cfn_type = "*"  #: any type
+
+    def child_name(self, component: str, resource: Resource) -> str:
+        return f"{component}-{resource.key}"
+
+    def pulumi_type_of(self, resource: Resource) -> str:
+        try:
+            return native_types.native_type(resource.type).token
+        except native_types.Untranslatable:
+            return f"({resource.type}: not translatable)"  # preflight refuses it before anything is listed
+
+    def describe(self, plan: Plan, r: Resource) -> str:
+        shown = [f"{name}={readable(value)}" for name, value in list(r.properties.items())[:3] if isinstance(value, (str, int, float))]
+        retain = " retain" if r.attributes.get("DeletionPolicy") in RETAIN else ""
+        return f"{r.type} {' '.join(shown)}".rstrip() + retain
+
+    def build(self, b: Builder, r: Resource) -> Any:
+        properties = b.props(r)
+        retain = r.attributes.get("DeletionPolicy") in RETAIN or r.attributes.get("UpdateReplacePolicy") in RETAIN
+        opts = b.options(r).merge(b.pulumi.ResourceOptions(retain_on_delete=True)) if retain else b.options(r)
+        return b.native.build(r.type, b.name(r), properties, b.native_provider(opts))
+
+    def output(self, b: Builder, resource: Resource, attribute: Optional[str]) -> Any:
+        return b.native.output(b.built(resource.key), resource.type, attribute)
+
+
+DECLARED["family"] = Declared()
