@@ -6,8 +6,10 @@ is process-global, so the fixture installs new mocks and a new root stack before
 outstanding RPC after it, so nothing a test started can register into the next test's recorder.
 
 The recorder sees what the engine would see: type, name, parent URN, wire-name inputs (`routeKey`,
-`identitySources`), dependencies; it answers the invokes the component uses (caller identity, region,
-partition, CloudFormation exports) with fixed, recognisable values.
+`identitySources`), dependencies, `retain_on_delete`; it answers the invokes the component uses (caller
+identity, region, partition, CloudFormation exports, and a custom domain's ACM certificate and Route 53 zone
+from a small catalog) with fixed, recognisable values. As the engine does (and the SDK's mock monitor does
+not), it applies the `transforms` of a resource and of its parents to the properties it registers.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ PULUMI_TYPE = {
     "AWS::ApiGateway::Account": "aws:apigateway/account:Account",
     "AWS::Lambda::Function": "aws:lambda/function:Function",
     "AWS::Lambda::Alias": "aws:lambda/alias:Alias",
+    "AWS::ApiGatewayV2::DomainName": "aws:apigatewayv2/domainName:DomainName",
+    "AWS::ApiGatewayV2::ApiMapping": "aws:apigatewayv2/apiMapping:ApiMapping",
+    "AWS::Route53::RecordSet": "aws:route53/record:Record",
 }
 #: CloudFormation types Pulumi has no resource for: a version is what its function publishes (`publish`).
 FOLDED_TYPES = {"AWS::Lambda::Version"}
@@ -65,8 +70,20 @@ PROVISIONED_CONCURRENCY = "aws:lambda/provisionedConcurrencyConfig:ProvisionedCo
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 LOG_DATA_PROTECTION_POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
 STAGE_POINTER = "pulumi-python:dynamic:Resource"
+ROUTE53_RECORD = "aws:route53/record:Record"
 #: Resources that are not regional (no per-resource `region` input in pulumi-aws 7).
-GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT, ROLE_POLICY}
+GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT, ROLE_POLICY, ROUTE53_RECORD}
+
+#: The certificates the mocked ACM holds, by domain name (their ARN: `...:certificate/{id}` in the region
+#: asked), and the Route 53 zones, by (name, private).
+CERTIFICATES = {"*.example.com": "wildcard-example-com", "chat.example.org": "chat-example-org"}
+ZONES = {("example.com", False): "Z0EXAMPLEPUBLIC", ("example.com", True): "Z0EXAMPLEPRIVATE", ("example.org", False): "Z0EXAMPLEORG"}
+#: The hosted zone of API Gateway's regional domain targets, as the mocked DomainName reports it.
+APIGATEWAY_ZONE = "Z0APIGATEWAYREGIONAL"
+
+
+def certificate_arn(region: str, certificate: str, account: str = ACCOUNT) -> str:
+    return f"arn:{PARTITION}:acm:{region}:{account}:certificate/{certificate}"
 
 
 # -- the corpus ------------------------------------------------------------------------------------------
@@ -131,6 +148,7 @@ class Registered:
     state: dict  #: the outputs the mock gave it
     dependencies: tuple = ()  #: URNs from depends_on and from inputs
     custom: bool = True
+    retain_on_delete: bool = False
 
     @property
     def region(self) -> Optional[str]:
@@ -147,11 +165,14 @@ class Recorder(_mocks.Mocks):
     """Records every registration and invoke, and answers them with deterministic values."""
 
     def __init__(
-        self, *, region: str = STACK_REGION, account: str = ACCOUNT, exports: Optional[Mapping[str, str]] = None
+        self, *, region: str = STACK_REGION, account: str = ACCOUNT, exports: Optional[Mapping[str, str]] = None,
+        certificates: Optional[Mapping[str, str]] = None, zones: Optional[Mapping[tuple, str]] = None,
     ) -> None:
         self.stack_region = region
         self.account = account
         self.exports = dict(exports or {})
+        self.certificates = dict(CERTIFICATES if certificates is None else certificates)
+        self.zones = dict(ZONES if zones is None else zones)
         self.resources: list[Registered] = []
         self.calls: list[Call] = []
         self._lock = threading.Lock()
@@ -184,16 +205,26 @@ class Recorder(_mocks.Mocks):
             state["arn"] = f"{base}:{inputs.get('name')}"
         elif type_ == "aws:apigatewayv2/stage:Stage":
             state["invokeUrl"] = f"wss://{inputs.get('apiId')}.execute-api.{region}.{DNS_SUFFIX}/{inputs.get('name')}"
+        elif type_ == "aws:apigatewayv2/domainName:DomainName":
+            state["domainNameConfiguration"] = {
+                **inputs.get("domainNameConfiguration", {}),
+                "targetDomainName": f"d-{name}.execute-api.{region}.{DNS_SUFFIX}",
+                "hostedZoneId": APIGATEWAY_ZONE,
+            }
+            state["arn"] = f"arn:{PARTITION}:apigateway:{region}::/domainnames/{inputs.get('domainName')}"
+        elif type_ == ROUTE53_RECORD:
+            state["fqdn"] = inputs.get("name")
         return state
 
     def new_resource(self, args: _mocks.MockResourceArgs):
         id_ = f"{args.name}-id"
         state = self.outputs(args.typ, args.name, id_, args.inputs)
-        urn, parent, dependencies = getattr(self._current, "request", ("", "", ()))
+        urn, parent, dependencies, retain = getattr(self._current, "request", ("", "", (), False))
         with self._lock:
             self.resources.append(
                 Registered(
-                    urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom)
+                    urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom),
+                    retain,
                 )
             )
         return id_, state
@@ -227,6 +258,17 @@ class Recorder(_mocks.Mocks):
         if args.token == "aws:cloudformation/getExport:getExport":
             name = args.args["name"]
             return {"name": name, "value": self.export_value(name, region), "id": name, "region": region}
+        if args.token == "aws:acm/getCertificate:getCertificate":
+            domain = args.args["domain"]
+            if domain not in self.certificates or args.args.get("statuses", ["ISSUED"]) != ["ISSUED"]:
+                return {}, [("domain", f"no ACM Certificate matching domain ({domain})")]
+            arn = certificate_arn(region, self.certificates[domain], self.account)
+            return {"arn": arn, "domain": domain, "id": arn, "status": "ISSUED", "region": region}
+        if args.token == "aws:route53/getZone:getZone":
+            key = (args.args["name"], bool(args.args.get("privateZone")))
+            if key not in self.zones:
+                return {}, [("name", "no matching Route 53 Hosted Zone found")]
+            return {"zoneId": self.zones[key], "id": self.zones[key], "name": key[0], "privateZone": key[1]}
         raise AssertionError(f"unexpected invoke {args.token} {args.args}")
 
     def export_value(self, name: str, region: str) -> str:
@@ -260,15 +302,44 @@ class RecordingMonitor(_mocks.MockMonitor):
     def __init__(self, recorder: Recorder) -> None:
         super().__init__(recorder)
         self.recorder = recorder
+        self.transforms: dict[str, list] = {}  #: URN -> its `transforms`
+        self.parents: dict[str, str] = {}  #: URN -> parent URN
 
     def RegisterResource(self, request):
         urn = self.make_urn(request.parent, request.type, request.name)
         dependencies = tuple(request.dependencies)
-        self.recorder._current.request = (urn, request.parent, dependencies)
+        self.transforms[urn] = _mocks._resolve_callbacks(request.transforms)
+        self.parents[urn] = request.parent
+        chain = []  # the engine's order: the resource's own transforms, then its parent's, up to the stack
+        at = urn
+        while at:
+            chain.extend(self.transforms.get(at, ()))
+            at = self.parents.get(at, "")
+        if chain:
+            request = self.transformed(request, chain)
+        self.recorder._current.request = (urn, request.parent, dependencies, request.retainOnDelete)
         try:
             return super().RegisterResource(request)
         finally:
-            self.recorder._current.request = ("", "", ())
+            self.recorder._current.request = ("", "", (), False)
+
+    def transformed(self, request, chain):
+        """The request with its properties as the transforms leave them (their options are not applied)."""
+        from pulumi.runtime import rpc
+
+        props = rpc.deserialize_properties(request.object)
+        for transform in chain:
+            args = pulumi.ResourceTransformArgs(request.custom, request.type, request.name, props, pulumi.ResourceOptions())
+            result = transform(args)
+            if hasattr(result, "__await__"):
+                result = _sync_await(result)
+            if result is not None:
+                props = result.props
+        changed = type(request)()
+        changed.CopyFrom(request)
+        changed.object.Clear()
+        changed.object.MergeFrom(_sync_await(rpc.serialize_properties(props, {})))
+        return changed
 
 
 def drain() -> None:

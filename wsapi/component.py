@@ -52,6 +52,7 @@ class WebSocketApi(pulumi.ComponentResource):
     execution_arn: pulumi.Output[str]
     route_ids: pulumi.Output[dict]
     function_arns: pulumi.Output[dict]
+    custom_domain_urls: pulumi.Output[list]
 
     def __init__(
         self,
@@ -114,6 +115,7 @@ class WebSocketApi(pulumi.ComponentResource):
         self.route_ids = pulumi.Output.all(**routes) if routes else pulumi.Output.from_input({})
         created = {key: self._builder.value(target) for key, target in plan.function_targets.items()}
         self.function_arns = pulumi.Output.all(**created) if created else pulumi.Output.from_input({})
+        self.custom_domain_urls = pulumi.Output.from_input([domain.url for domain in plan.service.custom_domains])
         self.register_outputs(
             {
                 "api_id": self.api_id,
@@ -124,6 +126,7 @@ class WebSocketApi(pulumi.ComponentResource):
                 "execution_arn": self.execution_arn,
                 "route_ids": self.route_ids,
                 "function_arns": self.function_arns,
+                "custom_domain_urls": self.custom_domain_urls,
             }
         )
 

@@ -11,8 +11,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import pulumi
 import pulumi_aws as aws
 
+from .domain_lookups import find
 from .packaging import cached_archive
-from .plan import ACCOUNT_ID, PARTITION, REGION, URL_SUFFIX, CodeArchive, External, FunctionArn, GetAtt, Join, Plan, Pseudo, Ref, Resource, Sub
+from .plan import ACCOUNT_ID, PARTITION, REGION, URL_SUFFIX, CodeArchive, External, FunctionArn, GetAtt, Join, Lookup, Plan, Pseudo, Ref, Resource, Sub
 from .registry import lookup
 from .stage_deployment import StageDeployment
 
@@ -55,8 +56,13 @@ class PulumiBuilder:
         self._pseudo: Dict[str, Any] = {}
         self._pseudo_sets: Dict[Tuple[str, ...], Any] = {}
         self._exports: Dict[str, Any] = {}
+        self._found: Dict[Lookup, str] = {}  #: what the provider found for each lookup
 
     def build(self) -> Dict[str, Any]:
+        lookups = self.plan.lookups()
+        if lookups:  # a custom domain's certificate or zone: found (or refused) before any child is registered
+            config = self.plan.service.config_path
+            self._found = find(lookups, self.parent, self.region, os.fspath(config) if config else "<config>")
         for resource in self.plan.creation_order():
             self.resources[resource.key] = lookup(resource.type).build(self, resource)
         return self.resources
@@ -108,6 +114,8 @@ class PulumiBuilder:
             return self.text(self.pieces(value))
         if isinstance(value, External):
             return self.external(value)
+        if isinstance(value, Lookup):
+            return self._found[value]
         if isinstance(value, Mapping):
             return {k: self.value(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -148,7 +156,7 @@ class PulumiBuilder:
                 "arn:", Pseudo(PARTITION), ":lambda:", *self.pieces(Pseudo(REGION)), ":", Pseudo(ACCOUNT_ID),
                 ":function:", value.deployed_name, qualifier,
             ]
-        if isinstance(value, (Ref, GetAtt, External)):
+        if isinstance(value, (Ref, GetAtt, External, Lookup)):
             return [self.value(value)]
         return [value]
 

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from .. import naming
 from ..digests import encode
+from .domains import compile_domains
 from .functions import compile_functions
 from ..model import Authorizer, Function, Route, Service
 from ..plan import (
@@ -153,6 +154,7 @@ class _Compiler:
         deployment_key = self.compile_deployment(everything if self.compat else published)
         if stage_key is not None:
             self.drafts[stage_key]["properties"]["DeploymentId"] = Ref(deployment_key)
+        domains = () if self.compat else compile_domains(self)  # Serverless's template has none
         resources = tuple(
             Resource(
                 key=key,
@@ -168,7 +170,7 @@ class _Compiler:
             mode=self.mode,
             service=self.service,
             resources=resources,
-            outputs=self.outputs(),
+            outputs=self.outputs(domains),
             api_id=self.api_id,
             published_digest=published,
             function_targets=dict(self.created),
@@ -439,10 +441,15 @@ class _Compiler:
         self.add(key, "AWS::ApiGatewayV2::Deployment", "deployment", properties, depends_on)
         return key
 
-    def outputs(self) -> tuple[Output, ...]:
+    def outputs(self, domains: tuple[tuple[str, str], ...] = ()) -> tuple[Output, ...]:
+        """The endpoint (the first custom domain's URL when there is one), the management endpoint (always
+        the execute-api host: @connections does not work through a custom domain with a base path), the API
+        id, and each custom domain's URL."""
         stage = self.service.stage
         host = (self.api_id, ".execute-api.", Pseudo(REGION), ".", Pseudo(URL_SUFFIX), f"/{stage}")
         url = Output(naming.SERVICE_ENDPOINT_OUTPUT, "URL of the service endpoint", Join("", ("wss://",) + host))
+        if domains:
+            url = Output(url.key, "URL of the service endpoint (its custom domain)", domains[0][1])
         if self.compat:
             export = naming.serverless_export(self.service.name, stage, naming.SERVICE_ENDPOINT_OUTPUT)
             return (Output(url.key, url.description, url.value, export),)
@@ -454,7 +461,7 @@ class _Compiler:
                 Join("", ("https://",) + host),
             ),
             Output(naming.API_ID_OUTPUT, "WebSocket API id", self.api_id),
-        )
+        ) + tuple(Output(naming.domain_url_output(name), f"URL of the custom domain {name}", value) for name, value in domains)
 
 
 def compile_service(
