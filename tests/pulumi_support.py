@@ -271,6 +271,22 @@ class Recorder(_mocks.Mocks):
             return {"zoneId": self.zones[key], "id": self.zones[key], "name": key[0], "privateZone": key[1]}
         raise AssertionError(f"unexpected invoke {args.token} {args.args}")
 
+    def lookup_answer(self, lookup: Any, region: str) -> str:
+        """What the component must find for a custom domain's `plan.Lookup` in this catalog, by the rules the
+        README states (restated here, not taken from wsapi): a certificate named `lookup.name`, else one for
+        the domain, else a wildcard for its parent; the zone of the longest name ending the domain, public
+        before private when either will do."""
+        labels = lookup.domain.split(".")
+        if lookup.kind == "certificate":
+            names = [lookup.name] if lookup.name else [lookup.domain, "*." + ".".join(labels[1:])]
+            found = [self.certificates[n] for n in names if n in self.certificates]
+            assert found, f"the mocked ACM has no certificate for {lookup}"
+            return certificate_arn(region, found[0], self.account)
+        kinds = [False, True] if lookup.private is None else [lookup.private]
+        zones = [self.zones[(".".join(labels[i:]), k)] for i in range(len(labels) - 1) for k in kinds if (".".join(labels[i:]), k) in self.zones]
+        assert zones, f"the mocked Route 53 has no zone for {lookup}"
+        return zones[0]
+
     def export_value(self, name: str, region: str) -> str:
         """A stack export's value; region-qualified so a test sees which region it was read from."""
         return self.exports.get(name, f"{name}@{region}")
@@ -424,8 +440,12 @@ class Rendered:
         return {r.urn for r in self.recorder.resources}
 
 
-def render(name: str = "chat", *args: Any, recorder: Optional[Recorder] = None, **kwargs: Any) -> Rendered:
-    """`WebSocketApi(name, *args, **kwargs)` under `recorder` (default: new mocks), run to completion."""
+def render(
+    name: str = "chat", *args: Any, recorder: Optional[Recorder] = None,
+    outputs: Callable[[Any], dict] = component_outputs, **kwargs: Any,
+) -> Rendered:
+    """`WebSocketApi(name, *args, **kwargs)` under `recorder` (default: new mocks), run to completion, with the
+    `outputs` of it resolved (default: `component_outputs`)."""
     from wsapi import WebSocketApi
 
     recorder = recorder if recorder is not None else fresh_mocks()
@@ -433,7 +453,7 @@ def render(name: str = "chat", *args: Any, recorder: Optional[Recorder] = None, 
 
     def program() -> Any:
         holder["api"] = WebSocketApi(name, *args, **kwargs)
-        return component_outputs(holder["api"])
+        return outputs(holder["api"])
 
     outputs = run_program(program)
     return Rendered(name, recorder, outputs, holder["api"])
@@ -620,6 +640,30 @@ WIRE: dict[str, dict[str, Any]] = {
         "EphemeralStorage": ("ephemeralStorage", {"Size": "size"}),
     },
     "AWS::Lambda::Alias": {"FunctionName": "functionName", "FunctionVersion": "functionVersion", "Name": "name"},
+    "AWS::ApiGatewayV2::DomainName": {
+        "DomainName": "domainName",
+        # one configuration in CloudFormation's list, Pulumi's single object
+        "DomainNameConfigurations": ("domainNameConfiguration", lambda c: [{
+            "CertificateArn": c["certificateArn"], "EndpointType": c["endpointType"], "SecurityPolicy": c["securityPolicy"],
+        }] if set(c) == {"certificateArn", "endpointType", "securityPolicy"} else c),
+        "Tags": "tags",
+    },
+    "AWS::ApiGatewayV2::ApiMapping": {
+        "ApiId": "apiId", "DomainName": "domainName", "Stage": "stage", "ApiMappingKey": "apiMappingKey",
+    },
+    "AWS::Route53::RecordSet": {
+        "HostedZoneId": "zoneId",
+        "Name": "name",
+        "Type": "type",
+        # CloudFormation's one AliasTarget, Pulumi's list of one alias
+        "AliasTarget": ("aliases", lambda a: {
+            "DNSName": a[0]["name"], "HostedZoneId": a[0]["zoneId"], "EvaluateTargetHealth": a[0]["evaluateTargetHealth"],
+        } if len(a) == 1 and set(a[0]) == {"name", "zoneId", "evaluateTargetHealth"} else a),
+        "SetIdentifier": "setIdentifier",
+        "Region": ("latencyRoutingPolicies", lambda p: p[0]["region"] if len(p) == 1 and set(p[0]) == {"region"} else p),
+        "Weight": ("weightedRoutingPolicies", lambda p: p[0]["weight"] if len(p) == 1 and set(p[0]) == {"weight"} else p),
+        "HealthCheckId": "healthCheckId",
+    },
 }
 
 #: Pulumi inputs with no CloudFormation property: checked by their own tests.
@@ -627,6 +671,7 @@ PULUMI_ONLY_INPUTS = {
     "region",
     ("aws:apigatewayv2/deployment:Deployment", "triggers"),
     ("aws:lambda/function:Function", "publish"),  # the plan's AWS::Lambda::Version (FOLDED_TYPES)
+    (ROUTE53_RECORD, "allowOverwrite"),  # the plugin's UPSERT (test_component_domains.py)
 }
 
 #: CloudFormation's `Ref` of each type, read off the mocked Pulumi resource.
@@ -636,12 +681,29 @@ CFN_REF: dict[str, Callable[[Registered], Any]] = {
     "AWS::IAM::Role": lambda r: r.state["name"],
     "AWS::Lambda::Function": lambda r: r.state["name"],
     "AWS::Lambda::Alias": lambda r: r.state["arn"],
+    "AWS::ApiGatewayV2::DomainName": lambda r: r.state["domainName"],
+    "AWS::Route53::RecordSet": lambda r: r.state["fqdn"],
 }
+#: `Fn::GetAtt` of each type: the mocked resource's output that holds it (a tuple: a field of an output).
 CFN_ATTRIBUTES = {
     "AWS::IAM::Role": {"Arn": "arn"},
     "AWS::Lambda::Function": {"Arn": "arn"},
     "AWS::ApiGatewayV2::Api": {"ApiEndpoint": "apiEndpoint"},
+    "AWS::ApiGatewayV2::DomainName": {
+        "RegionalDomainName": ("domainNameConfiguration", "targetDomainName"),
+        "RegionalHostedZoneId": ("domainNameConfiguration", "hostedZoneId"),
+    },
 }
+
+
+def state_at(registered: Registered, output: Any) -> Any:
+    """An output of a mocked resource (`CFN_ATTRIBUTES`' values)."""
+    if isinstance(output, tuple):
+        value = registered.state
+        for name in output:
+            value = value[name]
+        return value
+    return registered.state[output]
 
 def normal(value: Any) -> Any:
     """Protobuf carries every number as a float; compare 14 and 14.0 as equal."""
