@@ -177,7 +177,7 @@ class DomainReader(TypedReader):
         domains = [domain for entry, path in entries for domain in [self.domain(entry, path)] if domain is not None]
         if domains:
             tags = {**read_declared(self.doc, self.stack_tags), **self.provider_tags}
-            domains = [dataclasses.replace(d, tags=tags, problems=d.problems + tuple(self.deploy_problems)) for d in domains]
+            domains = [dataclasses.replace(d, tags=tags) for d in domains]
         self.cross_checks(domains)
         if len(domains) > MAX_DOMAINS:
             self.warn("custom", f"{len(domains)} WebSocket domains: API Gateway allows {MAX_DOMAINS} regional custom domain names per account and region unless the quota is raised")
@@ -210,21 +210,22 @@ class DomainReader(TypedReader):
     def domain(self, entry: Mapping[str, Any], path: str) -> Optional[CustomDomain]:
         """The domain of one WebSocket entry, or None when it is disabled or wrong."""
         config, unresolved = unresolved_in(entry, path)
-        for key in config:
-            if key not in PLUGIN_KEYS:
-                self.warn(join_path(path, str(key)), f"unknown setting of serverless-domain-manager; expected one of: {', '.join(PLUGIN_KEYS)}")
+        self.unknown_settings(config, PLUGIN_KEYS, path)
         dropped = {key for key in entry if key not in config}  # unresolved: not checked until they resolve
         before = self.reported
-        if not self.flag(config, "enabled", path, True):
+        enabled = self.flag(config, "enabled", path, True)
+        if enabled is False:
             return None  # nothing of it is deployed (a stage may disable a domain set up for another stage)
         self.refused(config, path)
         settings = self.settings(config, path, dropped)
         records = self.records(config, path)
-        if self.reported > before or settings is None:
+        if self.reported > before or enabled is None:
             return None
+        if settings["domain_name"] is None:  # its variables did not resolve: deploying it reports them
+            settings["domain_name"] = str(entry["domainName"].text)
         return CustomDomain(path=path, problems=tuple(unresolved), **settings, **records)
 
-    def settings(self, config: Mapping[str, Any], path: str, dropped: set) -> Optional[Dict[str, Any]]:
+    def settings(self, config: Mapping[str, Any], path: str, dropped: set) -> Dict[str, Any]:
         name = self.domain_name(config, path, dropped)
         base_path = self.base_path(config.get("basePath"), f"{path}.basePath")
         self.stage_setting(config.get("stage"), f"{path}.stage")
@@ -237,8 +238,6 @@ class DomainReader(TypedReader):
             certificate_name = None
         self.flag(config, "autoDomain", path, False)  # wsapi always deploys the domain with the stack
         retain = bool(self.flag(config, "preserveExternalPathMappings", path, False))
-        if name is None:
-            return None
         return {
             "domain_name": name, "base_path": base_path or "", "certificate_arn": arn,
             "certificate_name": certificate_name, "security_policy": policy, "retain": retain,
@@ -349,7 +348,7 @@ class DomainReader(TypedReader):
 
     def routing(self, value: Any, path: str) -> Dict[str, Any]:
         params = self.mapping(value, path) or {}
-        self.unknown_keys(params, ROUTE53_PARAMS_KEYS, path)
+        self.unknown_settings(params, ROUTE53_PARAMS_KEYS, path)
         policy = self.string(params.get("routingPolicy"), f"{path}.routingPolicy")
         if policy is not None and policy.lower() not in ROUTING_POLICIES:
             self.report(f"{path}.routingPolicy", f"must be simple, latency or weighted, got {policy!r}")
@@ -370,6 +369,12 @@ class DomainReader(TypedReader):
         }  # fmt: skip
 
     # -- values ----------------------------------------------------------------------------------------------
+
+    def unknown_settings(self, config: Mapping[str, Any], known: Tuple[str, ...], path: str) -> None:
+        """Warned, not refused: the plugin ignores what it does not know."""
+        for key in config:
+            if key not in known:
+                self.warn(join_path(path, str(key)), f"unknown setting of serverless-domain-manager; expected one of: {', '.join(known)}")
 
     def flag(self, config: Mapping[str, Any], key: str, path: str, default: bool) -> Optional[bool]:
         """The plugin's `evaluateBoolean`: a boolean, or a string or number reading true/1/false/0."""
