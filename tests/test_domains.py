@@ -20,6 +20,7 @@ from wsapi.compile import compile_service
 from wsapi.domains import PLUGIN_KEYS
 from wsapi.model import CustomDomain
 from wsapi.plan import COMPAT
+from wsapi.plan_listing import describe_plan
 from wsapi.render_cfn import render_template
 
 DOMAIN = "WsExampleComWebsocketsDomainName"
@@ -485,3 +486,27 @@ def test_the_chat_example_sets_a_domain_only_when_the_stack_turns_it_on() -> Non
     (domain,) = load_service(chat, params={"chatDomainEnabled": "true", "chatDomain": "chat.example.com"}).custom_domains
     assert domain.url == "wss://chat.example.com/dev"
     assert lint_errors(render_template(compile_service(load_service(chat, params={"chatDomainEnabled": "true"}), with_functions=True))) == []
+
+
+# -- the command line -----------------------------------------------------------------------------------------
+
+
+def test_validate_and_plan_show_the_domains() -> None:
+    chat = ["examples/chat", "--param", "chatDomainEnabled=true", "--param", "chatDomain=chat.example.com"]
+    validated = run_cli("validate", *chat, cwd=ROOT)
+    assert validated.returncode == 0 and "\ncustom domains: wss://chat.example.com/dev\n" in validated.stdout
+    assert "custom domains" not in run_cli("validate", "examples/chat", cwd=ROOT).stdout
+    planned = run_cli("plan", *chat, cwd=ROOT)
+    assert planned.returncode == 0, planned.stderr
+    lines = [" ".join(line.split()) for line in planned.stdout.splitlines() if "chat.example.com" in line]
+    assert lines == [
+        "+ ├─ aws:apigatewayv2:DomainName chat-domain-chat.example.com create chat.example.com REGIONAL TLS_1_2 certificate=<the ACM certificate closest to chat.example.com>",
+        "+ ├─ aws:apigatewayv2:ApiMapping chat-api-mapping-chat.example.com create wss://chat.example.com/dev -> stage dev of <WebsocketsApi>",
+        "+ ├─ aws:route53:Record chat-domain-record-chat.example.com-a create A alias chat.example.com -> <ChatExampleComWebsocketsDomainName.RegionalDomainName> zone=<the Route 53 zone of chat.example.com>",
+        "+ └─ aws:route53:Record chat-domain-record-chat.example.com-aaaa create AAAA alias chat.example.com -> <ChatExampleComWebsocketsDomainName.RegionalDomainName> zone=<the Route 53 zone of chat.example.com>",
+    ]
+    given = config({"certificateArn": CERTIFICATE, "hostedZoneId": "Z0EXAMPLE", "preserveExternalPathMappings": True,
+                    "route53Params": {"routingPolicy": "weighted", "weight": 10}, "createRoute53IPv6Record": False})
+    listing = describe_plan(compile_service(load_service(given)), "chat")
+    assert f"ws.example.com REGIONAL TLS_1_2 certificate={CERTIFICATE} retained on delete" in listing
+    assert "A alias ws.example.com -> <WsExampleComWebsocketsDomainName.RegionalDomainName> zone=Z0EXAMPLE weight=10 set=<WsExampleComWebsocketsDomainName.RegionalDomainName>" in listing
