@@ -6,8 +6,10 @@ is process-global, so the fixture installs new mocks and a new root stack before
 outstanding RPC after it, so nothing a test started can register into the next test's recorder.
 
 The recorder sees what the engine would see: type, name, parent URN, wire-name inputs (`routeKey`,
-`identitySources`), dependencies; it answers the invokes the component uses (caller identity, region,
-partition, CloudFormation exports) with fixed, recognisable values.
+`identitySources`), dependencies, `retain_on_delete`; it answers the invokes the component uses (caller
+identity, region, partition, CloudFormation exports, and a custom domain's ACM certificate and Route 53 zone
+from a small catalog) with fixed, recognisable values. As the engine does (and the SDK's mock monitor does
+not), it applies the `transforms` of a resource and of its parents to the properties it registers.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ PULUMI_TYPE = {
     "AWS::ApiGateway::Account": "aws:apigateway/account:Account",
     "AWS::Lambda::Function": "aws:lambda/function:Function",
     "AWS::Lambda::Alias": "aws:lambda/alias:Alias",
+    "AWS::ApiGatewayV2::DomainName": "aws:apigatewayv2/domainName:DomainName",
+    "AWS::ApiGatewayV2::ApiMapping": "aws:apigatewayv2/apiMapping:ApiMapping",
+    "AWS::Route53::RecordSet": "aws:route53/record:Record",
 }
 #: CloudFormation types Pulumi has no resource for: a version is what its function publishes (`publish`).
 FOLDED_TYPES = {"AWS::Lambda::Version"}
@@ -65,8 +70,20 @@ PROVISIONED_CONCURRENCY = "aws:lambda/provisionedConcurrencyConfig:ProvisionedCo
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 LOG_DATA_PROTECTION_POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
 STAGE_POINTER = "pulumi-python:dynamic:Resource"
+ROUTE53_RECORD = "aws:route53/record:Record"
 #: Resources that are not regional (no per-resource `region` input in pulumi-aws 7).
-GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT, ROLE_POLICY}
+GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT, ROLE_POLICY, ROUTE53_RECORD}
+
+#: The certificates the mocked ACM holds, by domain name (their ARN: `...:certificate/{id}` in the region
+#: asked), and the Route 53 zones, by (name, private).
+CERTIFICATES = {"*.example.com": "wildcard-example-com", "chat.example.org": "chat-example-org"}
+ZONES = {("example.com", False): "Z0EXAMPLEPUBLIC", ("example.com", True): "Z0EXAMPLEPRIVATE", ("example.org", False): "Z0EXAMPLEORG"}
+#: The hosted zone of API Gateway's regional domain targets, as the mocked DomainName reports it.
+APIGATEWAY_ZONE = "Z0APIGATEWAYREGIONAL"
+
+
+def certificate_arn(region: str, certificate: str, account: str = ACCOUNT) -> str:
+    return f"arn:{PARTITION}:acm:{region}:{account}:certificate/{certificate}"
 
 
 # -- the corpus ------------------------------------------------------------------------------------------
@@ -149,11 +166,14 @@ class Recorder(_mocks.Mocks):
     """Records every registration and invoke, and answers them with deterministic values."""
 
     def __init__(
-        self, *, region: str = STACK_REGION, account: str = ACCOUNT, exports: Optional[Mapping[str, str]] = None
+        self, *, region: str = STACK_REGION, account: str = ACCOUNT, exports: Optional[Mapping[str, str]] = None,
+        certificates: Optional[Mapping[str, str]] = None, zones: Optional[Mapping[tuple, str]] = None,
     ) -> None:
         self.stack_region = region
         self.account = account
         self.exports = dict(exports or {})
+        self.certificates = dict(CERTIFICATES if certificates is None else certificates)
+        self.zones = dict(ZONES if zones is None else zones)
         self.resources: list[Registered] = []
         self.calls: list[Call] = []
         self._lock = threading.Lock()
@@ -186,6 +206,15 @@ class Recorder(_mocks.Mocks):
             state["arn"] = f"{base}:{inputs.get('name')}"
         elif type_ == "aws:apigatewayv2/stage:Stage":
             state["invokeUrl"] = f"wss://{inputs.get('apiId')}.execute-api.{region}.{DNS_SUFFIX}/{inputs.get('name')}"
+        elif type_ == "aws:apigatewayv2/domainName:DomainName":
+            state["domainNameConfiguration"] = {
+                **inputs.get("domainNameConfiguration", {}),
+                "targetDomainName": f"d-{name}.execute-api.{region}.{DNS_SUFFIX}",
+                "hostedZoneId": APIGATEWAY_ZONE,
+            }
+            state["arn"] = f"arn:{PARTITION}:apigateway:{region}::/domainnames/{inputs.get('domainName')}"
+        elif type_ == ROUTE53_RECORD:
+            state["fqdn"] = inputs.get("name")
         return state
 
     def new_resource(self, args: _mocks.MockResourceArgs):
@@ -233,7 +262,34 @@ class Recorder(_mocks.Mocks):
         if args.token == "aws:cloudformation/getExport:getExport":
             name = args.args["name"]
             return {"name": name, "value": self.export_value(name, region), "id": name, "region": region}
+        if args.token == "aws:acm/getCertificate:getCertificate":
+            domain = args.args["domain"]
+            if domain not in self.certificates or args.args.get("statuses", ["ISSUED"]) != ["ISSUED"]:
+                return {}, [("domain", f"no ACM Certificate matching domain ({domain})")]
+            arn = certificate_arn(region, self.certificates[domain], self.account)
+            return {"arn": arn, "domain": domain, "id": arn, "status": "ISSUED", "region": region}
+        if args.token == "aws:route53/getZone:getZone":
+            key = (args.args["name"], bool(args.args.get("privateZone")))
+            if key not in self.zones:
+                return {}, [("name", "no matching Route 53 Hosted Zone found")]
+            return {"zoneId": self.zones[key], "id": self.zones[key], "name": key[0], "privateZone": key[1]}
         raise AssertionError(f"unexpected invoke {args.token} {args.args}")
+
+    def lookup_answer(self, lookup: Any, region: str) -> str:
+        """What the component must find for a custom domain's `plan.Lookup` in this catalog, by the rules the
+        README states (restated here, not taken from wsapi): a certificate named `lookup.name`, else one for
+        the domain, else a wildcard for its parent; the zone of the longest name ending the domain, public
+        before private when either will do."""
+        labels = lookup.domain.split(".")
+        if lookup.kind == "certificate":
+            names = [lookup.name] if lookup.name else [lookup.domain, "*." + ".".join(labels[1:])]
+            found = [self.certificates[n] for n in names if n in self.certificates]
+            assert found, f"the mocked ACM has no certificate for {lookup}"
+            return certificate_arn(region, found[0], self.account)
+        kinds = [False, True] if lookup.private is None else [lookup.private]
+        zones = [self.zones[(".".join(labels[i:]), k)] for i in range(len(labels) - 1) for k in kinds if (".".join(labels[i:]), k) in self.zones]
+        assert zones, f"the mocked Route 53 has no zone for {lookup}"
+        return zones[0]
 
     def export_value(self, name: str, region: str) -> str:
         """A stack export's value; region-qualified so a test sees which region it was read from."""
@@ -266,15 +322,44 @@ class RecordingMonitor(_mocks.MockMonitor):
     def __init__(self, recorder: Recorder) -> None:
         super().__init__(recorder)
         self.recorder = recorder
+        self.transforms: dict[str, list] = {}  #: URN -> its `transforms`
+        self.parents: dict[str, str] = {}  #: URN -> parent URN
 
     def RegisterResource(self, request):
         urn = self.make_urn(request.parent, request.type, request.name)
         dependencies = tuple(request.dependencies)
+        self.transforms[urn] = _mocks._resolve_callbacks(request.transforms)
+        self.parents[urn] = request.parent
+        chain = []  # the engine's order: the resource's own transforms, then its parent's, up to the stack
+        at = urn
+        while at:
+            chain.extend(self.transforms.get(at, ()))
+            at = self.parents.get(at, "")
+        if chain:
+            request = self.transformed(request, chain)
         self.recorder._current.request = (urn, request.parent, dependencies, request.provider, request.retainOnDelete)
         try:
             return super().RegisterResource(request)
         finally:
             self.recorder._current.request = ("", "", (), "", False)
+
+    def transformed(self, request, chain):
+        """The request with its properties as the transforms leave them (their options are not applied)."""
+        from pulumi.runtime import rpc
+
+        props = rpc.deserialize_properties(request.object)
+        for transform in chain:
+            args = pulumi.ResourceTransformArgs(request.custom, request.type, request.name, props, pulumi.ResourceOptions())
+            result = transform(args)
+            if hasattr(result, "__await__"):
+                result = _sync_await(result)
+            if result is not None:
+                props = result.props
+        changed = type(request)()
+        changed.CopyFrom(request)
+        changed.object.Clear()
+        changed.object.MergeFrom(_sync_await(rpc.serialize_properties(props, {})))
+        return changed
 
 
 def drain() -> None:
@@ -360,8 +445,12 @@ class Rendered:
         return {r.urn for r in self.recorder.resources}
 
 
-def render(name: str = "chat", *args: Any, recorder: Optional[Recorder] = None, **kwargs: Any) -> Rendered:
-    """`WebSocketApi(name, *args, **kwargs)` under `recorder` (default: new mocks), run to completion."""
+def render(
+    name: str = "chat", *args: Any, recorder: Optional[Recorder] = None,
+    outputs: Callable[[Any], dict] = component_outputs, **kwargs: Any,
+) -> Rendered:
+    """`WebSocketApi(name, *args, **kwargs)` under `recorder` (default: new mocks), run to completion, with the
+    `outputs` of it resolved (default: `component_outputs`)."""
     from wsapi import WebSocketApi
 
     recorder = recorder if recorder is not None else fresh_mocks()
@@ -369,7 +458,7 @@ def render(name: str = "chat", *args: Any, recorder: Optional[Recorder] = None, 
 
     def program() -> Any:
         holder["api"] = WebSocketApi(name, *args, **kwargs)
-        return component_outputs(holder["api"])
+        return outputs(holder["api"])
 
     outputs = run_program(program)
     return Rendered(name, recorder, outputs, holder["api"])
@@ -596,6 +685,30 @@ WIRE: dict[str, dict[str, Any]] = {
         "EphemeralStorage": ("ephemeralStorage", {"Size": "size"}),
     },
     "AWS::Lambda::Alias": {"FunctionName": "functionName", "FunctionVersion": "functionVersion", "Name": "name"},
+    "AWS::ApiGatewayV2::DomainName": {
+        "DomainName": "domainName",
+        # one configuration in CloudFormation's list, Pulumi's single object
+        "DomainNameConfigurations": ("domainNameConfiguration", lambda c: [{
+            "CertificateArn": c["certificateArn"], "EndpointType": c["endpointType"], "SecurityPolicy": c["securityPolicy"],
+        }] if set(c) == {"certificateArn", "endpointType", "securityPolicy"} else c),
+        "Tags": "tags",
+    },
+    "AWS::ApiGatewayV2::ApiMapping": {
+        "ApiId": "apiId", "DomainName": "domainName", "Stage": "stage", "ApiMappingKey": "apiMappingKey",
+    },
+    "AWS::Route53::RecordSet": {
+        "HostedZoneId": "zoneId",
+        "Name": "name",
+        "Type": "type",
+        # CloudFormation's one AliasTarget, Pulumi's list of one alias
+        "AliasTarget": ("aliases", lambda a: {
+            "DNSName": a[0]["name"], "HostedZoneId": a[0]["zoneId"], "EvaluateTargetHealth": a[0]["evaluateTargetHealth"],
+        } if len(a) == 1 and set(a[0]) == {"name", "zoneId", "evaluateTargetHealth"} else a),
+        "SetIdentifier": "setIdentifier",
+        "Region": ("latencyRoutingPolicies", lambda p: p[0]["region"] if len(p) == 1 and set(p[0]) == {"region"} else p),
+        "Weight": ("weightedRoutingPolicies", lambda p: p[0]["weight"] if len(p) == 1 and set(p[0]) == {"weight"} else p),
+        "HealthCheckId": "healthCheckId",
+    },
 }
 
 #: CloudFormation properties the component leaves out of the Pulumi resource, with a warning (see the
@@ -607,6 +720,7 @@ PULUMI_ONLY_INPUTS = {
     "region",
     ("aws:apigatewayv2/deployment:Deployment", "triggers"),
     ("aws:lambda/function:Function", "publish"),  # the plan's AWS::Lambda::Version (FOLDED_TYPES)
+    (ROUTE53_RECORD, "allowOverwrite"),  # the plugin's UPSERT (test_component_domains.py)
 }
 
 #: CloudFormation's `Ref` of each type, read off the mocked Pulumi resource.
@@ -616,12 +730,29 @@ CFN_REF: dict[str, Callable[[Registered], Any]] = {
     "AWS::IAM::Role": lambda r: r.state["name"],
     "AWS::Lambda::Function": lambda r: r.state["name"],
     "AWS::Lambda::Alias": lambda r: r.state["arn"],
+    "AWS::ApiGatewayV2::DomainName": lambda r: r.state["domainName"],
+    "AWS::Route53::RecordSet": lambda r: r.state["fqdn"],
 }
+#: `Fn::GetAtt` of each type: the mocked resource's output that holds it (a tuple: a field of an output).
 CFN_ATTRIBUTES = {
     "AWS::IAM::Role": {"Arn": "arn"},
     "AWS::Lambda::Function": {"Arn": "arn"},
     "AWS::ApiGatewayV2::Api": {"ApiEndpoint": "apiEndpoint"},
+    "AWS::ApiGatewayV2::DomainName": {
+        "RegionalDomainName": ("domainNameConfiguration", "targetDomainName"),
+        "RegionalHostedZoneId": ("domainNameConfiguration", "hostedZoneId"),
+    },
 }
+
+
+def state_at(registered: Registered, output: Any) -> Any:
+    """An output of a mocked resource (`CFN_ATTRIBUTES`' values)."""
+    if isinstance(output, tuple):
+        value = registered.state
+        for name in output:
+            value = value[name]
+        return value
+    return registered.state[output]
 
 def normal(value: Any) -> Any:
     """Protobuf carries every number as a float; compare 14 and 14.0 as equal."""

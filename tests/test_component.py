@@ -579,7 +579,7 @@ def test_the_component_type_token_is_frozen(pulumi_mocks: Recorder) -> None:
 # -- wsapi plan tells the truth ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", ["logs-retention-data-protection", "external-api-id-string", "large-service"])
+@pytest.mark.parametrize("case", ["logs-retention-data-protection", "external-api-id-string", "large-service", "custom-domain-websocket"])
 def test_wsapi_plan_lists_exactly_what_the_component_registers(case: str, pulumi_mocks: Recorder) -> None:
     from golden_support import GOLDEN, load_case
     from wsapi.compile import compile_service

@@ -50,9 +50,11 @@ from pulumi_support import (
     compare_properties,
     normal,
     render,
+    state_at,
 )
+from pulumi_support import component_outputs as outputs_of
 
-from wsapi import load_service
+from wsapi import load_service, naming
 from wsapi.compile import compile_service
 from wsapi.errors import ConfigError
 from wsapi.plan import STANDALONE
@@ -113,7 +115,8 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
         plan = compile_service(service, STANDALONE, with_functions=functions)
         template = render_template(plan)
         rendered = render(
-            "chat", recorder=pulumi_mocks, config=case / "serverless.yml", create_functions=functions, **settings
+            "chat", recorder=pulumi_mocks, config=case / "serverless.yml", create_functions=functions,
+            outputs=lambda api: {**outputs_of(api), "custom_domain_urls": api.custom_domain_urls}, **settings,
         )
 
     recorder = rendered.recorder
@@ -155,9 +158,11 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
             continue
         refs[key] = CFN_REF.get(body["Type"], lambda r: r.id)(registered)
         for attribute, output in CFN_ATTRIBUTES.get(body["Type"], {}).items():
-            attributes[(key, attribute)] = registered.state[output]
+            attributes[(key, attribute)] = state_at(registered, output)
     parameters = template.get("Parameters", {})
     refs.update({name: spec.get("Default", f"{name}-value") for name, spec in parameters.items()})
+    # a custom domain's certificate or zone: what the component found, a parameter of the template
+    refs.update({lookup.parameter: recorder.lookup_answer(lookup, region) for lookup in plan.lookups()})
     evaluate = Intrinsics(
         refs=refs, attributes=attributes, region=region, import_value=lambda name: recorder.export_value(name, region),
         conditions=template.get("Conditions"),
@@ -215,6 +220,10 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
                 problems.append(
                     f"{key}: region input {registered.inputs.get('region')!r}, expected {expected_region!r}"
                 )
+
+        # DeletionPolicy: Retain is Pulumi's retain_on_delete
+        if registered.retain_on_delete != (body.get("DeletionPolicy") == "Retain"):
+            problems.append(f"{key}: retain_on_delete {registered.retain_on_delete}, DeletionPolicy {body.get('DeletionPolicy')}")
 
         # DependsOn: Pulumi waits for the same resources
         for dependency in body.get("DependsOn", []):
@@ -288,6 +297,9 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
         "WebsocketsApiId": rendered.outputs["api_id"],
         **rendered.outputs["outputs"],
     }
+    for domain, url in zip(service.custom_domains, rendered.outputs["custom_domain_urls"]):
+        component_outputs[naming.domain_url_output(domain.domain_name)] = url
+    assert len(rendered.outputs["custom_domain_urls"]) == len(service.custom_domains)
     imported_api = isinstance(service.external_api_id, dict) and "Fn::ImportValue" in json.dumps(service.external_api_id)
     # a template does not re-export another stack's import (cfn-lint W6001); the component still has them
     assert outputs == ({} if imported_api else component_outputs)

@@ -18,6 +18,11 @@ Where the component deliberately differs from Serverless, the difference is spel
 * With an external `websocketApiId`, Serverless's Deployment has `StageName`; the component moves that stage
   with a stage pointer of its own (`wsapi.stage_deployment`).
 * An `Fn::GetAtt` or `Ref` into the Serverless stack is refused (test_component_cfn.py's REFUSED).
+* Custom domains (serverless-domain-manager's `custom.customDomain(s)`): the plugin creates the domain, its
+  API mapping and its Route 53 records with API calls at deploy time, so Serverless's template has none of
+  them; the component creates them as resources (compared with the standalone export in
+  test_component_cfn.py, option by option in test_component_domains.py), and its `url` is the first
+  domain's. Serverless's endpoint output is then the component's execute-api endpoint.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from pulumi_support import (
     isolated_mocks,
     load_case,
     render_case,
+    state_at,
 )
 from test_component_cfn import REFUSED
 
@@ -111,7 +117,7 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
     for key, registered in counterpart.items():
         refs[key] = CFN_REF.get(serverless[key]["Type"], lambda r: r.id)(registered)
         for attribute, output in CFN_ATTRIBUTES.get(serverless[key]["Type"], {}).items():
-            attributes[(key, attribute)] = registered.state[output]
+            attributes[(key, attribute)] = state_at(registered, output)
     # the service's own resources (`resources:`): compared property by property in test_component_cfn.py
     own = {key for key in service.declared.resources if key not in serverless and key in expected["Resources"]}
     for key in own:
@@ -199,11 +205,33 @@ def test_component_resources_match_serverless(case: Path, pulumi_mocks: Recorder
             assert account.inputs["cloudwatchRoleArn"] == role.state["arn"]
             consumed.update({role.urn, attachment.urn})
 
+    consumed |= check_domains(service, recorder)
     leftover = [r.urn for r in recorder.custom() if r.urn not in consumed]
     assert not leftover, f"Pulumi resources Serverless has no counterpart for: {leftover}"
 
-    # Serverless's one output is the component's url
-    assert evaluate(expected["Outputs"]["ServiceEndpointWebsocket"]["Value"]) == rendered.outputs["url"]
+    # Serverless's one output is the component's url (its execute-api endpoint, when a custom domain is the url)
+    endpoint = evaluate(expected["Outputs"]["ServiceEndpointWebsocket"]["Value"])
+    if service.custom_domains:
+        assert endpoint == f"{rendered.outputs['api_endpoint']}/{service.stage}"
+        assert rendered.outputs["url"] == service.custom_domains[0].url
+    else:
+        assert endpoint == rendered.outputs["url"]
+
+
+def check_domains(service, recorder: Recorder) -> set[str]:
+    """What serverless-domain-manager creates outside the stack, the component creates: per enabled WebSocket
+    domain a domain name, an API mapping to this stage, and the alias records."""
+    domains = {r.inputs["domainName"]: r for r in recorder.of_type(PULUMI_TYPE["AWS::ApiGatewayV2::DomainName"])}
+    mappings = {r.inputs["domainName"]: r for r in recorder.of_type(PULUMI_TYPE["AWS::ApiGatewayV2::ApiMapping"])}
+    records = recorder.of_type(PULUMI_TYPE["AWS::Route53::RecordSet"])
+    assert sorted(domains) == sorted(mappings) == sorted(d.domain_name for d in service.custom_domains)
+    for domain in service.custom_domains:
+        assert mappings[domain.domain_name].inputs["stage"] == service.stage
+        assert mappings[domain.domain_name].inputs.get("apiMappingKey") == (domain.base_path or None)
+        types = sorted(r.inputs["type"] for r in records if r.inputs["name"] == domain.domain_name)
+        per_zone = ["A", "AAAA"] if domain.create_ipv6_record else ["A"]
+        assert types == (sorted(per_zone * (2 if domain.split_horizon_dns else 1)) if domain.create_record else [])
+    return {r.urn for r in [*domains.values(), *mappings.values(), *records]}
 
 
 def check_permissions(service, serverless: dict, evaluate, recorder: Recorder, region: str) -> set[str]:

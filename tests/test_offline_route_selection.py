@@ -62,7 +62,7 @@ def document(expression: str) -> dict:
 @pytest.mark.parametrize("expression", ACCEPTED)
 def test_an_expression_validation_accepts_is_the_one_offline_routes_by(expression):
     assert aws_rules.route_selection_expression_problem(expression) is None
-    app = build_app(validate_document(document(expression), with_runtime=True))
+    app = build_app(validate_document(document(expression)))
     assert isinstance(app.selector, RouteSelectionExpression) and app.selector.text == expression
     reference = RouteSelectionExpression(expression)
     assert [app.selector.select(message) for message in MESSAGES] == [reference.select(message) for message in MESSAGES]
@@ -74,9 +74,9 @@ def test_an_expression_validation_refuses_cannot_be_served(expression):
     assert problem is not None and "is not a WebSocket route selection expression" in problem
     if expression:  # an empty expression is Serverless's default, never read
         with pytest.raises(ConfigError) as refused:
-            validate_document(document(expression), with_runtime=True)
+            validate_document(document(expression))
         assert [(p.path, p.message) for p in refused.value.problems] == [(PATH, problem)]
-    valid = validate_document(document("$request.body.action"), with_runtime=True)
+    valid = validate_document(document("$request.body.action"))
     with pytest.raises(ConfigError) as caught:  # a Service built some other way: offline refuses it the same
         build_app(dataclasses.replace(valid, route_selection_expression=expression))
     assert [(p.path, p.message) for p in caught.value.problems] == [(PATH, problem)]
@@ -88,11 +88,11 @@ def test_both_read_expressions_through_the_one_parser(monkeypatch):
     def refuse_everything(expression: str):
         raise ExpressionError(expression)
 
-    valid = validate_document(document("$request.body.action"), with_runtime=True)
+    valid = validate_document(document("$request.body.action"))
     monkeypatch.setattr(route_selection, "_parse", refuse_everything)
     assert aws_rules.route_selection_expression_problem("$request.body.action") is not None
     with pytest.raises(ConfigError):
-        validate_document(document("$request.body.action"), with_runtime=True)
+        validate_document(document("$request.body.action"))
     with pytest.raises(ConfigError) as caught:
         build_app(valid)
     assert [p.path for p in caught.value.problems] == [PATH]

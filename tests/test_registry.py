@@ -27,7 +27,7 @@ WSAPI = ROOT / "wsapi"
 CHAT = ROOT / "examples" / "chat"
 CFN_TYPE = re.compile(r"^(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+|Custom::[A-Za-z0-9]+)$")  # not pseudo parameters (AWS::Region)
 #: the modules of the compile step: they emit plan resources
-COMPILE_MODULES = ("compile/websockets.py", "compile/functions.py")
+COMPILE_MODULES = tuple(str(path.relative_to(WSAPI)) for path in sorted((WSAPI / "compile").glob("*.py")) if path.stem != "__init__")
 
 
 @pytest.fixture

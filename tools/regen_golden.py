@@ -25,6 +25,12 @@ Usage::
     python tools/regen_golden.py basic-string-routes  # only the named cases
     python tools/regen_golden.py --check              # compare, write nothing
     python tools/regen_golden.py --serverless /path/to/node_modules/.bin/serverless
+
+Cases that list ``plugins`` need them installed outside the repository: each
+folder given with ``--plugins`` (default: every ``~/sls3-plugins/*/node_modules``)
+goes on ``NODE_PATH``, where Serverless looks for a plugin it cannot find beside
+the service, e.g. ``mkdir -p ~/sls3-plugins/serverless-domain-manager && cd $_
+&& npm init -y && npm install serverless-domain-manager@7``.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = REPO_ROOT / "tests" / "golden"
 DEFAULT_SERVERLESS = Path("~/sls3/node_modules/.bin/serverless").expanduser()
+DEFAULT_PLUGIN_FOLDERS = "~/sls3-plugins/*/node_modules"
 TEMPLATE_PATH = Path(".serverless") / "cloudformation-template-update-stack.json"
 
 # Serverless puts every artifact of one deployment under
@@ -115,13 +122,15 @@ def build_command(serverless: Path, case: dict) -> list[str]:
     return cmd
 
 
-def build_env(case: dict) -> dict:
+def build_env(case: dict, plugin_folders: list[Path] = ()) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(STRIPPED_ENV_PREFIXES)
     }
     env.update(FIXED_ENV)
+    if plugin_folders:  # where require() finds the plugins a case lists
+        env["NODE_PATH"] = os.pathsep.join(str(folder) for folder in plugin_folders)
     for key, value in (case.get("env") or {}).items():
         if value is None:  # null = make sure the variable is NOT set
             env.pop(key, None)
@@ -150,7 +159,17 @@ def dump(template) -> str:
     return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
 
 
-def package_case(case_dir: Path, serverless: Path, keep: bool) -> tuple[str, str]:
+def plugin_folders(given: list[str]) -> list[Path]:
+    """The node_modules folders of installed plugins: those given, else the default glob's."""
+    patterns = given or [DEFAULT_PLUGIN_FOLDERS]
+    found: list[Path] = []
+    for pattern in patterns:
+        expanded = Path(pattern).expanduser()
+        found.extend(sorted(Path(expanded.anchor).glob(str(expanded.relative_to(expanded.anchor)))))
+    return [folder for folder in found if folder.is_dir()]
+
+
+def package_case(case_dir: Path, serverless: Path, keep: bool, plugins: list[Path] = ()) -> tuple[str, str]:
     """Package one case; return (stabilised expected.json text, serverless log)."""
     case = load_case(case_dir)
     tmp_root = Path(tempfile.mkdtemp(prefix=f"wsapi-golden-{case_dir.name}-"))
@@ -168,7 +187,7 @@ def package_case(case_dir: Path, serverless: Path, keep: bool) -> tuple[str, str
         proc = subprocess.run(
             cmd,
             cwd=work,
-            env=build_env(case),
+            env=build_env(case, plugins),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -218,6 +237,12 @@ def main(argv=None) -> int:
         help="do not write; exit 1 if any expected.json would change",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dirs")
+    parser.add_argument(
+        "--plugins",
+        action="append",
+        default=[],
+        help=f"a node_modules folder (or glob) holding plugins cases list (default: {DEFAULT_PLUGIN_FOLDERS})",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print serverless output")
     args = parser.parse_args(argv)
 
@@ -225,10 +250,11 @@ def main(argv=None) -> int:
     if not serverless.exists():
         raise SystemExit(f"serverless binary not found: {serverless}")
 
+    plugins = plugin_folders(args.plugins)
     failures = changed = 0
     for case_dir in discover(args.cases):
         try:
-            text, log = package_case(case_dir, serverless, args.keep)
+            text, log = package_case(case_dir, serverless, args.keep, plugins)
         except (CaseError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
             failures += 1
             print(f"FAIL {case_dir.name}: {exc}", file=sys.stderr)

@@ -54,6 +54,7 @@ class WebSocketApi(pulumi.ComponentResource):
     function_arns: pulumi.Output[dict]
     #: the service's own `resources.Outputs`, by name
     outputs: pulumi.Output[dict]
+    custom_domain_urls: pulumi.Output[list]
 
     def __init__(
         self,
@@ -123,6 +124,7 @@ class WebSocketApi(pulumi.ComponentResource):
             if output.key not in generated and (output.condition is None or self._builder.condition(output.condition))
         }
         self.outputs = pulumi.Output.all(**declared) if declared else pulumi.Output.from_input({})
+        self.custom_domain_urls = pulumi.Output.from_input([domain.url for domain in plan.service.custom_domains])
         self.register_outputs(
             {
                 "api_id": self.api_id,
@@ -134,6 +136,7 @@ class WebSocketApi(pulumi.ComponentResource):
                 "route_ids": self.route_ids,
                 "function_arns": self.function_arns,
                 "outputs": self.outputs,
+                "custom_domain_urls": self.custom_domain_urls,
             }
         )
 

@@ -175,6 +175,38 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class CustomDomain:
+    """A custom domain name of the WebSocket API, from serverless-domain-manager's settings (`domains.py`):
+    the domain (REGIONAL, the only type WebSocket APIs take), its API mapping to the service's stage, and its
+    Route 53 alias records."""
+
+    domain_name: str
+    path: str  #: where it was declared: `custom.customDomain.websocket`, `custom.customDomains[1].websocket`
+    base_path: str = ""  #: the API mapping key; empty: the domain's root
+    certificate_arn: Optional[str] = None
+    certificate_name: Optional[str] = None  #: the certificate's domain name; neither: the closest match
+    security_policy: str = "TLS_1_2"
+    create_record: bool = True  #: createRoute53Record: an A alias record (and AAAA, see below)
+    create_ipv6_record: bool = True  #: createRoute53IPv6Record
+    hosted_zone_id: Optional[str] = None  #: else the zone found for the domain
+    hosted_zone_private: Optional[bool] = None  #: look in private (True) or public (False) zones only
+    split_horizon_dns: bool = False  #: records in both the public and the private zone
+    routing_policy: str = "simple"  #: route53Params.routingPolicy: simple, latency or weighted
+    set_identifier: Optional[str] = None
+    weight: int = 200
+    health_check_id: Optional[str] = None
+    retain: bool = False  #: preserveExternalPathMappings: the domain and its records outlive the stack
+    tags: Mapping[str, str] = field(default_factory=dict)  #: provider.stackTags overlaid with provider.tags
+    #: values whose variables could not be resolved: reported by what deploys the domain (plan, export,
+    #: the component), never by validate or offline
+    problems: Tuple["Problem", ...] = field(default=(), compare=False)
+
+    @property
+    def url(self) -> str:
+        return f"wss://{self.domain_name}" + (f"/{self.base_path}" if self.base_path else "")
+
+
+@dataclass(frozen=True)
 class Service:
     name: str
     stage: str
@@ -204,6 +236,10 @@ class Service:
     build: Optional[BuildSettings] = field(default=None, compare=False, repr=False)
     #: the service's own CloudFormation (`resources:`)
     declared: DeclaredResources = field(default_factory=DeclaredResources, compare=False, repr=False)
+    #: the WebSocket API's custom domains (serverless-domain-manager's `custom.customDomain(s)`), enabled ones
+    custom_domains: Tuple[CustomDomain, ...] = ()
+    #: what deploying them needs that could not be resolved (a whole `customDomain: ${ssm:...}`)
+    custom_domain_problems: Tuple["Problem", ...] = field(default=(), compare=False)
 
     @property
     def authorizers(self) -> Tuple[Authorizer, ...]:

@@ -138,3 +138,38 @@ API_ID_OUTPUT = "WebsocketsApiId"
 
 #: The component's type token: part of every child's URN, so it never changes.
 COMPONENT_TYPE = "wsapi:index:WebSocketApi"
+
+
+# -- custom domains (serverless-domain-manager's settings, deployed as resources) ------------------------------
+
+
+def domain_stem(domain_name: str) -> str:
+    """`ws-eu.example.com` -> `WsDashEuExampleCom`: every label and hyphen-separated part capitalized."""
+    return "".join("Dash".join(upper_first(part) for part in label.split("-")) for label in domain_name.split("."))
+
+
+def domain_name(domain: str) -> str:
+    return f"{domain_stem(domain)}WebsocketsDomainName"
+
+
+def api_mapping(domain: str) -> str:
+    return f"{domain_stem(domain)}WebsocketsApiMapping"
+
+
+def domain_record(domain: str, record_type: str, private: bool = False) -> str:
+    """A Route 53 alias record (A or AAAA) of the domain; `private`: the private zone's, with split-horizon DNS."""
+    return f"{domain_stem(domain)}Websockets{'Private' if private else ''}RecordSet{record_type}"
+
+
+def certificate_parameter(domain: str) -> str:
+    """Standalone templates: the certificate CloudFormation cannot look up."""
+    return f"{domain_stem(domain)}CertificateArn"
+
+
+def hosted_zone_parameter(domain: str, private: bool = False) -> str:
+    """Standalone templates: the Route 53 zone CloudFormation cannot look up."""
+    return f"{domain_stem(domain)}{'Private' if private else ''}HostedZoneId"
+
+
+def domain_url_output(domain: str) -> str:
+    return f"{domain_stem(domain)}WebsocketsDomainUrl"

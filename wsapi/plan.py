@@ -156,6 +156,30 @@ class External:
     path: str = field(default="", compare=False)
 
 
+CERTIFICATE = "certificate"
+HOSTED_ZONE = "hosted-zone"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A value found at deploy time by name: the ACM certificate or the Route 53 zone of a custom domain. The
+    Pulumi component asks the provider (`acm.getCertificate`, `route53.getZone`); a standalone template, as
+    CloudFormation cannot look them up, takes it as the parameter `parameter`."""
+
+    kind: str  #: CERTIFICATE or HOSTED_ZONE
+    domain: str  #: the custom domain it serves
+    parameter: str  #: the template parameter standing for it
+    name: Optional[str] = None  #: a certificate's exact domain name (certificateName); None: the closest match
+    private: Optional[bool] = None  #: a zone's kind: private, public, or None for either
+    path: str = field(default="", compare=False)  #: the setting it answers, for problems
+
+    def describe(self) -> str:
+        if self.kind == CERTIFICATE:
+            return f"the ACM certificate of {self.name}" if self.name else f"the ACM certificate closest to {self.domain}"
+        kind = {None: "", True: "private ", False: "public "}[self.private]
+        return f"the {kind}Route 53 zone of {self.domain}"
+
+
 @dataclass(frozen=True)
 class CodeArchive:
     """A function's code, built from local files (or a ready-made archive) by `packaging`.
@@ -248,6 +272,11 @@ class Plan:
         values = [self.api_id] + [r.properties for r in self.resources]
         return tuple(leaf for value in values for leaf in leaves(value) if isinstance(leaf, External))
 
+    def lookups(self) -> Tuple[Lookup, ...]:
+        """Every value found at deploy time (a custom domain's certificate or zone), once each."""
+        found = (leaf for r in self.resources for leaf in leaves(r.properties) if isinstance(leaf, Lookup))
+        return tuple(dict.fromkeys(found))
+
     def creation_order(self) -> Tuple[Resource, ...]:
         """Resources with everything they reference first (a route response names its route, which the
         template lists later); otherwise in plan order."""
@@ -323,6 +352,8 @@ def readable(value: Any) -> str:
         return str(value.value)
     if isinstance(value, Sub):
         return value.template
+    if isinstance(value, Lookup):
+        return f"<{value.describe()}>"
     if isinstance(value, (list, tuple)):
         return ",".join(readable(v) for v in value)
     return str(value)

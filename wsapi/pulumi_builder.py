@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import native
+from .domain_lookups import find
 from .packaging import cached_archive
 from .plan import (
     ACCOUNT_ID,
@@ -26,6 +27,7 @@ from .plan import (
     FunctionArn,
     GetAtt,
     If,
+    Lookup,
     Join,
     Parameter,
     Plan,
@@ -39,6 +41,7 @@ from .plan import (
 from .registry import kind_of
 from .stage_deployment import StageDeployment
 
+RETAINED = ("Retain", "RetainExceptOnCreate", "Snapshot")  #: DeletionPolicy values Pulumi keeps on delete
 NOTHING = object()  #: what `AWS::NoValue` evaluates to: the property or item is left out
 
 #: The invoke behind each pseudo parameter and the field of its answer that holds the value (a Pulumi
@@ -82,8 +85,13 @@ class PulumiBuilder:
         self._pseudo_sets: Dict[Tuple[str, ...], Any] = {}
         self._exports: Dict[str, Any] = {}
         self._native_provider: Optional[Any] = None
+        self._found: Dict[Lookup, str] = {}  #: what the provider found for each lookup
 
     def build(self) -> Dict[str, Any]:
+        lookups = self.plan.lookups()
+        if lookups:  # a custom domain's certificate or zone: found (or refused) before any child is registered
+            config = self.plan.service.config_path
+            self._found = find(lookups, self.parent, self.region, os.fspath(config) if config else "<config>")
         for resource in self.plan.creation_order():
             condition = resource.attributes.get("Condition")
             if isinstance(condition, str) and not self.condition(condition):
@@ -107,8 +115,13 @@ class PulumiBuilder:
         return kind_of(resource).child_name(self.component, resource) + suffix
 
     def options(self, resource: Resource, waits: Sequence[Any] = ()) -> pulumi.ResourceOptions:
+        """Parent, `depends_on` (DependsOn and `waits`), and `retain_on_delete` for a `DeletionPolicy` that keeps
+        the resource (Retain, RetainExceptOnCreate; Snapshot too: Pulumi takes no snapshot, so it keeps it)."""
         depends_on = [self.resources[key] for key in resource.depends_on or () if key in self.resources]
-        return self.child_options(depends_on + list(waits))
+        options = self.child_options(depends_on + list(waits))
+        if resource.attributes.get("DeletionPolicy") in RETAINED:
+            options = pulumi.ResourceOptions.merge(options, pulumi.ResourceOptions(retain_on_delete=True))
+        return options
 
     def child_options(self, depends_on: Sequence[Any] = ()) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self.parent, depends_on=list(depends_on) or None)
@@ -164,6 +177,8 @@ class PulumiBuilder:
             return pulumi.Output.from_input(self.value(value.value)).apply(lambda text: base64.b64encode(text.encode()).decode())
         if isinstance(value, External):
             return self.external(value)
+        if isinstance(value, Lookup):
+            return self._found[value]
         if isinstance(value, Mapping):
             items = ((k, self.value(v)) for k, v in value.items())
             return {k: v for k, v in items if v is not NOTHING}
@@ -208,7 +223,7 @@ class PulumiBuilder:
                 "arn:", Pseudo(PARTITION), ":lambda:", *self.pieces(Pseudo(REGION)), ":", Pseudo(ACCOUNT_ID),
                 ":function:", value.deployed_name, qualifier,
             ]
-        if isinstance(value, (Ref, GetAtt, External, If, Select, Base64)):
+        if isinstance(value, (Ref, GetAtt, External, If, Select, Base64, Lookup)):
             return [self.value(value)]
         return [value]
 

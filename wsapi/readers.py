@@ -5,7 +5,7 @@ document is found in one pass."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .errors import join_path
 from .errors import Problem
@@ -16,6 +16,40 @@ TAG_KEY = re.compile(r"^(?!aws:)[\w./=+:\-_ ]{1,128}$")
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
+
+
+def reads(path: str, *, deferred: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declares the dotted path a reader reads: `read_declared` gives it the value there, and the paths whose
+    variables are resolved are derived from these declarations (`declared_paths`). `deferred`: a value there
+    whose variables cannot be resolved becomes an `Unresolved` for the reader to keep, rather than a problem
+    of every command (for settings only some commands need)."""
+
+    def declare(reader: Callable[..., Any]) -> Callable[..., Any]:
+        reader.reads = path  # type: ignore[attr-defined]
+        reader.deferred = deferred  # type: ignore[attr-defined]
+        return reader
+
+    return declare
+
+
+def declared_paths(*classes: type) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(paths resolved for every command, deferred paths) declared with `reads` by the readers of `classes`."""
+    members = [m for cls in classes for m in vars(cls).values() if hasattr(m, "reads")]
+    return tuple(m.reads for m in members if not m.deferred), tuple(m.reads for m in members if m.deferred)
+
+
+def value_at(document: Any, path: str) -> Any:
+    """The value at a dotted path of the document (None where the path is missing)."""
+    node = document
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node
+
+
+def read_declared(document: Any, reader: Callable[[Any, str], Any]) -> Any:
+    """Call a `reads` reader with the value at its path."""
+    path: str = reader.reads  # type: ignore[attr-defined]
+    return reader(value_at(document, path), path)
 
 
 def type_name(value: Any) -> str:

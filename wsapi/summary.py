@@ -37,8 +37,10 @@ def summarize(service: Service) -> str:
     lines = [
         f"service {service.name}, stage {service.stage}, region {service.region}: valid",
         f"API: {api}; route selection {service.route_selection_expression}; logs: {describe_logs(service)}",
-        "",
     ]
+    if service.custom_domains:  # serverless-domain-manager's, deployed with the API
+        lines.append("custom domains: " + ", ".join(domain.url for domain in service.custom_domains))
+    lines.append("")
     if service.routes:
         rows = [("ROUTE", "FUNCTION", "DEPLOYED AS", "AUTHORIZER")]
         for route in service.routes:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from . import aws_rules, naming
+from .domains import DomainReader
 from .errors import ProblemCollector, join_path
 from .declared import DeclaredReader
 from .functions import FUNCTION_KEY, BuildReader, FunctionReader, Inherited, read_paths
@@ -30,7 +31,7 @@ from .model import (
     Route,
     Service,
 )
-from .readers import TypedReader, type_name
+from .readers import TypedReader, declared_paths, read_declared, reads, type_name
 
 #: More routes than any API could be granted: refused, so that a small hostile file cannot make an export
 #: run for many seconds and take a gigabyte (tests/test_hostile_input.py, bench/README-hostile.md).
@@ -44,19 +45,6 @@ DEFAULT_STAGE = "dev"
 DEFAULT_REGION = "us-east-1"
 
 
-def reads(path: str, deferred: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declares the dotted path a reader of `_Validator` reads: `read` gives it the value there, and
-    `resolved_paths` resolves variables exactly where readers read (`deferred`: leaving an `Unresolved`
-    where a value cannot be resolved, for the consumers that need it to report)."""
-
-    def declare(reader: Callable[..., Any]) -> Callable[..., Any]:
-        reader.reads = path  # type: ignore[attr-defined]
-        reader.deferred = deferred  # type: ignore[attr-defined]
-        return reader
-
-    return declare
-
-
 class _Validator(TypedReader):
     def __init__(self, document: Mapping[str, Any], stage: Optional[str], region: Optional[str]) -> None:
         self.doc = document
@@ -67,13 +55,9 @@ class _Validator(TypedReader):
     def report(self, path: str, message: str) -> None:
         self.problems.add(path, message)
 
-    def read(self, reader: Callable[[Any, str], Any]) -> Any:
+    def read(self, reader: Any) -> Any:
         """Call a `@reads` reader with the value at its path (None where the path is missing)."""
-        path: str = reader.reads  # type: ignore[attr-defined]
-        node: Any = self.doc
-        for key in path.split("."):
-            node = node.get(key) if isinstance(node, Mapping) else None
-        return reader(node, path)
+        return read_declared(self.doc, reader)
 
     def string_or_cfn(self, value: Any, path: str) -> Any:
         if value is None:
@@ -113,6 +97,7 @@ class _Validator(TypedReader):
         self.cross_checks(functions, routes)
         self.quotas(routes)
         build = BuildReader(self.report).build(self.doc, service_dir, config_file)
+        domains, domain_problems = DomainReader(self.doc, self.report, self.problems.warn, stage, tags).read()
 
         if self.problems or service_name is None:
             return None
@@ -138,6 +123,8 @@ class _Validator(TypedReader):
             region_is_default=self.region_option is None and provider.get("region") is None,
             log_kms_key_arn=kms_key_arn,
             warnings=tuple(self.problems.warnings),
+            custom_domains=domains,
+            custom_domain_problems=domain_problems,
         )
 
     @reads("service")
@@ -548,11 +535,10 @@ class _Validator(TypedReader):
 
 def resolved_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(paths whose variables every command resolves, paths resolved leaving `Unresolved` where they cannot
-    be): exactly what the readers read, the document's (`@reads`) and the functions' (`functions.SETTINGS`)."""
-    readers = [member for member in vars(_Validator).values() if hasattr(member, "reads")]
+    be): exactly what the readers read, the document's and the custom domains' (`@reads`) and the functions'
+    (`functions.SETTINGS`)."""
+    own, own_deferred = declared_paths(_Validator, DomainReader)
     websocket, deferred = read_paths()
-    own = tuple(reader.reads for reader in readers if not reader.deferred)
-    own_deferred = tuple(reader.reads for reader in readers if reader.deferred)
     return own + websocket, deferred + own_deferred
 
 

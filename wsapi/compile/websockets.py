@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional
 from .. import naming
 from ..digests import encode
 from .declared import DeclaredStep, evaluate_conditions
+from .domains import compile_domains
 from .functions import compile_functions
 from .references import References, Scope
 from ..model import Authorizer, Function, Route, Service
@@ -154,8 +155,9 @@ class _Compiler:
         self.compile_permissions()
         self.compile_routes()
         stage_key = self.compile_stage()
+        domains = () if self.compat else compile_domains(self)  # Serverless's template has none
         declared = DeclaredStep(self.drafts, self.service.declared, self.compat)
-        outputs = self.outputs()
+        outputs = self.outputs(domains)
         if not self.compat:
             declared.merge()
             outputs = self.references(outputs)
@@ -487,10 +489,15 @@ class _Compiler:
         self.add(key, "AWS::ApiGatewayV2::Deployment", "deployment", properties, depends_on)
         return key
 
-    def outputs(self) -> tuple[Output, ...]:
+    def outputs(self, domains: tuple[tuple[str, str], ...] = ()) -> tuple[Output, ...]:
+        """The endpoint (the first custom domain's URL when there is one), the management endpoint (always
+        the execute-api host: @connections does not work through a custom domain with a base path), the API
+        id, and each custom domain's URL."""
         stage = self.service.stage
         host = (self.api_id, ".execute-api.", Pseudo(REGION), ".", Pseudo(URL_SUFFIX), f"/{stage}")
         url = Output(naming.SERVICE_ENDPOINT_OUTPUT, "URL of the service endpoint", Join("", ("wss://",) + host))
+        if domains:
+            url = Output(url.key, "URL of the service endpoint (its custom domain)", domains[0][1])
         if self.compat:
             export = naming.serverless_export(self.service.name, stage, naming.SERVICE_ENDPOINT_OUTPUT)
             return (Output(url.key, url.description, url.value, export),)
@@ -502,7 +509,7 @@ class _Compiler:
                 Join("", ("https://",) + host),
             ),
             Output(naming.API_ID_OUTPUT, "WebSocket API id", self.api_id),
-        )
+        ) + tuple(Output(naming.domain_url_output(name), f"URL of the custom domain {name}", value) for name, value in domains)
 
 
 def compile_service(

@@ -13,7 +13,7 @@ import asyncio
 import json
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Protocol, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 from . import authorizer as authz
@@ -27,7 +27,25 @@ from .workers import InvocationError, Invoker, StoppedByServer
 if TYPE_CHECKING:
     from websockets.http11 import Request
 
-    from .transport import PeerProtocol
+
+class PeerProtocol(Protocol):
+    """What the gateway asks of a client's connection (`transport.PeerProtocol` is it): the gateway decides,
+    the transport frames and writes."""
+
+    source_ip: str
+    closed: bool
+
+    def refuse(self, status: int, document: Any, headers: Iterable[Tuple[str, str]] = ()) -> None: ...
+
+    def accept(self, connection: "WsConnection", headers: Iterable[Tuple[str, str]] = ()) -> None: ...
+
+    def is_open(self) -> bool: ...
+
+    def send_text(self, text: str) -> None: ...
+
+    def send_binary(self, data: bytes) -> None: ...
+
+    def close_ws(self, code: int, reason: str) -> None: ...
 
 GOING_AWAY = (1001, "Going away")
 Headers = List[Tuple[str, str]]

@@ -18,8 +18,7 @@ from .. import native_types
 from ..plan import Plan, Resource, readable
 from .base import DECLARED, Builder, Kind
 
-#: The template attributes the component honours (`DeletionPolicy: Retain` keeps the resource when it
-#: leaves the program; `DependsOn` orders it; `Condition` chooses it).
+#: DeletionPolicy values shown as "retain" on its plan line (the builder keeps such a resource on delete).
 RETAIN = ("Retain", "RetainExceptOnCreate", "Snapshot")
 
 
@@ -41,10 +40,7 @@ class Declared(Kind):
         return f"{r.type} {' '.join(shown)}".rstrip() + retain
 
     def build(self, b: Builder, r: Resource) -> Any:
-        properties = b.props(r)
-        retain = r.attributes.get("DeletionPolicy") in RETAIN or r.attributes.get("UpdateReplacePolicy") in RETAIN
-        opts = b.options(r).merge(b.pulumi.ResourceOptions(retain_on_delete=True)) if retain else b.options(r)
-        return b.native.build(r.type, b.name(r), properties, b.native_provider(opts))
+        return b.native.build(r.type, b.name(r), b.props(r), b.native_provider(b.options(r)))
 
     def output(self, b: Builder, resource: Resource, attribute: Optional[str]) -> Any:
         return b.native.output(b.built(resource.key), resource.type, attribute)
