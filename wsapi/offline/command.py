@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"warm worker processes per function, at most (default: {DEFAULT_MAX_WORKERS})",
     )
     parser.add_argument("--quiet", action="store_true", help="no log line per event (errors and handler output still show)")
+    parser.add_argument(
+        "--node", metavar="PATH", help="the Node.js executable that runs Node.js functions (default: node on PATH)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -55,6 +58,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(
         host=args.host, port=args.port, idle_timeout=args.idle_timeout, max_duration=args.max_duration,
         integration_timeout=args.integration_timeout, max_workers=args.max_workers, quiet=args.quiet,
+        node=getattr(args, "node", None),
     )  # fmt: skip
 
 
@@ -73,7 +77,7 @@ async def serve(service, settings: Settings, file: str, stream: Optional[TextIO]
     from .logs import Log
     from .server import OfflineServer
 
-    app = build_app(service, file)
+    app = build_app(service, file, node=settings.node)
     log = Log(stream, quiet=settings.quiet)
     for warning in app.warnings:
         log.warning(warning)
