@@ -1,7 +1,9 @@
 """`wsapi offline` against the running server: real WebSocket clients (`websockets`) and boto3's
-`apigatewaymanagementapi` client, on a free loopback port. Each server runs in a thread of the test process
-(its workers are processes, as always) and is stopped at the end of its module; waits poll for a condition
-with a deadline, never a blind sleep."""
+`apigatewaymanagementapi` client, on a free loopback port. Each scenario runs against the Python service and
+its Node.js twin (`offline_fixtures/service`, `offline_fixtures/node_service`): the same routes and answers,
+each language's own errors and context. Each server runs in a thread of the test process (its workers are
+processes, as always) and is stopped at the end of its module; waits poll for a condition with a deadline,
+never a blind sleep."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,11 +36,16 @@ from wsapi.offline.app import Settings, build_app
 from wsapi.offline.logs import Log
 from wsapi.offline import eventloop
 from wsapi.offline.server import OfflineServer
+from node_support import link_node_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "offline_fixtures"
 SERVICE = FIXTURES / "service"
+NODE_SERVICE = FIXTURES / "node_service"
 ID = re.compile(r"^[A-Za-z0-9_-]{15}=$")
+LANGUAGES = ["python", "node"]
+#: a console line of a Node.js handler, after its function key: time, request id, level (Lambda's format)
+NODE_LINE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[A-Za-z0-9_-]{15}=\tINFO\t"
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
@@ -82,8 +90,11 @@ class LogLines:
 class RunningServer:
     """`wsapi offline` on a free loopback port, in a thread with its own event loop."""
 
-    def __init__(self, path: Path, params: Optional[Dict[str, str]] = None, loop: str = "auto", **settings: Any) -> None:
+    def __init__(
+        self, path: Path, params: Optional[Dict[str, str]] = None, loop: str = "auto", language: str = "python", **settings: Any
+    ) -> None:  # fmt: skip
         self.path = path
+        self.language = language  #: the service's handlers' language
         self.loop_kind = loop
         self.params = params or {}
         self.settings = Settings(host="127.0.0.1", port=0, **settings)
@@ -148,10 +159,28 @@ def records(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("records")
 
 
-@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
+@pytest.fixture(scope="session")
+def node_service(tmp_path_factory) -> Path:
+    """The Node.js service, copied with the test packages as its node_modules (as `npm install` leaves them)."""
+    folder = tmp_path_factory.mktemp("node") / "node_service"
+    shutil.copytree(NODE_SERVICE, folder)
+    link_node_modules(folder)
+    return folder
+
+
+def service_for(language: str, request) -> Path:
+    return request.getfixturevalue("node_service") if language == "node" else SERVICE
+
+
+@pytest.fixture(
+    scope="module", params=[("python", "uvloop"), ("python", "asyncio"), ("node", "uvloop")],
+    ids=["python-uvloop", "python-asyncio", "node-uvloop"],
+)  # fmt: skip
 def server(records, request):
-    """The server on each event loop it runs on: uvloop where installed, asyncio's own elsewhere."""
-    running = RunningServer(SERVICE, {"recordDir": str(records)}, loop=request.param).start()
+    """The server on each event loop it runs on (uvloop where installed, asyncio's own elsewhere), serving the
+    Python service, and the Node.js one."""
+    language, loop = request.param
+    running = RunningServer(service_for(language, request), {"recordDir": str(records)}, loop=loop, language=language).start()
     yield running
     running.stop()
 
@@ -237,8 +266,12 @@ def test_authorizer_raising_unauthorized_is_401(server):
 
 def test_authorizer_failure_is_500_and_logged_with_its_traceback(server):
     assert rejected_status(server, token="crash") == 500
-    server.log.wait(r"ValueError: authorizer bug")
-    assert "Traceback (most recent call last):" in server.log.text()
+    if server.language == "python":
+        server.log.wait(r"ValueError: authorizer bug")
+        assert "Traceback (most recent call last):" in server.log.text()
+    else:
+        server.log.wait(r"^\[ERROR\] TypeError: authorizer bug$")
+        server.log.wait(r"^    at handler \(file://.*/handlers/auth\.mjs:\d+:\d+\)$")
 
 
 def test_connect_handler_status_rejects_the_connection(server, records):
@@ -308,6 +341,12 @@ def test_message_event_and_lambda_context(server):
     assert event["body"] == json.dumps({"action": "nothing-routes-this"}) and event["isBase64Encoded"] is False
     assert ctx["authorizer"]["user"] == "ann" and "disconnectStatusCode" not in ctx
     assert "headers" not in event
+    if server.language == "node":  # the same attributes, named as Lambda's Node.js runtime names them
+        names = {"awsRequestId": "aws_request_id", "functionName": "function_name", "functionVersion": "function_version",
+                 "invokedFunctionArn": "invoked_function_arn", "memoryLimitInMB": "memory_limit_in_mb",
+                 "logGroupName": "log_group_name", "logStreamName": "log_stream_name", "remaining": "remaining"}  # fmt: skip
+        assert set(context) == set(names)
+        context = {names[name]: value for name, value in context.items()}
     assert context["aws_request_id"] == ctx["requestId"]
     assert context["function_name"] == "offline-fixture-test-default"
     assert context["function_version"] == "$LATEST"
@@ -329,8 +368,12 @@ def test_each_function_has_its_environment_and_modules(server):
         "AWS_LAMBDA_FUNCTION_NAME": "offline-fixture-test-default",
     }  # fmt: skip
     assert other["env"] == {"ROLE": "other", "SHARED": "provider", "ONLY_DEFAULT": None}
-    assert default["modules"] == ["handlers", "handlers.routes"]
-    assert other["modules"] == ["other", "other.routes"]
+    if server.language == "python":
+        assert default["modules"] == ["handlers", "handlers.routes"]
+        assert other["modules"] == ["other", "other.routes"]
+    else:
+        assert default["modules"] == ["handlers/routes.js"]
+        assert other["modules"] == ["other/routes.js"]
     assert default["pid"] != other["pid"]
 
 
@@ -373,9 +416,17 @@ def test_handler_exception_answers_internal_server_error_and_keeps_serving(serve
         assert match and match.group(1) == connection_id and ID.match(match.group(2))
         ws.send(json.dumps({"action": "echo", "after": "boom"}))
         assert json.loads(ws.recv(timeout=10)) == {"action": "echo", "after": "boom"}
-    server.log.wait(r"ValueError: boom from the handler")
-    text = server.log.text()
-    assert "Traceback (most recent call last):" in text and "routes.py" in text and 'raise ValueError("boom from the handler")' in text
+    if server.language == "python":
+        server.log.wait(r"ValueError: boom from the handler")
+        text = server.log.text()
+        assert "Traceback (most recent call last):" in text and "routes.py" in text and 'raise ValueError("boom from the handler")' in text
+    else:  # Lambda's Node.js form: the error, then its stack from the handler's own frame
+        error = server.log.wait(r"error: boom \(boom\) failed:$")
+        lines = server.log.text().splitlines()
+        at = lines.index(error)
+        assert lines[at + 1] == "[ERROR] Error: boom from the handler"
+        assert re.match(r"^    at exports\.boom \(/.*/handlers/routes\.js:\d+:\d+\)$", lines[at + 2]), lines[at + 2]
+        assert "node_runtime.cjs" not in server.log.text()  # the runtime's own frames say nothing about the handler
 
 
 def test_function_timeout_is_enforced_and_the_worker_replaced(server):
@@ -400,8 +451,9 @@ def test_concurrent_slow_invocations_scale_out_to_more_workers(server):
     assert len({reply["pid"] for reply in replies}) == 3
 
 
-def test_processes_beyond_the_first_stop_once_idle(records):
-    running = RunningServer(SERVICE, {"recordDir": str(records)}, worker_idle_seconds=0.5).start()
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_processes_beyond_the_first_stop_once_idle(records, language, request):
+    running = RunningServer(service_for(language, request), {"recordDir": str(records)}, worker_idle_seconds=0.5).start()
     try:
         pool = running.server.invoker.pools["sideBySide"]
         with open_client(running) as ws:  # a first call: the pool now knows this function is not fast
@@ -519,7 +571,8 @@ def test_plain_http_request_is_told_to_upgrade(server):
     assert caught.value.code == 426
 
 
-def test_handler_posts_to_another_connection_with_boto3(server):
+def test_handler_posts_to_another_connection_with_the_aws_sdk(server):
+    """boto3 in Python, the AWS SDK v3 in Node.js (test_offline_node.py: v2), with WSAPI_MANAGEMENT_ENDPOINT."""
     with open_client(server) as sender, open_client(server) as receiver:
         target = whoami(receiver)["event"]["requestContext"]["connectionId"]
         sender.send(json.dumps({"action": "relay", "to": target, "text": "hello from a handler"}))
@@ -605,12 +658,15 @@ def test_idle_timeout_and_maximum_duration_close_with_1001(records):
 # -- errors at start -----------------------------------------------------------------------------------------------
 
 
-def test_a_function_that_is_not_python_is_an_error_at_start():
+def test_a_function_neither_python_nor_node_is_an_error_at_start():
     service = load_service(FIXTURES / "bad_runtime")
     with pytest.raises(ConfigError) as caught:
         build_app(service, "bad_runtime/serverless.yml")
-    assert [p.path for p in caught.value.problems] == ["functions.node.runtime"]
-    assert caught.value.lines()[0].startswith("bad_runtime/serverless.yml: functions.node.runtime: is nodejs18.x")
+    assert [p.path for p in caught.value.problems] == ["functions.java.runtime"]
+    assert caught.value.lines() == [
+        "bad_runtime/serverless.yml: functions.java.runtime: is java17: wsapi offline runs Python (python3.x) and Node.js "
+        "(nodejsN.x) handlers; java cannot be served"
+    ]
 
 
 def test_a_handler_that_cannot_be_imported_is_an_error_at_start():
@@ -626,10 +682,11 @@ def test_a_handler_that_cannot_be_imported_is_an_error_at_start():
 # -- API Gateway's integration timeout -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def impatient(records):
+@pytest.fixture(scope="module", params=LANGUAGES)
+def impatient(records, request):
     """A gateway that waits 0.5 s for a function: `slow` (timeout 1 s) and `connect` (6 s) can outlast it."""
-    running = RunningServer(SERVICE, {"recordDir": str(records)}, integration_timeout=0.5).start()
+    language = request.param
+    running = RunningServer(service_for(language, request), {"recordDir": str(records)}, language=language, integration_timeout=0.5).start()
     yield running
     running.stop()
 
@@ -668,7 +725,8 @@ def test_a_connect_outlasting_the_integration_timeout_is_refused_with_504(impati
     assert caught.value.response.status_code == 504
     assert json.loads(caught.value.response.body) == {"message": "Endpoint request timed out"}
     refused = line_index(impatient, r"CONNECT +\$connect .* 504 .*integration timed out")
-    assert refused < line_index(impatient, r"\[connect\] \$connect slept 1\.5 s")  # refused while $connect still ran
+    output = r"\[connect\] " + (NODE_LINE if impatient.language == "node" else "") + r"\$connect slept 1\.5 s$"
+    assert refused < line_index(impatient, output)  # refused while $connect still ran
 
 
 def test_the_integration_timeout_option_is_checked():
