@@ -62,6 +62,7 @@ class OfflineServer:
             for key, error in failures.items():
                 if error.error.get("stackTrace"):
                     self.log.error(f"{key}:\n{error.describe()}")
+            self.log.flush()  # the stacks go out before the problems, and before the loop ends
             raise handler_problems(details, self.app.file)
         self.gateway = holder["gateway"] = Gateway(self.app, self.invoker, self.settings, self.log, self.port)
         await self.server.start_serving()

@@ -1,5 +1,5 @@
 'use strict';
-// The same as relay.js with the AWS SDK v2 (nodejs16.x and older runtimes shipped it).
+// node_service's relay.js with the AWS SDK v2 (nodejs16.x and older runtimes shipped it).
 const AWS = require('aws-sdk');
 
 const api = new AWS.ApiGatewayManagementApi({ endpoint: process.env.WSAPI_MANAGEMENT_ENDPOINT });
