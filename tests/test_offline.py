@@ -664,8 +664,16 @@ def test_ctrl_c_stops_cleanly():
     assert "Traceback" not in output and "stopping" in output, output
 
 
-def test_chat_example_end_to_end():
-    process, port, lines, reader = start_command("examples/chat", "--param", "chatToken=s3cret")
+@pytest.fixture(params=["chat", "chat-node"])
+def chat_example(request, tmp_path) -> Path:
+    """The chat example, and its Node.js twin with the AWS SDK installed as `npm install` would."""
+    if request.param == "chat":
+        return Path("examples/chat")
+    return copy_with_node_modules(ROOT / "examples" / "chat-node", tmp_path)
+
+
+def test_chat_example_end_to_end(chat_example):
+    process, port, lines, reader = start_command(str(chat_example), "--param", "chatToken=s3cret")
     try:
         with pytest.raises(InvalidStatus) as caught:
             connect(f"ws://127.0.0.1:{port}/?token=wrong", open_timeout=20)
@@ -676,6 +684,8 @@ def test_chat_example_end_to_end():
             ws.send(json.dumps({"action": "sendMessage", "text": "hi all"}))
             sent = json.loads(ws.recv(timeout=10))
             assert sent["from"] == "ann" and sent["text"] == "hi all" and ID.match(sent["messageId"])
+            ws.send(json.dumps({"action": "sendMessage", "text": ""}))
+            assert json.loads(ws.recv(timeout=10)) == {"error": "sendMessage needs a non-empty text"}
             ws.send(json.dumps({"action": "whoami"}))
             me = json.loads(ws.recv(timeout=20))
             assert me["user"] == "ann" and me["sourceIp"] == "127.0.0.1" and ID.match(me["connectionId"])
@@ -688,5 +698,9 @@ def test_chat_example_end_to_end():
                 process.kill()
     reader.join(10)
     output = "".join(lines)
-    assert "Traceback" not in output, output
-    assert re.search(r"\[connect\] \{\"connected\": \"[^\"]+\", \"user\": \"ann\"\}", output)
+    assert "Traceback" not in output and "error:" not in output, output
+    if chat_example.name == "chat":
+        assert re.search(r"\[connect\] \{\"connected\": \"[^\"]+\", \"user\": \"ann\"\}", output)
+    else:  # console.log's line: time, request id, level, then the same record
+        assert re.search(r"\[connect\] \S+Z\t\S+\tINFO\t\{\"connected\":\"[^\"]+\",\"user\":\"ann\"\}", output)
+        assert re.search(r"\[disconnect\] \S+Z\t\S+\tINFO\t\{\"disconnected\":\"[^\"]+\",\"status\":1000\}", output)
