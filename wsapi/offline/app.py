@@ -21,6 +21,7 @@ from .events import Api, api_id, function_arn, log_stream_name, now_ms
 from .node import NodeInstall, NodeUnusable, locate_node
 from .runtimes import PYTHON, SERVERLESS_DEFAULT_RUNTIME, Launcher, language_of, node_launcher, node_major
 from .settings import Settings
+from .typescript import TypeScriptBuild, plan_build
 from .workers import FunctionSpec
 
 __all__ = ["OfflineApp", "RouteTarget", "Settings", "build_app"]
@@ -47,11 +48,16 @@ class OfflineApp:
     #: each function's runtime, as Lambda would run it (Serverless's default where none is set)
     runtimes: Dict[str, str] = field(default_factory=dict)
     node: Optional[NodeInstall] = None  #: the Node.js that runs the Node functions (None without any)
+    build: Optional[TypeScriptBuild] = None  #: the TypeScript handlers to build on start
 
 
-def build_app(service: Service, file: Optional[str] = None, node: Optional[str] = None) -> OfflineApp:
+def build_app(
+    service: Service, file: Optional[str] = None, node: Optional[str] = None,
+    params: Optional[Mapping[str, str]] = None, options: Optional[Mapping[str, str]] = None,
+) -> OfflineApp:  # fmt: skip
     """Check that offline can serve this service; raise ConfigError naming every problem. `node` is `--node`
-    (default: `node` on PATH), looked for only when a function needs it."""
+    (default: `node` on PATH), looked for only when a function needs it; `params`/`options` are the command's,
+    for the build plugins' settings a TypeScript handler needs."""
     file = file or str(service.config_path or "serverless.yml")
     problems = ProblemCollector()
     warnings: List[str] = []
@@ -80,12 +86,13 @@ def build_app(service: Service, file: Optional[str] = None, node: Optional[str] 
         problems.add("functions", "no function has a websocket event: there is nothing to serve")
     runtimes = {key: _check_function(key, function, problems, warnings) for key, function in needed.items()}
     node_install = _check_node(runtimes, node, problems, warnings)
+    runnable = {key: runtime for key, runtime in runtimes.items() if runtime is not None}
+    build = plan_build(service, runnable, problems, params, options)
     problems.raise_if_any(file)
     assert selector is not None
     task_root = (service.config_path.parent if service.config_path is not None else Path.cwd()).resolve()
     api = Api(api_id(service.name, service.stage), service.stage, service.region)
-    runtimes = {key: runtime for key, runtime in runtimes.items() if runtime is not None}
-    return OfflineApp(service, api, selector, routes, needed, task_root, warnings, file, runtimes, node_install)
+    return OfflineApp(service, api, selector, routes, needed, task_root, warnings, file, runnable, node_install, build)
 
 
 def _check_function(key: str, function: Function, problems: ProblemCollector, warnings: List[str]) -> Optional[str]:
