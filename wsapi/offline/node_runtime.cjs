@@ -200,10 +200,7 @@ class Channel {
 
   /** Queue a message; everything queued during one turn of the event loop goes out in one write. */
   send(text) {
-    const payload = Buffer.from(text, 'utf8');
-    const header = Buffer.allocUnsafe(4);
-    header.writeUInt32BE(payload.length, 0);
-    this.pending.push(header, payload);
+    this.pending.push(text);
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => this.flush());
@@ -212,10 +209,25 @@ class Channel {
 
   flush(then) {
     this.flushing = false;
-    const data = this.pending.length ? Buffer.concat(this.pending) : null;
+    const texts = this.pending;
     this.pending = [];
-    if (data) this.socket.write(data, then);
-    else if (then) then();
+    if (!texts.length) {
+      if (then) then();
+      return;
+    }
+    let size = 0;
+    const lengths = texts.map((text) => {
+      const length = Buffer.byteLength(text, 'utf8');
+      size += 4 + length;
+      return length;
+    });
+    const data = Buffer.allocUnsafe(size);
+    let offset = 0;
+    texts.forEach((text, index) => {
+      data.writeUInt32BE(lengths[index], offset);
+      offset += 4 + data.write(text, offset + 4, 'utf8');
+    });
+    this.socket.write(data, then);
   }
 }
 
@@ -230,6 +242,14 @@ class Runtime {
     this.channel = channel;
     this.handler = handler;
     this.functionArn = functionArn;
+    // the context's details from the sandbox's environment, read once: they do not change between invocations
+    this.sandbox = {
+      functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    };
     this.queue = [];
     this.current = null; // { id, started, onEmptyLoop }
     this.draining = false;
@@ -314,17 +334,18 @@ class Runtime {
       ? () => respond(new RuntimeError('Runtime.NodeJsExit', NODE_JS_EXIT))
       : () => respond(undefined, null);
     const deadline = message.deadline;
+    const sandbox = this.sandbox;
     const context = {
       get callbackWaitsForEmptyEventLoop() { return waitForEmptyEventLoop; },
       set callbackWaitsForEmptyEventLoop(value) { waitForEmptyEventLoop = value; },
       succeed,
       fail,
       done: first(done),
-      functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
-      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
-      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-      logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-      logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+      functionVersion: sandbox.functionVersion,
+      functionName: sandbox.functionName,
+      memoryLimitInMB: sandbox.memoryLimitInMB,
+      logGroupName: sandbox.logGroupName,
+      logStreamName: sandbox.logStreamName,
       clientContext: undefined,
       identity: undefined,
       invokedFunctionArn: this.functionArn,
