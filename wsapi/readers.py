@@ -69,7 +69,8 @@ def type_name(value: Any) -> str:
 
 
 def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
-    """`value` without the `Unresolved` values in it (a mapping loses the key, a whole value becomes None),
+    """`value` without the `Unresolved` values in it (a mapping loses the key, a list the item, a whole value
+    becomes None: the readers then check what is there, and the problems are reported by what needs the value),
     and their problems."""
     if isinstance(value, Unresolved):
         return None, list(value.problems)
@@ -88,7 +89,8 @@ def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
         for index, item in enumerate(value):
             clean, found = unresolved_in(item, f"{path}[{index}]")
             problems.extend(found)
-            items.append(clean)
+            if not found or clean is not None:
+                items.append(clean)
         return items, problems
     return value, []
 
