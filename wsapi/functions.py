@@ -33,7 +33,7 @@ from .model import (
 )
 from .globs import PatternError, escapes_folder, glob_matcher
 from .packaging import parse_s3_uri
-from .readers import TypedReader, type_name, unresolved_in
+from .readers import TypedReader, type_name, unresolved_in, whole_items
 
 RUN = "run"  #: needed to run the function (offline) and to create it
 CREATE = "create"  #: needed to create it
@@ -410,7 +410,12 @@ class BuildReader(SettingsReader):
     """The service-wide settings of the functions wsapi creates: package, execution role, extra excludes."""
 
     def build(self, document: Mapping[str, Any], service_dir: Path, config_file: Optional[str]) -> BuildSettings:
-        given = document.get("provider") if isinstance(document.get("provider"), Mapping) else {}
+        given = dict(document.get("provider")) if isinstance(document.get("provider"), Mapping) else {}
+        if "iamRoleStatements" in given:
+            given["iamRoleStatements"] = whole_items(given["iamRoleStatements"])
+        role = given.get("iam", {}).get("role") if isinstance(given.get("iam"), Mapping) else None
+        if isinstance(role, Mapping) and "statements" in role:
+            given["iam"] = {**given["iam"], "role": {**role, "statements": whole_items(role["statements"])}}
         settings = {"package": document.get("package"), **{f"provider.{k}": given.get(k) for k in BUILD_PROVIDER_KEYS if k in given}}
         clean, unresolved = unresolved_in(settings, "")
         self.kept.extend((CREATE, problem) for problem in unresolved)

@@ -95,6 +95,19 @@ def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
     return value, []
 
 
+def whole_items(value: Any) -> Any:
+    """A list whose items are read whole (IAM statements): an item holding an `Unresolved` anywhere becomes one
+    `Unresolved` with all its problems, so the item is left out of the checks rather than checked with a hole
+    in it (a statement whose only Resource is not resolved is not 'missing its Resource')."""
+    if not isinstance(value, list):
+        return value
+    items = []
+    for item in value:
+        _, problems = unresolved_in(item, "")
+        items.append(Unresolved(item, tuple(problems)) if problems else item)
+    return items
+
+
 class TypedReader:
     """Readers for the shapes every section uses; a subclass says where problems go (`report`)."""
 
