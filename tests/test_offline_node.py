@@ -101,7 +101,9 @@ def test_a_promise_that_never_settles_fails_as_lambda_s_node_runtime_says(featur
 
 
 def pid(server: RunningServer) -> int:
-    return json.loads(call(server, "crashy", mode="pid"))["pid"]
+    answer = call(server, "crashy", mode="pid")
+    assert "pid" in answer, answer
+    return json.loads(answer)["pid"]
 
 
 def test_an_unhandled_rejection_fails_the_invocation_with_its_stack_and_the_process_is_replaced(features):

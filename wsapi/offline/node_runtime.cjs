@@ -371,7 +371,8 @@ class Runtime {
         ? { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: String(error),
           stackTrace: isErrorLike(error) ? stackEntries(error) : [] }
         : errorShape(error);
-      this.channel.send(`{"id":${invocation.id},"duration":${duration.toFixed(6)},"error":${JSON.stringify(shape)}}`);
+      const answer = `{"id":${invocation.id},"duration":${duration.toFixed(6)},"error":${JSON.stringify(shape)}`;
+      this.channel.send(`${answer},"exiting":true}`); // the server gives this process nothing more
     } else {
       console.error(kind === 'unhandledRejection' ? 'Unhandled Promise Rejection' : 'Uncaught Exception', error);
     }

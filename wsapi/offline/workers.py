@@ -30,7 +30,9 @@ node_runtime.cjs for Node.js; a runtime for another language implements the same
 - ERROR is Lambda's error shape: `{"errorMessage": str, "errorType": str, "stackTrace": [str, ...]}`, the
   stack as the language prints it (Python's traceback entries; Node's `    at ...` lines).
 - A runtime whose process must end after an invocation (Lambda resets the sandbox after an uncaught
-  exception in Node.js) answers it first, then exits: the server replaces the process. A process that exits
+  exception in Node.js) answers it with `"exiting": true` added, then exits: the server sends that process
+  nothing more (invocations already sent to it and not answered run elsewhere) and replaces it, so the next
+  invocation never meets a process on its way out. A process that exits
   while it runs an invocation fails it with Lambda's `Runtime.ExitError` and its exit status.
 - Stopping: end of input on the channel means exit. The server kills the process group with SIGKILL when an
   invocation outlives the function's timeout, when it retires an idle process, and when it stops; a runtime
@@ -273,7 +275,23 @@ class Worker:
             invocation.finish(None, InvocationError(message["error"], self.pool.spec.launcher.stack_title))
         else:
             invocation.finish(message.get("result"), None)
-        self.pool.release(self)
+        if message.get("exiting"):
+            self.retire()
+        else:
+            self.pool.release(self)
+
+    def retire(self) -> None:
+        """The runtime said it exits after its last answer: it gets nothing more, what it was sent and did not
+        start runs elsewhere, and its process is reaped in the background."""
+        self.alive = False
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        waiting, self.inflight = list(self.inflight), collections.deque()
+        self.outgoing.clear()
+        self.pool.discard(self, waiting)
+        if self.process is not None:
+            self.pool.track(self.loop.create_task(self._reap()))
 
     def _start_head(self, now: float) -> None:
         """The head of `inflight` is running from `now`. One lazily re-armed timer per worker watches the
