@@ -79,9 +79,11 @@ class LocalValues:
         declared = service.declared
         self.service = service
         self.api = api
-        self.resources = declared.resources
         self.parameters = declared.parameters
-        keys = set(declared.resources) | {naming.STAGE}
+        # `resources:` may override a function Serverless generates: that key stays the function offline runs
+        functions = {name for key in service.functions for name in (naming.lambda_function(key), naming.function_log_group(key))}
+        self.resources = {key: value for key, value in declared.resources.items() if key not in functions}
+        keys = set(self.resources) | {naming.STAGE}
         if service.external_api_id is None:
             keys.add(naming.API)  # else `absent_generated` makes `Ref WebsocketsApi` the API id it is given
         scope = Scope(frozenset(keys), frozenset(declared.parameters), frozenset(declared.conditions), service, api.api_id)
