@@ -410,13 +410,13 @@ def test_the_management_endpoint_built_by_join_or_sub_is_offline_s_and_the_log_s
 @pytest.mark.parametrize(
     "value, reason",
     [
-        ({"Ref": "AutoTable"}, "AutoTable (AWS::DynamoDB::Table) sets no TableName: AWS names it when deployed"),
+        ({"Ref": "AutoTable"}, "AutoTable (AWS::DynamoDB::Table) gives no TableName, which AWS assigns when deployed"),
         ({"Fn::GetAtt": ["ConnectionsTable", "StreamArn"]}, "ConnectionsTable.StreamArn (AWS::DynamoDB::Table) is known only when deployed: wsapi knows no fixed format for it"),
         ({"Fn::ImportValue": "shared-queue"}, "Fn::ImportValue reads another stack's export, which exists only when deployed"),
         ({"Ref": "Elsewhere"}, "Elsewhere is neither a resource of resources:, a template parameter, nor one offline knows"),
-        ({"Fn::Sub": "${AutoTable}-x"}, "AutoTable (AWS::DynamoDB::Table) sets no TableName: AWS names it when deployed"),
+        ({"Fn::Sub": "${AutoTable}-x"}, "AutoTable (AWS::DynamoDB::Table) gives no TableName, which AWS assigns when deployed"),
         ({"Fn::Join": ["", ["x", {"Ref": "AWS::StackId"}]]}, "AWS::StackId is known only when deployed"),
-        ({"Ref": "Secret"}, "Secret (AWS::SecretsManager::Secret) sets no Id: AWS names it when deployed"),
+        ({"Ref": "Secret"}, "Secret (AWS::SecretsManager::Secret) gives no Id, which AWS assigns when deployed"),
     ],
 )
 def test_what_only_a_deployment_knows_is_unset_with_one_warning_at_its_path(value, reason):

@@ -214,7 +214,7 @@ class LocalValues:
         if prop is None:
             raise Unknown(f"the Ref of {key} ({cfn_type}) is known only when deployed")
         if prop not in properties:
-            raise Unknown(f"{key} ({cfn_type}) sets no {prop}: AWS names it when deployed")
+            raise Unknown(f"{key} ({cfn_type}) gives no {prop}, which AWS assigns when deployed")
         return self.property(key, prop, properties[prop])
 
     def property(self, key: str, name: str, raw: Any) -> str:
@@ -240,7 +240,7 @@ class LocalValues:
             elif name in defaults:
                 variables[name] = defaults[name]
             else:
-                raise Unknown(f"{key} ({cfn_type}) sets no {name}: AWS names it when deployed")
+                raise Unknown(f"{key} ({cfn_type}) gives no {name}, which AWS assigns when deployed")
         return self.text(Sub(template, tuple(variables.items())))
 
     def unknown_reason(self, raw: Any) -> str:
