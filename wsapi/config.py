@@ -32,6 +32,8 @@ def load_service(
     that needs it (`model.Function.problems`).
     """
     from .config_files import load_config, plain_data_problems
+    from .config_schema import apply_schema
+    from .plugins import listed_plugins
     from .unicode_text import not_unicode
     from .variables import resolve_variables
 
@@ -63,13 +65,30 @@ def load_service(
     if region is not None:
         all_options["region"] = region
     websocket, deferred = resolved_paths()
+    settings = dict(service_dir=service_dir, options=all_options, params=dict(params or {}), env=env)
     try:
-        resolved = resolve_variables(
-            dict(document), service_dir=service_dir, options=all_options, params=dict(params or {}), env=env,
-            only=websocket, deferred=deferred,
-        )
+        document = merged_sections(dict(document), settings)
+        resolved = resolve_variables(document, **settings, only=websocket, deferred=deferred)
+        schema_problems = apply_schema(resolved, (name for name, _ in listed_plugins(resolved.get("plugins"))))
         return validate_document(
-            resolved, stage=stage, region=region, file=label, config_path=path, service_dir=service_dir
+            resolved, stage=stage, region=region, file=label, config_path=path, service_dir=service_dir,
+            schema_problems=schema_problems,
         )
     except ConfigError as error:
         raise error.with_file(label) from None
+
+
+def merged_sections(document: dict, settings: Mapping[str, Any]) -> dict:
+    """`functions:`/`resources:` written as lists (or as one variable) merged as Serverless merges them
+    (`section_lists`): each item's whole-value variable resolved first (a `${file(...)}` include), the variables
+    inside left for the resolution proper."""
+    from .section_lists import MERGED_SECTIONS, merge_section_lists
+    from .variables import resolve_variables
+
+    shallow = [pattern for key in MERGED_SECTIONS if isinstance(document.get(key), (list, str)) for pattern in (key, f"{key}[*]")]
+    if not shallow:
+        return document
+    document, problems = merge_section_lists(resolve_variables(document, **settings, only=(), shallow=shallow))
+    if problems:
+        raise ConfigError(problems)
+    return document
