@@ -177,7 +177,8 @@ def test_the_services_statements_follow_in_serverlesss_format(tmp_path: Path) ->
     added = role_statements(template)[2:]
     assert added == [
         {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/chat"},
-        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": ["<import queue-arn>"]},
+        # a single action becomes a one-item list, as Serverless's schema converts it (ajv's coerceTypes: 'array')
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["<import queue-arn>"]},
     ]
     legacy = template_for(tmp_path / "legacy", service_config(iamRoleStatements=statements[:1]))
     assert role_statements(legacy)[2:] == added[:1]

@@ -427,10 +427,8 @@ def other_events(events: Any, path: str) -> Tuple[Tuple[str, str], ...]:
     """(path, type) of the function's events other than `websocket`, which wsapi does not deploy."""
     found = []
     for index, event in enumerate(events if isinstance(events, list) else []):
-        if isinstance(event, Mapping):
-            for kind, value in event.items():
-                if kind != "websocket" and value is not None:
-                    found.append((f"{path}.events[{index}]", str(kind)))
+        if isinstance(event, Mapping):  # only the keys: what the events hold is not read
+            found.extend((f"{path}.events[{index}]", str(kind)) for kind in event if kind != "websocket")
     return tuple(found)
 
 
