@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any, List, Mapping, Optional, Tuple, Union
 
 from .errors import ConfigError, Problem
 from .model import Service
@@ -32,10 +32,7 @@ def load_service(
     that needs it (`model.Function.problems`).
     """
     from .config_files import load_config, plain_data_problems
-    from .config_schema import apply_schema
-    from .plugins import listed_plugins
     from .unicode_text import not_unicode
-    from .variables import resolve_variables
 
     path: Optional[Path]
     if isinstance(source, Mapping):
@@ -64,18 +61,29 @@ def load_service(
         all_options["stage"] = stage
     if region is not None:
         all_options["region"] = region
-    websocket, deferred = resolved_paths()
     settings = dict(service_dir=service_dir, options=all_options, params=dict(params or {}), env=env)
     try:
-        document = merged_sections(dict(document), settings)
-        resolved = resolve_variables(document, **settings, only=websocket, deferred=deferred)
-        schema_problems = apply_schema(resolved, (name for name, _ in listed_plugins(resolved.get("plugins"))))
+        resolved, schema_problems = read_document(document, settings)
         return validate_document(
             resolved, stage=stage, region=region, file=label, config_path=path, service_dir=service_dir,
             schema_problems=schema_problems,
         )
     except ConfigError as error:
         raise error.with_file(label) from None
+
+
+def read_document(document: Mapping[str, Any], settings: Mapping[str, Any]) -> Tuple[dict, List[Problem]]:
+    """The document as Serverless reads it before its plugins see it: list-form sections merged, the variables of
+    the paths wsapi reads resolved (`settings`: `resolve_variables`'s service_dir, options, params, env), then
+    Serverless's schema applied (`config_schema`: values converted in place). Returns it with what the schema
+    found (unknown keys and the like, for `validate_document`)."""
+    from .config_schema import apply_schema
+    from .plugins import listed_plugins
+    from .variables import resolve_variables
+
+    websocket, deferred = resolved_paths()
+    resolved = resolve_variables(merged_sections(dict(document), settings), **settings, only=websocket, deferred=deferred)
+    return resolved, apply_schema(resolved, (name for name, _ in listed_plugins(resolved.get("plugins"))))
 
 
 def merged_sections(document: dict, settings: Mapping[str, Any]) -> dict:

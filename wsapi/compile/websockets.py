@@ -16,7 +16,7 @@ from .. import naming
 from ..digests import encode
 from .declared import DeclaredStep, evaluate_conditions
 from .domains import compile_domains
-from .functions import compile_functions
+from .functions import compile_functions, ignored_events
 from .references import References, Scope
 from ..model import Authorizer, Function, Route, Service
 from ..plan import (
@@ -167,7 +167,7 @@ class _Compiler:
             self.drafts[stage_key]["properties"]["DeploymentId"] = Ref(deployment_key)
         if self.compat:
             declared.merge()
-        return self.plan(outputs, published, tuple(declared.warnings))
+        return self.plan(outputs, published, tuple(declared.warnings) + tuple(ignored_events(self.service, list(self.created))))
 
     def references(self, outputs: tuple[Output, ...]) -> tuple[Output, ...]:
         """Every user-written intrinsic as a plan value (`references`), and the declared outputs added."""
@@ -234,7 +234,7 @@ class _Compiler:
             "Description": service.description,
             "ProtocolType": "WEBSOCKET",
         }
-        if service.api_tags:
+        if service.api_tags is not None:  # `tags: {}` with useProviderTags: Serverless writes `Tags: {}`
             properties["Tags"] = dict(service.api_tags)
         self.add(naming.API, "AWS::ApiGatewayV2::Api", "api", properties)
 
