@@ -202,6 +202,11 @@ class EnvSource(VariableSource):
             return not_found(f'environment variable "{shorten(text)}" is not set')
         return self.outside(path, value, f'environment variable "{shorten(text)}"')
 
+    def prepare(self) -> None:
+        """Decide the environment before any other value is resolved, as Serverless does: otherwise resolving
+        the stage itself would need the file the stage chooses."""
+        self.variables(())
+
     def variables(self, path: PathT) -> Mapping[str, str]:
         if self.environment is not None:
             return self.environment

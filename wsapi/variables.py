@@ -635,6 +635,10 @@ def resolve_variables(
         os.environ if env is None else env,
     )
     try:
+        try:  # useDotenv and the stage first, with the environment alone, then the stage's .env (as Serverless)
+            resolver.sources["env"].prepare()
+        except _Failed:
+            pass
         for tokens in [_parse_pattern(pattern) for pattern in shallow]:
             try:
                 resolver.walk((), tokens, shallow=True)
