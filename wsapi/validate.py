@@ -560,13 +560,13 @@ class _Validator(TypedReader):
             self.problems.add(
                 path,
                 f"its Lambda function name {function.deployed_name!r} ({{service}}-{{stage}}-{{key}}) is {len(function.deployed_name)} "
-                "characters; AWS allows 64: give it a shorter name: (or shorten the service name, stage or function key)",
+                "characters; AWS allows 64: set a shorter name:, or shorten the service name, stage or function key",
             )
 
     def cross_checks(self, functions: Mapping[str, Function], routes: list[Route]) -> None:
         self.logical_id_lengths(routes)
         by_key: dict[str, Route] = {}
-        by_logical_id: dict[str, Route] = {}
+        by_logical_id: dict[bool, dict[str, Route]] = {True: {}, False: {}}  # Serverless's ids, the standalone ones
         for route in routes:
             if route.authorizer is not None and route.route_key != "$connect":
                 self.problems.add(
@@ -583,15 +583,15 @@ class _Validator(TypedReader):
             by_key[route.route_key] = route
             for compat in (True, False):  # Serverless's ids, then the standalone export's (valid ones)
                 logical_id = naming.route(route.route_key, compat)
-                clash = by_logical_id.get(logical_id)
-                if clash is not None and clash is not route:
-                    where = "" if compat else " in the standalone export"
+                clash = by_logical_id[compat].get(logical_id)
+                if clash is not None:
+                    where = "" if compat else " in the standalone export and Pulumi"
                     self.problems.add(
                         route.path,
                         f"route {route.route_key!r} and route {clash.route_key!r} (at {clash.path}) both become the logical id {logical_id}{where}; rename one",
                     )
                     break
-                by_logical_id[logical_id] = route
+                by_logical_id[compat][logical_id] = route
         names: dict[str, Authorizer] = {}
         for route in routes:
             auth = route.authorizer
