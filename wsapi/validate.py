@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from . import aws_rules, naming
 from .domains import DomainReader
-from .errors import Problem, ProblemCollector, join_path
+from .errors import Problem, ProblemCollector, join_path, shorten
 from .declared import DeclaredReader
 from .functions import FUNCTION_KEY, BuildReader, FunctionReader, Inherited, read_paths
 from .intrinsics import is_intrinsic
@@ -559,7 +559,7 @@ class _Validator(TypedReader):
                 continue
             self.problems.add(
                 path,
-                f"its Lambda function name {function.deployed_name!r} ({{service}}-{{stage}}-{{key}}) is {len(function.deployed_name)} "
+                f"its Lambda function name {shorten(function.deployed_name)!r} ({{service}}-{{stage}}-{{key}}) is {len(function.deployed_name):,} "
                 "characters; AWS allows 64: set a shorter name:, or shorten the service name, stage or function key",
             )
 
