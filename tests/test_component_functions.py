@@ -262,10 +262,11 @@ def test_without_create_functions_nothing_is_created(pulumi_mocks: Recorder) -> 
 
 def test_settings_it_cannot_create_are_refused_before_anything_is_registered(tmp_path: Path, pulumi_mocks: Recorder) -> None:
     config = small_service()
-    config["functions"]["message"]["vpc"] = {"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]}
+    del config["functions"]["message"]["handler"]
+    config["functions"]["message"]["image"] = "chatimage"  # one of provider.ecr.images, which Serverless builds
     with pytest.raises(ConfigError) as raised:
         render("chat", config=service_folder(tmp_path, config), create_functions=True, recorder=pulumi_mocks)
-    assert "functions.message.vpc: wsapi does not create functions with vpc" in str(raised.value)
+    assert "functions.message.image: names an image of provider.ecr.images, which Serverless builds with Docker" in str(raised.value)
     assert pulumi_mocks.resources == []
 
 

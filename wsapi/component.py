@@ -52,6 +52,8 @@ class WebSocketApi(pulumi.ComponentResource):
     execution_arn: pulumi.Output[str]
     route_ids: pulumi.Output[dict]
     function_arns: pulumi.Output[dict]
+    #: the URLs of the created functions that have one (`url`), by function key
+    function_urls: pulumi.Output[dict]
     #: the service's own `resources.Outputs`, by name
     outputs: pulumi.Output[dict]
     custom_domain_urls: pulumi.Output[list]
@@ -117,7 +119,10 @@ class WebSocketApi(pulumi.ComponentResource):
         self.route_ids = pulumi.Output.all(**routes) if routes else pulumi.Output.from_input({})
         created = {key: self._builder.value(target) for key, target in plan.function_targets.items()}
         self.function_arns = pulumi.Output.all(**created) if created else pulumi.Output.from_input({})
+        urls = {key: self._builder.value(url) for key, url in plan.function_urls.items()}
+        self.function_urls = pulumi.Output.all(**urls) if urls else pulumi.Output.from_input({})
         generated = (naming.SERVICE_ENDPOINT_OUTPUT, naming.MANAGEMENT_ENDPOINT_OUTPUT, naming.API_ID_OUTPUT)
+        generated += tuple(naming.function_url(key) for key in plan.function_urls)
         declared = {
             output.key: self._builder.value(output.value)
             for output in plan.outputs
@@ -135,6 +140,7 @@ class WebSocketApi(pulumi.ComponentResource):
                 "execution_arn": self.execution_arn,
                 "route_ids": self.route_ids,
                 "function_arns": self.function_arns,
+                "function_urls": self.function_urls,
                 "outputs": self.outputs,
                 "custom_domain_urls": self.custom_domain_urls,
             }

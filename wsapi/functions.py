@@ -33,18 +33,12 @@ from .model import (
 )
 from .globs import PatternError, escapes_folder, glob_matcher
 from .packaging import parse_s3_uri
+from .lambda_settings import CREATE, LambdaSettingsReader
 from .readers import TypedReader, type_name, unresolved_in
 
 RUN = "run"  #: needed to run the function (offline) and to create it
-CREATE = "create"  #: needed to create it
+#: CREATE (from `lambda_settings`, whose readers keep problems for it too): needed to create it
 
-#: Function settings Serverless v3 knows that wsapi does not create: refused with their path when wsapi
-#: creates the function.
-UNSUPPORTED_FUNCTION_SETTINGS = (
-    "image", "vpc", "kmsKeyArn", "awsKmsKeyArn", "tracing", "fileSystemConfig", "destinations", "onError", "url",
-    "runtimeManagement", "condition", "dependsOn", "maximumEventAge", "maximumRetryAttempts",
-)  # fmt: skip
-UNSUPPORTED_PROVIDER_SETTINGS = ("vpc", "kmsKeyArn", "runtimeManagement")
 ARCHITECTURES = ("arm64", "x86_64")
 PACKAGE_KEYS = ("patterns", "include", "exclude", "individually", "artifact", "excludeDevDependencies", "path")
 FUNCTION_PACKAGE_KEYS = ("patterns", "include", "exclude", "individually", "artifact")
@@ -72,10 +66,7 @@ class Setting:
 
 
 #: Provider settings of the functions wsapi creates that are not per function (`BuildReader`).
-BUILD_PROVIDER_KEYS = (
-    "iam", "role", "iamRoleStatements", "iamManagedPolicies", "rolePermissionsBoundary", *UNSUPPORTED_PROVIDER_SETTINGS,
-    "tracing",
-)  # fmt: skip
+BUILD_PROVIDER_KEYS = ("iam", "role", "iamRoleStatements", "iamManagedPolicies", "rolePermissionsBoundary")
 #: Service-wide settings read for the functions wsapi creates (`BuildReader`).
 BUILD_PATHS = ("package", "useDotenv", "plugins.localPath", "layers.*.path") + tuple(f"provider.{k}" for k in BUILD_PROVIDER_KEYS)
 
@@ -192,11 +183,16 @@ class Inherited:
     log_data_protection_policy: Optional[Mapping[str, Any]]
 
 
-class FunctionReader(SettingsReader):
-    """Reads every function of one document; `function` reads one, in one pass over `SETTINGS`."""
+class FunctionReader(LambdaSettingsReader, SettingsReader):
+    """Reads every function of one document; `function` reads one, in one pass over `SETTINGS` (the readers of
+    the settings beyond code, runtime and environment live in `lambda_settings`)."""
 
-    def __init__(self, report: Callable[[str, str], None], provider: Mapping[str, Any], service: str, stage: str, inherited: Inherited) -> None:
+    def __init__(
+        self, report: Callable[[str, str], None], provider: Mapping[str, Any], service: str, stage: str, inherited: Inherited,
+        warn: Callable[[str, str], None] = lambda path, message: None,
+    ) -> None:
         super().__init__(report)
+        self.warn = warn  #: something that deploys but deserves a look
         self.provider = provider
         self.service = service
         self.stage = stage
@@ -237,7 +233,7 @@ class FunctionReader(SettingsReader):
 
     def read_handler(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
         fields["handler"] = self.string(value, path)
-        if "handler" not in config and "image" not in config:
+        if "handler" not in config and config.get("image") is None:
             self.report(path, "is required (or image)")
 
     def read_name(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
@@ -259,7 +255,7 @@ class FunctionReader(SettingsReader):
 
     def read_runtime(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
         fields["runtime"] = self.inherit("runtime", self.provider_runtime(value, path), None)
-        if fields["runtime"] is None:
+        if fields["runtime"] is None and config.get("image") is None:  # an image brings its own runtime
             self.keep(CREATE, path, "is required to create the function (set it here or as provider.runtime)")
 
     def provider_runtime(self, value: Any, path: str) -> Optional[str]:
@@ -369,22 +365,12 @@ class FunctionReader(SettingsReader):
     def read_package(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
         fields["package"] = self.package(value, path, FUNCTION_PACKAGE_KEYS)
 
-    def read_unsupported(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
-        if value not in (None, False):
-            key = fields["key"]
-            setting = path.rsplit(".", 1)[-1]
-            self.keep(
-                CREATE, path,
-                f"wsapi does not create functions with {setting}; create this function yourself and pass its ARN "
-                f"(functions={{'{key}': ...}} or --function {key}=ARN), or remove the setting",
-            )
-
 
 #: Every function setting wsapi reads, in reading order: the one list the reader goes through and the
 #: resolved paths derive from.
 SETTINGS = (
     Setting("handler", FunctionReader.read_handler, websocket=True),
-    Setting("image", FunctionReader.read_unsupported, websocket=True),
+    Setting("image", FunctionReader.read_image, websocket=True),
     Setting("name", FunctionReader.read_name, websocket=True),
     Setting("provisionedConcurrency", FunctionReader.read_provisionedConcurrency, websocket=True),
     Setting("snapStart", FunctionReader.read_snapStart, websocket=True),
@@ -403,7 +389,20 @@ SETTINGS = (
     Setting("reservedConcurrency", FunctionReader.read_reservedConcurrency),
     Setting("ephemeralStorageSize", FunctionReader.read_ephemeralStorageSize),
     Setting("package", FunctionReader.read_package),
-) + tuple(Setting(key, FunctionReader.read_unsupported) for key in UNSUPPORTED_FUNCTION_SETTINGS if key != "image")
+    Setting("vpc", FunctionReader.read_vpc, FunctionReader.provider_vpc),
+    Setting("fileSystemConfig", FunctionReader.read_fileSystemConfig),
+    Setting("kmsKeyArn", FunctionReader.read_kmsKeyArn, FunctionReader.provider_kmsKeyArn),
+    Setting("awsKmsKeyArn", FunctionReader.read_awsKmsKeyArn),
+    Setting("tracing", FunctionReader.read_tracing, FunctionReader.provider_tracing),
+    Setting("onError", FunctionReader.read_onError),
+    Setting("destinations", FunctionReader.read_destinations),
+    Setting("maximumEventAge", FunctionReader.read_maximumEventAge),
+    Setting("maximumRetryAttempts", FunctionReader.read_maximumRetryAttempts),
+    Setting("runtimeManagement", FunctionReader.read_runtimeManagement, FunctionReader.provider_runtimeManagement),
+    Setting("url", FunctionReader.read_url),
+    Setting("condition", FunctionReader.read_condition),
+    Setting("dependsOn", FunctionReader.read_dependsOn),
+)
 
 
 class BuildReader(SettingsReader):
@@ -415,12 +414,6 @@ class BuildReader(SettingsReader):
         clean, unresolved = unresolved_in(settings, "")
         self.kept.extend((CREATE, problem) for problem in unresolved)
         provider = {key.split(".", 1)[1]: value for key, value in clean.items() if key.startswith("provider.")}
-        for setting in UNSUPPORTED_PROVIDER_SETTINGS:
-            if provider.get(setting) not in (None, False):
-                self.keep(CREATE, f"provider.{setting}", f"wsapi does not create functions with {setting}; remove it, or create the functions yourself and pass their ARNs")
-        tracing = provider.get("tracing")
-        if isinstance(tracing, Mapping) and tracing.get("lambda") not in (None, False):
-            self.keep(CREATE, "provider.tracing.lambda", "wsapi does not create functions with tracing; remove it, or create the functions yourself and pass their ARNs")
         package = self.package(clean["package"], "package", PACKAGE_KEYS)
         role = self.role(provider)
         problems = tuple(problem for _, problem in self.take())

@@ -244,6 +244,8 @@ class Plan:
     published_digest: str  #: hash of what a deployment publishes (routes, integrations, ...): redeploy trigger
     #: how the API invokes each function the plan creates, by function key (its alias, when it has one)
     function_targets: Mapping[str, Any] = field(default_factory=dict)
+    #: the URL of each created function that has one (`url`), by function key (also among `outputs`)
+    function_urls: Mapping[str, Any] = field(default_factory=dict)
     #: the service's template parameters, conditions and mappings (`resources:`), as written
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     conditions: Mapping[str, Any] = field(default_factory=dict)

@@ -93,7 +93,9 @@ class _Validator(TypedReader):
         declared = self.read(self.declared)
         inherited = Inherited(tags, retention, protection)
         provider = self.doc.get("provider") if isinstance(self.doc.get("provider"), Mapping) else {}
-        functions, routes = self.functions(FunctionReader(self.report, provider, service_name or "service", stage, inherited))
+        functions, routes = self.functions(
+            FunctionReader(self.report, provider, service_name or "service", stage, inherited, self.problems.warn)
+        )
         self.cross_checks(functions, routes)
         self.quotas(routes)
         build = BuildReader(self.report).build(self.doc, service_dir, config_file)
