@@ -15,6 +15,7 @@ from pulumi_support import Intrinsics
 
 from wsapi import ConfigError, load_service
 from wsapi.compile import compile_service
+from wsapi.compile.function_role import role_resource
 from wsapi.plan import COMPAT
 from wsapi.render_cfn import render_template
 
@@ -103,15 +104,14 @@ def test_functions_log_groups_and_aliases_are_serverlesss(case: Path) -> None:
             assert ours.get(prop) == theirs["Properties"].get(prop), f"{key}.{prop}"
         tags = {t["Key"]: t["Value"] for t in ours.get("Tags", [])}
         assert tags == {t["Key"]: t["Value"] for t in theirs["Properties"].get("Tags", [])}, key
-        assert body.get("DependsOn") == theirs.get("DependsOn"), key
+        # Serverless also lists a role of resources: its Role's Fn::GetAtt already waits for (cfn-lint W3005)
+        role = role_resource(theirs["Properties"]["Role"])
+        assert body.get("DependsOn") == [k for k in theirs.get("DependsOn", []) if k != role] or None, key
         assert body.get("Condition") == theirs.get("Condition"), key
         if "ImageUri" in theirs["Properties"]["Code"]:
             assert ours["Code"] == theirs["Properties"]["Code"], key
-        role = theirs["Properties"]["Role"]
-        if isinstance(role, str):  # an existing role: used as given
-            assert ours["Role"] == role
-        else:
-            assert ours["Role"] == {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]}
+        # the generated role (wsapi's own), else the one given (an ARN, a role of resources:, an intrinsic) as given
+        assert ours["Role"] == theirs["Properties"]["Role"], key
     companions = [k for k, v in serverless.items() if v["Type"] in SERVERLESS_COMPANIONS or k.endswith("LambdaPermissionFnUrl")]
     for key in companions:  # DependsOn: Serverless writes one id as a scalar, wsapi as a list of one
         listed = {**serverless[key], "DependsOn": [serverless[key]["DependsOn"]]} if isinstance(serverless[key].get("DependsOn"), str) else serverless[key]
@@ -222,6 +222,44 @@ def test_an_existing_role_is_used_and_none_is_created(tmp_path: Path) -> None:
     template = template_for(tmp_path / "own", config)
     assert "IamRoleLambdaExecution" not in template["Resources"]
     assert template["Resources"]["AuthLambdaFunction"]["Properties"]["Role"] == {"Fn::ImportValue": "auth-role"}
+
+
+ROLE_RESOURCE = {
+    "Type": "AWS::IAM::Role",
+    "Properties": {
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        }
+    },
+}
+
+
+def test_a_role_of_resources_is_named_by_its_logical_id_as_serverless_reads_it(tmp_path: Path) -> None:
+    for provider in ({"iam": {"role": "SharedRole"}}, {"role": "SharedRole"}, {"iam": {"role": {"Fn::GetAtt": ["SharedRole", "Arn"]}}}):
+        config = {**service_config(**provider), "resources": {"Resources": {"SharedRole": ROLE_RESOURCE}}}
+        template = template_for(tmp_path / str(len(json.dumps(provider))), config)
+        roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in created(template, "AWS::Lambda::Function").values()}
+        assert roles == {"SharedRole"} and "IamRoleLambdaExecution" not in template["Resources"]
+    config = {**service_config(), "resources": {"Resources": {"ConnectRole": ROLE_RESOURCE}}}
+    config["functions"]["auth"]["role"] = "IamRoleLambdaExecution"  # the generated role, by its logical id
+    config["functions"]["connect"]["role"] = "ConnectRole"
+    template = template_for(tmp_path / "own", config)
+    roles = {key: f["Properties"]["Role"] for key, f in created(template, "AWS::Lambda::Function").items()}
+    assert roles == {
+        "AuthLambdaFunction": {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]},
+        "ConnectLambdaFunction": {"Fn::GetAtt": ["ConnectRole", "Arn"]},
+        "MessageLambdaFunction": {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]},
+    }
+    for role, line in (
+        ("my-role", "'my-role' is neither a role ARN (arn:...) nor the logical id of a role in resources: (letters and digits)"),
+        ("MissingRole", "'MissingRole' is not a resource of resources.Resources; give the logical id of a role there, or the role's ARN"),
+    ):
+        config = service_config()
+        config["functions"]["connect"]["role"] = role
+        with pytest.raises(ConfigError) as raised:
+            template_for(tmp_path / role, config)
+        assert raised.value.lines() == [f"{tmp_path / role / 'serverless.yml'}: functions.connect.role: {line}"]
 
 
 def test_a_function_with_logs_off_has_no_log_group_and_no_grant(tmp_path: Path) -> None:
@@ -380,7 +418,7 @@ def test_settings_wsapi_cannot_create_are_refused_with_their_paths_for_created_f
         template_for(tmp_path, config)
     label = str(tmp_path / "serverless.yml")
     assert raised.value.lines() == [
-        f"{label}: functions.connect.role: 'MyRoleInResources' names a role defined in resources:, which wsapi does not deploy; give the role's ARN",
+        f"{label}: functions.connect.role: 'MyRoleInResources' is not a resource of resources.Resources; give the logical id of a role there, or the role's ARN",
         f"{label}: functions.message.image: names an image of provider.ecr.images, which Serverless builds with Docker; wsapi builds no images: push it to ECR and give its uri",
     ]
     # the same file validates and exports without functions: nothing is wrong with it, wsapi just does not

@@ -36,10 +36,10 @@ from .packaging import parse_s3_uri
 from .lambda_settings import CREATE, LambdaSettingsReader
 from .readers import TypedReader, type_name, unresolved_in
 
-RUN = "run"  #: needed to run the function (offline) and to create it
-#: CREATE (from `lambda_settings`, whose readers keep problems for it too): needed to create it
+RUN = "run"  #: needed to run the function (offline) and to create it; CREATE (from `lambda_settings`): to create it
 
 ARCHITECTURES = ("arm64", "x86_64")
+LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")  #: a CloudFormation logical id (a role in resources:)
 PACKAGE_KEYS = ("patterns", "include", "exclude", "individually", "artifact", "excludeDevDependencies", "path")
 FUNCTION_PACKAGE_KEYS = ("patterns", "include", "exclude", "individually", "artifact")
 ROLE_KEYS = ("name", "path", "managedPolicies", "statements", "permissionBoundary", "permissionsBoundary", "tags")
@@ -100,8 +100,17 @@ class SettingsReader(TypedReader):
         return taken
 
     def existing_role(self, value: Any, path: str) -> Optional[CfnValue]:
+        """A role given instead of the generated one, as Serverless's `compileRole` reads it: an ARN, an intrinsic
+        (`Fn::GetAtt`, `Fn::ImportValue`, `Fn::Sub`, ...), or the logical id of a role in `resources:`, which
+        is `Fn::GetAtt [Id, Arn]` (`IamRoleLambdaExecution`: the generated role itself, so None)."""
         if isinstance(value, str) and not value.startswith("arn:"):
-            self.keep(CREATE, path, f"{value!r} names a role defined in resources:, which wsapi does not deploy; give the role's ARN")
+            if value == naming.LAMBDA_ROLE:
+                return None
+            if not LOGICAL_ID.fullmatch(value):
+                self.report(path, f"{value!r} is neither a role ARN (arn:...) nor the logical id of a role in resources: (letters and digits)")
+                return None
+            return {"Fn::GetAtt": [value, "Arn"]}
+        if value == {"Fn::GetAtt": [naming.LAMBDA_ROLE, "Arn"]}:
             return None
         return self.arn_or_intrinsic(value, path, "an IAM role")
 

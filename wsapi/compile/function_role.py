@@ -21,7 +21,7 @@ Only the functions that run as this role count (not those with their own `role`)
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .. import naming
 from ..intrinsics import is_intrinsic
@@ -61,6 +61,19 @@ def as_written(value: Any, path: str) -> Any:
     if isinstance(value, list):
         return [as_written(item, f"{path}[{index}]") for index, item in enumerate(value)]
     return value
+
+
+def role_resource(role: Any) -> Optional[str]:
+    """The resource of the service a role given as `Fn::GetAtt [Id, Arn]` (or a logical id, read as that) is,
+    which the function waits for, as Serverless's `compileRole` makes it."""
+    if not (isinstance(role, Mapping) and set(role) == {"Fn::GetAtt"}):
+        return None
+    argument = role["Fn::GetAtt"]
+    if isinstance(argument, str) and argument.endswith(".Arn"):
+        return argument[: -len(".Arn")]
+    if isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str) and argument[1] == "Arn":
+        return argument[0]
+    return None
 
 
 def tag_list(tags: Mapping[str, str]) -> List[Dict[str, str]]:

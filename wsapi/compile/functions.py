@@ -23,7 +23,7 @@ from ..plan import CodeArchive, External, GetAtt, Output, Ref
 from ..functions import CREATE, RUN
 from ..lambda_settings import image_settings_tuple
 from .function_invocation import InvocationCompiler
-from .function_role import as_written, compile_role, tag_list
+from .function_role import as_written, compile_role, role_resource, tag_list
 
 
 def created_keys(service: Service, external: Sequence[str]) -> List[str]:
@@ -80,9 +80,21 @@ class FunctionCompiler:
         for index, key in enumerate(function.depends_on):
             if key not in declared.resources:
                 problems.append(Problem(f"{function.paths['dependsOn']}[{index}]", f"{key} is not a resource of resources.Resources; the function can only wait for one of those"))
+        role, role_path = self.role_as_written(function)
+        named = role_resource(role)
+        if named is not None and named not in declared.resources:
+            problems.append(Problem(role_path, f"{named!r} is not a resource of resources.Resources; give the logical id of a role there, or the role's ARN"))
         if function.condition is not None and function.condition not in declared.conditions:
             problems.append(Problem(function.paths["condition"], f"{function.condition} is not a condition of resources.Conditions"))
         return problems
+
+    def role_as_written(self, function: Function) -> Tuple[Any, str]:
+        """The role a function runs as, as given (its own, else the provider's; None for the generated one), and
+        where it was written."""
+        if function.role is not None:
+            return function.role, function.paths["role"]
+        settings = self.service.build.role
+        return settings.arn, settings.arn_path
 
     # -- one function ------------------------------------------------------------------------------------
 
