@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional, Union
 
 from .errors import ConfigError, Problem
 from .model import Service
+from .remote_values import DeployTime, Remote
 from .validate import resolved_paths, validate_document
 
 ConfigSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
@@ -22,6 +23,7 @@ def load_service(
     options: Optional[Mapping[str, str]] = None,
     env: Optional[Mapping[str, str]] = None,
     label: Optional[str] = None,
+    remote: Optional[Remote] = None,
 ) -> Service:
     """Read a serverless.yml (a path to it, its folder, or an already-loaded mapping) as Serverless v3 does.
 
@@ -29,7 +31,8 @@ def load_service(
     Raises `ConfigError` naming every problem, with `label` (default: the path given) as the file. Every
     setting wsapi reads is read, for every command; a value only some consumers need whose variables cannot
     be resolved (a `${ssm:...}` in an environment) is kept with its function and reported by the consumer
-    that needs it (`model.Function.problems`).
+    that needs it (`model.Function.problems`). Values only AWS knows (`${aws:accountId}`, `${ssm:...}`) come
+    from `remote` (`remote_values`), by default found at deploy time.
     """
     from .config_files import load_config, plain_data_problems
     from .unicode_text import not_unicode
@@ -66,7 +69,7 @@ def load_service(
     try:
         resolved = resolve_variables(
             dict(document), service_dir=service_dir, options=all_options, params=dict(params or {}), env=env,
-            only=websocket, deferred=deferred,
+            only=websocket, deferred=deferred, remote=DeployTime() if remote is None else remote,
         )
         return validate_document(
             resolved, stage=stage, region=region, file=label, config_path=path, service_dir=service_dir
