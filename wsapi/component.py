@@ -19,6 +19,7 @@ from .native_checks import declared_problems
 from .preflight import pulumi_problems
 from .plan import ACCOUNT_ID, PARTITION, REGION, STANDALONE, URL_SUFFIX, Plan
 from .pulumi_builder import PulumiBuilder
+from .remote_values import Request
 
 #: What `functions=` accepts for a function key: a function wsapi should invoke, or its ARN.
 FunctionInput = Union[aws.lambda_.Function, str, pulumi.Output]
@@ -35,7 +36,7 @@ class WebSocketApiArgs:
     config: ConfigSource
     stage: Optional[str] = None
     region: Optional[str] = None
-    params: Optional[Mapping[str, str]] = None
+    params: Optional[Mapping[str, Any]] = None  #: a value may be an Output (a secret): it stays one
     options: Optional[Mapping[str, str]] = None
     functions: Optional[Mapping[str, FunctionInput]] = None
     create_functions: bool = False
@@ -67,16 +68,20 @@ class WebSocketApi(pulumi.ComponentResource):
         config: Optional[ConfigSource] = None,
         stage: Optional[str] = None,
         region: Optional[str] = None,
-        params: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, Any]] = None,
         options: Optional[Mapping[str, str]] = None,
         functions: Optional[Mapping[str, FunctionInput]] = None,
         create_functions: bool = False,
     ) -> None:
         keywords = WebSocketApiArgs(config, stage, region, params, options, functions, create_functions)
         args = arguments(args, keywords)
-        service = load_service(
-            args.config, stage=args.stage, region=args.region, params=args.params, options=args.options
-        )
+        # a param given as an Output (a Pulumi secret) is a value found at deploy time: it stays an Output
+        secret_params = {key: value for key, value in (args.params or {}).items() if isinstance(value, pulumi.Output)}
+        params = {
+            key: Request("param", key, secret=True).as_document() if key in secret_params else value
+            for key, value in (args.params or {}).items()
+        }
+        service = load_service(args.config, stage=args.stage, region=args.region, params=params, options=args.options)
         function_inputs = dict(args.functions or {})
         plan = compile_service(
             service, STANDALONE, with_functions=args.create_functions, external_functions=tuple(function_inputs)
@@ -89,7 +94,7 @@ class WebSocketApi(pulumi.ComponentResource):
             pulumi.log.warn(warning.format_warning(label), resource=self)
         self.plan = plan
         region = None if service.region_is_default else service.region
-        self._builder = PulumiBuilder(self, name, plan, function_inputs, region)
+        self._builder = PulumiBuilder(self, name, plan, function_inputs, region, secret_params)
         #: every resource the component registered, by the plan's (CloudFormation) logical id
         self.resources: dict[str, pulumi.CustomResource] = self._builder.build()
         self._set_outputs()

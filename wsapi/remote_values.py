@@ -16,8 +16,9 @@ whether the parameter exists is known only when deploying, so `${ssm:/a, 'defaul
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 REMOTE = "wsapi:Remote"  #: the key of a deploy-time value in a resolved document
 SECRETS_MANAGER = "/aws/reference/secretsmanager/"  #: SSM's path into Secrets Manager
@@ -75,7 +76,8 @@ class Remote:
     #: True when a value stands for one found later: taken only when no fallback follows
     deferrable = False
 
-    def value(self, request: Request) -> Tuple[Any, str]:
+    def value(self, request: Request, region: Callable[[], str]) -> Tuple[Any, str]:
+        """The value, or (None, why not). `region()`: the service's region, for a request that names none."""
         raise NotImplementedError
 
 
@@ -84,8 +86,21 @@ class DeployTime(Remote):
 
     deferrable = True
 
-    def value(self, request: Request) -> Tuple[Any, str]:
+    def value(self, request: Request, region: Callable[[], str]) -> Tuple[Any, str]:
         note = f"{request.variable} is found only at deploy time and a fallback follows"
         if request.source == "aws":
             return {"Ref": PSEUDO[request.address]}, note
         return request.as_document(), note
+
+
+def ssm_value(request: Request, type_: str, value: str) -> Any:
+    """A parameter's value as Serverless v3 reads it: a StringList as a list (unless `raw`; v2's `~split`
+    always), a SecureString holding JSON parsed (unless `raw`)."""
+    if type_ == "StringList" and (request.split or not request.raw):
+        return value.split(",")
+    if type_ == "SecureString" and not request.raw and value.startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

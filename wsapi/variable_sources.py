@@ -110,11 +110,11 @@ class VariableSource:
     def fail(self, path: PathT, message: str) -> Exception:
         return self.resolution.fail(path, message)
 
-    def from_remote(self, request: Request) -> Any:
+    def from_remote(self, path: PathT, request: Request) -> Any:
         """A value only AWS knows, from the resolution's `remote`: a deploy-time value (taken only when no
         fallback follows: `deploy_time`), the value fetched, or not found."""
         remote = self.resolution.remote
-        value, note = remote.value(request)
+        value, note = remote.value(request, lambda: self.region(path))
         if value is None:
             return not_found(note)
         return deploy_time(value, note) if remote.deferrable else copy_tree(value)
@@ -144,6 +144,15 @@ class VariableSource:
             if problem:
                 raise self.fail(path, f"{what} is not valid text ({problem}); pass it as UTF-8")
         return value
+
+    def region(self, path: PathT) -> Any:
+        """The region as `${aws:region}` gives it: `--region`, else `provider.region`, else us-east-1."""
+        region = self.outside(path, self.resolution.options.get("region"), "the region (--region)")
+        if not region:
+            region = self.resolution.lookup(["provider", "region"], path)
+            if region is MISSING or not region:
+                region = "us-east-1"
+        return region
 
     def stage(self, path: PathT) -> Any:
         """The stage as `${sls:stage}` gives it: `--stage`, else `provider.stage`, else "dev"."""
@@ -262,16 +271,11 @@ class AwsSource(VariableSource):
     def resolve(self, path, variable, params, address, depth, deep):
         text = self.required_address(path, variable, address, "region")
         if text == "region":
-            region = self.outside(path, self.resolution.options.get("region"), "the region (--region)")
-            if not region:
-                region = self.resolution.lookup(["provider", "region"], path)
-                if region is MISSING or not region:
-                    region = "us-east-1"
-            return region
+            return self.region(path)
         if text in ("accountId", "partition"):
             if self.resolution.remote is None:
                 return not_found(f"aws:{text} needs an AWS call, which wsapi does not make")
-            return self.from_remote(Request("aws", text, variable=variable.text))
+            return self.from_remote(path, Request("aws", text, variable=variable.text))
         raise self.fail(
             path,
             f'unsupported address "{shorten(text)}" in {shorten(variable.text)}; the aws source offers region, '
@@ -394,7 +398,7 @@ class RemoteSource(VariableSource):
             return not_found(f'"{self.name}" is a remote source ({self.remote}) that wsapi does not query')
         text = self.required_address(path, variable, address, self.example)
         texts = [as_text(param) for param in params or () if param is not None]
-        return self.from_remote(self.request(path, variable, text, [t for t in texts if t]))
+        return self.from_remote(path, self.request(path, variable, text, [t for t in texts if t]))
 
 
 class SsmSource(RemoteSource):
