@@ -20,6 +20,7 @@ class Fetch(Remote):
         self._session = session  #: a boto3 Session (default: one with the default credentials)
         self.clients: Dict[Tuple[str, str], Any] = {}
         self.answers: Dict[Tuple[Request, str], Tuple[Any, str]] = {}
+        self.stacks: Dict[Tuple[str, str], Dict[str, str]] = {}  #: (stack, region) -> its outputs
 
     def client(self, service: str, region: str) -> Any:
         if (service, region) not in self.clients:
@@ -62,9 +63,10 @@ class Fetch(Remote):
             return ssm_value(request, parameter["Type"], parameter["Value"]), ""
         if request.source == "cf":
             stack, key = request.address.split(".", 1)
-            (found,) = self.client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"]
-            outputs = {output["OutputKey"]: output["OutputValue"] for output in found.get("Outputs", [])}
-            return outputs.get(key), f"stack {stack} has no output {key}"
+            if (stack, region) not in self.stacks:  # one call per stack, however many of its outputs are used
+                (found,) = self.client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"]
+                self.stacks[stack, region] = {output["OutputKey"]: output["OutputValue"] for output in found.get("Outputs", [])}
+            return self.stacks[stack, region].get(key), f"stack {stack} has no output {key}"
         bucket, key = request.address.split("/", 1)
         body = self.client("s3", region).get_object(Bucket=bucket, Key=key)["Body"].read()
         return body.decode("utf-8", errors="replace"), ""

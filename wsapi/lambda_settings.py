@@ -25,7 +25,7 @@ CREATE = "create"  #: a problem that concerns only creating the function (`funct
 VPC_KEYS = ("securityGroupIds", "subnetIds")
 VPC_LIMITS = {"securityGroupIds": 5, "subnetIds": 16}  #: Lambda's (and Serverless's schema's) maximums
 #: A list-valued intrinsic Serverless takes for a whole id list.
-LIST_INTRINSICS = ("Fn::Split", "Fn::FindInMap")
+LIST_INTRINSICS = ("Fn::Split", "Fn::FindInMap", "wsapi:Remote")  #: wsapi:Remote: a StringList found at deploy time
 TRACING_MODES = ("Active", "PassThrough")
 #: destinations.*.type -> what the execution role must be allowed (Serverless's `ensureTargetExecutionPermission`)
 DESTINATION_ACTIONS = {
@@ -85,7 +85,7 @@ class LambdaSettingsReader:
         if isinstance(value, str):  # Serverless's schema coerces a single id into a list of one
             value = [value]
         if not isinstance(value, list):
-            self.report(path, f"must be a list of ids (or an Fn::Split / Fn::FindInMap giving one), got {type_name(value)}")
+            self.report(path, f"must be a list of ids (or an Fn::Split / Fn::FindInMap / ${{ssm:}} StringList giving one), got {type_name(value)}")
             return None
         if not value or len(value) > VPC_LIMITS[key]:
             self.report(path, f"must hold 1 to {VPC_LIMITS[key]} ids, got {len(value)}")

@@ -42,6 +42,7 @@ class RemoteLookups:
         self.region = region  #: the service's region, or None for the stack's
         self.secret_params = secret_params  #: `wsapi:params` given as Outputs, by name
         self.found: Dict[Request, Any] = {}
+        self.stacks: Dict[Any, Any] = {}  #: (stack, region) -> its outputs
 
     def value(self, remote: Remote) -> Any:
         request = remote.request
@@ -60,7 +61,8 @@ class RemoteLookups:
             return typed.apply(lambda answer: secret_if_one(request, answer[0], answer[1]))
         if request.source == "cf":
             stack, key = request.address.split(".", 1)
-            outputs = aws.cloudformation.get_stack_output(name=stack, region=region, opts=options).outputs
-            return outputs.apply(lambda answer: stack_output(request, answer, key))
+            if (stack, region) not in self.stacks:  # one read per stack, however many of its outputs are used
+                self.stacks[stack, region] = aws.cloudformation.get_stack_output(name=stack, region=region, opts=options).outputs
+            return self.stacks[stack, region].apply(lambda answer: stack_output(request, answer, key))
         bucket, key = request.address.split("/", 1)
         return aws.s3.get_object_output(bucket=bucket, key=key, region=region, opts=options).body

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Tuple
 
 from .errors import ConfigError, Problem
 from .plan import COMPAT, Plan, Remote
-from .remote_values import SECRETS_MANAGER, Request
+from .remote_values import SECRETS_MANAGER, Request, request_of
 
 WHAT = {"cf": "another stack's outputs", "s3": "S3 objects", "param": "Pulumi secrets"}
 
@@ -76,6 +76,18 @@ def remote_values(plan: Plan) -> Tuple[Dict[Remote, Any], Dict[str, dict]]:
             rendered[remote] = {"Ref": names[key]}
         else:
             problems.append(Problem(remote.path, refusal(plan, request)))
+    for external in plan.externals():  # written as is (compat, or inside an intrinsic wsapi does not evaluate)
+        for request in requests_in(external.value):
+            problems.append(Problem(external.path, refusal(plan, request)))
     if problems:
         raise ConfigError(problems)
     return rendered, parameters
+
+
+def requests_in(value: Any) -> List[Request]:
+    """The deploy-time values inside a value written as is."""
+    request = request_of(value)
+    if request is not None:
+        return [request]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [found for item in items for found in requests_in(item)]

@@ -12,7 +12,8 @@ What the settings need, as Serverless grants it, narrower where AWS allows:
   addresses on this account and region's EC2 resources.
 - `tracing`: `xray:PutTraceSegments`/`PutTelemetryRecords` (on `*`: X-Ray has no resource to name).
 - `kmsKeyArn`: `kms:Decrypt` on the key (Serverless only for a key given as a string).
-- `onError`: `sns:Publish` on the topic (a topic given as an intrinsic gets none, as in Serverless).
+- `onError`: `sns:Publish` on the topic (a topic given as an intrinsic gets none, as in Serverless; one read from
+  AWS, `${cf:...}`, is a string to Serverless, so it gets it).
 - `destinations`: invoking, sending or publishing to each one, by its type (a function of the service: its
   ARN, qualified by its alias, where Serverless names the unqualified function, which does not cover an alias).
 - `fileSystemConfig`: `elasticfilesystem:ClientMount`/`ClientWrite` on the access point.
@@ -27,6 +28,7 @@ from .. import naming
 from ..intrinsics import is_intrinsic
 from ..model import Function, Service
 from ..plan import External, GetAtt, Sub
+from ..remote_values import request_of
 
 ASSUME_LAMBDA = {
     "Version": "2012-10-17",
@@ -198,7 +200,7 @@ class RoleCompiler:
         paths = function.paths
         if function.kms_key_arn is not None:
             needed.append((("kms:Decrypt",), function.kms_key_arn, paths["kmsKeyArn"]))
-        if isinstance(function.on_error, str):
+        if isinstance(function.on_error, str) or request_of(function.on_error) is not None:  # a topic ARN, or one read from AWS
             needed.append((("sns:Publish",), function.on_error, paths["onError"]))
         for name, destination in function.destinations:
             where = paths[f"destinations.{name}"]
