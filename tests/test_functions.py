@@ -578,13 +578,14 @@ def test_environment_values_may_be_intrinsics_evaluated_at_deploy_time(tmp_path:
 
 
 def test_a_value_only_some_commands_need_is_reported_only_by_them(tmp_path: Path) -> None:
-    """A `${ssm:...}` (which wsapi does not fetch) in an environment never blocks validate or an export of the
-    websocket part; running the function (offline) or creating it reports it, with the variable's path."""
+    """A value nothing answers (a Serverless Dashboard `${output:...}`) in an environment never blocks validate or
+    an export of the websocket part; running the function (offline) or creating it reports it, with the
+    variable's path."""
     from wsapi.offline.app import build_app
 
-    config = service_config(environment={"SECRET": "${ssm:/chat/secret}"})
-    config["functions"]["cron"]["environment"] = {"ONLY_CRON": "${ssm:/chat/cron}"}
-    config["functions"]["message"]["layers"] = ["${ssm:/chat/layer}"]
+    config = service_config(environment={"SECRET": "${output:chat.secret}"})
+    config["functions"]["cron"]["environment"] = {"ONLY_CRON": "${output:chat.cron}"}
+    config["functions"]["message"]["layers"] = ["${output:chat.layer}"]
     folder = tmp_path / "svc"
     folder.mkdir()
     (folder / "handler.py").write_text("def connect(e, c):\n    return {'statusCode': 200}\n")
@@ -592,7 +593,7 @@ def test_a_value_only_some_commands_need_is_reported_only_by_them(tmp_path: Path
     service = load_service(folder)
     render_template(compile_service(service))  # the websocket part alone: fine
     label = str(folder / "serverless.yml")
-    ssm = "cannot resolve ${ssm:/chat/secret}: \"ssm\" is a remote source (AWS SSM Parameter Store / Secrets Manager) that wsapi does not query; add a fallback if that is expected, e.g. ${ssm:/chat/secret, 'value'}"
+    ssm = "cannot resolve ${output:chat.secret}: \"output\" is a remote source (Serverless Dashboard outputs) that wsapi does not query; add a fallback if that is expected, e.g. ${output:chat.secret, 'value'}"
     with pytest.raises(ConfigError) as raised:
         build_app(service)
     assert raised.value.lines() == [f"{label}: provider.environment.SECRET: {ssm}"]  # once, though three functions inherit it
