@@ -310,8 +310,8 @@ class LambdaSettingsReader:
         if "handler" in config:
             self.report(path, "and handler cannot both be set (a function runs a handler from its code archive, or a container image)")
             return
-        if isinstance(value, str):  # a URI, or the name of an image of provider.ecr.images
-            settings: Mapping[str, Any] = {"uri": value} if "/" in value else {"name": value}
+        if isinstance(value, str):  # an ECR URI, else (as Serverless reads it) the name of one of provider.ecr.images
+            settings: Mapping[str, Any] = {"uri": value} if ECR_URI.match(value) else {"name": value}
         else:
             settings = self.mapping(value, path) or {}
         self.unknown_keys(settings, IMAGE_KEYS, path)
@@ -319,8 +319,8 @@ class LambdaSettingsReader:
             self.keep(CREATE, path, "names an image of provider.ecr.images, which Serverless builds with Docker; wsapi builds no images: push it to ECR and give its uri")
             return
         uri = settings.get("uri")
-        if not (isinstance(uri, str) and ECR_URI.match(uri)):
-            self.report(path if isinstance(value, str) else f"{path}.uri", f"must be an ECR image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME@sha256:DIGEST or :TAG), got {uri!r}")
+        if not (isinstance(uri, str) and ECR_URI.match(uri)):  # Lambda runs images from ECR only
+            self.keep(CREATE, f"{path}.uri", f"must be an ECR image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME@sha256:DIGEST or :TAG), got {uri!r}")
             return
         if "@sha256:" not in uri:
             self.warn(path, "names the image by tag: Lambda resolves it when the function is created or its settings change, so pushing a new image under the same tag does not update the function (Serverless pins the digest); give the digest (@sha256:...)")
