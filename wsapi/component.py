@@ -55,8 +55,8 @@ class WebSocketApi(pulumi.ComponentResource):
     function_arns: pulumi.Output[dict]
     #: the URLs of the created functions that have one (`url`), by function key
     function_urls: pulumi.Output[dict]
-    #: the service's own `resources.Outputs`, by name
-    outputs: pulumi.Output[dict]
+    #: the service's own `resources.Outputs`, by name (a Python dict, so a program can export each)
+    outputs: dict
     custom_domain_urls: pulumi.Output[list]
 
     def __init__(
@@ -133,7 +133,7 @@ class WebSocketApi(pulumi.ComponentResource):
             for output in plan.outputs
             if output.key not in generated and (output.condition is None or self._builder.condition(output.condition))
         }
-        self.outputs = pulumi.Output.all(**declared) if declared else pulumi.Output.from_input({})
+        self.outputs = {key: pulumi.Output.from_input(value) for key, value in declared.items()}
         self.custom_domain_urls = pulumi.Output.from_input([domain.url for domain in plan.service.custom_domains])
         self.register_outputs(
             {
@@ -146,7 +146,7 @@ class WebSocketApi(pulumi.ComponentResource):
                 "route_ids": self.route_ids,
                 "function_arns": self.function_arns,
                 "function_urls": self.function_urls,
-                "outputs": self.outputs,
+                "outputs": pulumi.Output.all(**self.outputs) if self.outputs else {},
                 "custom_domain_urls": self.custom_domain_urls,
             }
         )

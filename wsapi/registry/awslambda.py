@@ -163,9 +163,6 @@ class Permission(Kind):
         "PrincipalOrgID": "principal_org_id",
     }
 
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.lambda_.Permission(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
-
 
 class EventInvokeConfig(Kind):
     cfn_type = "AWS::Lambda::EventInvokeConfig"
