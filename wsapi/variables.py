@@ -415,14 +415,16 @@ class _Resolver:
         `Fn::Join` of the parts."""
         parts: list[Any] = []
         size = 0
+        joined = False
         for segment in segments:
             if isinstance(segment, str):
                 parts.append(segment)
                 size += len(segment)
                 continue
             value = self.detached(path, self.evaluate(path, segment, depth), depth + 1)
-            if is_intrinsic(value):
+            if type(value) is dict and is_intrinsic(value):  # (the type first: this loop is hot)
                 parts.append(value)
+                joined = True
                 continue
             text = _js_concat(value)
             if text is None:
@@ -437,7 +439,7 @@ class _Resolver:
             if size > MAX_STRING_CHARS:
                 self.spend_chars(size, path)
         self.spend_chars(size, path)
-        if any(not isinstance(part, str) for part in parts):
+        if joined:
             return _joined(parts)
         return "".join(parts)
 

@@ -180,9 +180,6 @@ class EventInvokeConfig(Kind):
         "DestinationConfig": Convert("destination_config", destination_config, ("OnSuccess", "OnFailure")),
     }
 
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.lambda_.FunctionEventInvokeConfig(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
-
 
 class Url(Kind):
     cfn_type = "AWS::Lambda::Url"
