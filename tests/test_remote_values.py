@@ -276,3 +276,30 @@ def test_offline_without_credentials_says_so(tmp_path: Path, monkeypatch) -> Non
     (problem,) = [problem for _, problem in function.problems]
     assert problem.path == "provider.environment.ACCOUNT"
     assert problem.message.startswith("cannot resolve ${aws:accountId}: ${aws:accountId} needs AWS credentials (wsapi offline reads it with boto3), and none were found")
+
+
+def test_an_s3_object_and_another_regions_stack_output_are_read_where_they_are(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("WSAPI_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    recorder = fresh_mocks(recorder_type=AwsHolds)
+    config = service(SETTINGS="${s3:chat-config/settings.txt}", TOPIC="${cf(us-west-2):network.AlertsTopic}")
+    render("chat", recorder=recorder, config=folder_with(tmp_path / "svc", config), create_functions=True)
+    (function,) = recorder.of_type(FUNCTION)
+    variables = function.inputs["environment"]["value"]["variables"]
+    assert variables["SETTINGS"] == "from s3" and variables["TOPIC"] == "arn:aws:sns:eu-west-1:123456789012:alerts"
+    objects = [call.args for call in recorder.calls if call.token == "aws:s3/getObject:getObject"]
+    assert objects == [{"bucket": "chat-config", "key": "settings.txt", "region": "eu-west-1"}]
+    stacks = sorted(call.args["region"] for call in recorder.calls if call.token == "aws:cloudformation/getStack:getStack")
+    assert stacks == ["eu-west-1", "us-west-2"]  # the service's stack outputs, and the one the variable names
+
+
+def test_a_secret_wsapi_params_keeps_every_value_secret(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("WSAPI_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    recorder = fresh_mocks()
+    stack = {"wsapi:serverlessConfig": "examples/chat", "wsapi:createFunctions": "true", "wsapi:params": json.dumps({"chatToken": "s3cret"})}
+    pulumi.runtime.set_all_config(stack, ["wsapi:params"])  # pulumi config set --secret --path wsapi:params.chatToken
+    try:
+        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and None)
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+    with_token = [f for f in recorder.of_type(FUNCTION) if "CHAT_TOKEN" in json.dumps(f.inputs.get("environment"))]
+    assert with_token and all(is_secret(f.inputs["environment"]) for f in with_token)
