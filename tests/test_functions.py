@@ -660,3 +660,39 @@ def test_a_statement_whose_only_resource_is_not_resolved_is_not_missing_its_reso
     assert [line.split(": ", 1)[1] for line in raised.value.lines()] == [
         "provider.iam.role.statements[1].Effect: must be Allow or Deny, got 'Maybe'"
     ]
+
+
+SETTING_GRANTS = {
+    "lambda-vpc": [  # the network interfaces of the function's VPC, and its EFS access point
+        {"Effect": "Allow", "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], "Resource": ["*"]},
+        {"Effect": "Allow", "Action": ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+         "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:*"}]},
+        {"Effect": "Allow", "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+         "Resource": ["arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-0a1b2c3d4e5f60001"]},
+    ],
+    "lambda-kms-tracing": [  # X-Ray, and each function's environment key (the provider's and a key of resources:)
+        {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": ["*"]},
+        {"Effect": "Allow", "Action": ["kms:Decrypt"],
+         "Resource": ["arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555", {"Fn::GetAtt": ["FunctionsKey", "Arn"]}]},
+    ],
+    "lambda-async-invoke": [  # the dead-letter topic and each destination, by its type
+        {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": [
+            "arn:aws:sns:us-east-1:123456789012:connect-failures",
+            {"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:default-done"},
+        ]},
+        {"Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+         "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:lambda-async-invoke-dev-audit"}]},
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["arn:aws:sqs:us-east-1:123456789012:message-failures"]},
+        {"Effect": "Allow", "Action": ["events:PutEvents"], "Resource": [{"Fn::GetAtt": ["FailuresBus", "Arn"]}]},
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETTING_GRANTS))
+def test_the_role_grants_what_each_setting_needs_and_no_more(name: str) -> None:
+    template = render_template(compile_service(load_service(ROOT / "tests" / "golden" / name), with_functions=True))
+    (policy,) = template["Resources"]["IamRoleLambdaExecution"]["Properties"]["Policies"]
+    logs, connections, *settings = policy["PolicyDocument"]["Statement"]
+    assert logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert connections["Action"] == ["execute-api:ManageConnections"]
+    assert settings == SETTING_GRANTS[name]
