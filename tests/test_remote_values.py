@@ -111,7 +111,7 @@ def test_the_component_looks_values_up_at_deploy_time_and_keeps_secrets_secret(t
     assert function.inputs["deadLetterConfig"] == {"targetArn": "arn:aws:sns:eu-west-1:123456789012:alerts"}
     (policy,) = recorder.of_type(ROLE_POLICY)
     statements = json.loads(policy.inputs["policy"])["Statement"]
-    assert {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/chat"} in statements
+    assert {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/chat"} in statements
     assert {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": ["arn:aws:sns:eu-west-1:123456789012:alerts"]} in statements
     # one lookup per value, in the service's region, decrypted
     lookups = [call.args for call in recorder.calls if call.token == "aws:ssm/getParameter:getParameter"]
