@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .build_settings import CodeBuildSettings
     from .errors import Problem
 
 #: A literal string, or a CloudFormation intrinsic as written (`{"Fn::ImportValue": "x"}`).
@@ -124,6 +125,8 @@ class BuildSettings:
     extra_excludes: Tuple[str, ...] = ()
     role: RoleSettings = field(default_factory=RoleSettings)
     problems: Tuple["Problem", ...] = ()  #: service-wide (package, provider.iam): raised when any is created
+    #: the build plugins and their settings (`build_settings`): how the code is built
+    code: Optional["CodeBuildSettings"] = None
 
 
 @dataclass(frozen=True)

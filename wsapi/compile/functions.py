@@ -23,7 +23,8 @@ from .. import naming
 from ..digests import digest
 from ..errors import ConfigError, Problem
 from ..model import Service
-from ..packaging import function_code
+from ..packaging import package_functions
+from .layers import compile_layers
 from ..plan import CodeArchive, External, GetAtt, Ref, Sub
 from ..functions import CREATE, RUN
 from ..intrinsics import is_intrinsic
@@ -39,6 +40,7 @@ MANAGEMENT_METHODS = ("POST", "GET", "DELETE")
 #: `{service}-{stage}-*` grant (as Serverless does), keeping the role's inline policies under IAM's 10,240.
 LOG_GRANT_BUDGET = 6000
 LOG_GROUP_ARN = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+LAMBDA_LAYER_LIMIT = 5
 
 
 def as_written(value: Any, path: str) -> Any:
@@ -68,6 +70,7 @@ def created_keys(service: Service, external: Sequence[str]) -> List[str]:
 class FunctionCompiler:
     def __init__(self, compiler: Any, external: Sequence[str]) -> None:
         self.compiler = compiler
+        self.layers: Dict[str, List[Any]] = {}  #: the layers wsapi built, by the function they serve
         self.service: Service = compiler.service
         self.external = set(external)
         self.label = str(self.service.config_path) if self.service.config_path else "<config>"
@@ -82,16 +85,35 @@ class FunctionCompiler:
         for key in keys:
             problems.extend(service.functions[key].problems_for(RUN, CREATE))
         if not problems:
-            code, code_problems = function_code(service, keys)
-            problems.extend(code_problems)
+            packaged = package_functions(service, keys)
+            problems.extend(packaged.problems)
         if problems:
             raise ConfigError(problems, self.label)
+        if service.build.code is not None:  # build settings that change nothing (the Docker options, ...)
+            self.compiler.build_warnings.extend(service.build.code.warnings)
 
         role = self.compile_role(keys)
+        self.layers = compile_layers(self.compiler, packaged.layers)
         targets: Dict[str, Any] = {}
         for key in keys:
-            targets[key] = self.compile_function(key, code[key], role)
+            targets[key] = self.compile_function(key, packaged.code[key], role)
         return targets
+
+    def function_layers(self, key: str) -> Optional[List[Any]]:
+        """The function's `layers` (its own, else the provider's), then the layers wsapi built for it unless
+        it names them itself (`{Ref: PythonRequirementsLambdaLayer}`); at most Lambda's 5."""
+        settings = self.service.functions[key]
+        own = [(layer, path) for layer, path in settings.layers or ()]
+        named = {layer.get("Ref") for layer, _ in own if isinstance(layer, Mapping)}
+        built = [ref for ref in self.layers.get(key, []) if ref.key not in named]
+        if settings.layers is None and not built:
+            return None
+        if len(own) + len(built) > LAMBDA_LAYER_LIMIT:
+            raise ConfigError([Problem(
+                f"functions.{key}.layers",
+                f"{len(own)} layers and the requirements layer make {len(own) + len(built)}; Lambda allows {LAMBDA_LAYER_LIMIT} per function",
+            )], self.label)  # fmt: skip
+        return [as_written(layer, path) for layer, path in own] + built
 
     # -- the role ----------------------------------------------------------------------------------------
 
@@ -221,8 +243,9 @@ class FunctionCompiler:
                 }
             }
         properties["Role"] = as_written(function.role, function.paths["role"]) if function.role is not None else shared_role
-        if settings.layers is not None:
-            properties["Layers"] = [as_written(layer, path) for layer, path in settings.layers]
+        layers = self.function_layers(key)
+        if layers is not None:
+            properties["Layers"] = layers
         if settings.reserved_concurrency is not None:
             properties["ReservedConcurrentExecutions"] = as_written(
                 settings.reserved_concurrency, settings.paths["reservedConcurrency"]

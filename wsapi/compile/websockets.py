@@ -82,6 +82,7 @@ class _Compiler:
         self.with_functions = with_functions
         self.external_functions = tuple(external_functions)
         self.created: dict[str, Any] = {}  # function key -> how to invoke the function this plan creates
+        self.build_warnings: list = []  # build settings of the created functions that change nothing
         self.service = service
         self.compat = mode == COMPAT
         self.mode = mode
@@ -167,7 +168,7 @@ class _Compiler:
             self.drafts[stage_key]["properties"]["DeploymentId"] = Ref(deployment_key)
         if self.compat:
             declared.merge()
-        return self.plan(outputs, published, tuple(declared.warnings))
+        return self.plan(outputs, published, tuple(declared.warnings) + tuple(self.build_warnings))
 
     def references(self, outputs: tuple[Output, ...]) -> tuple[Output, ...]:
         """Every user-written intrinsic as a plan value (`references`), and the declared outputs added."""
