@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from pathlib import Path
 
 from conftest import ROOT
 
