@@ -19,6 +19,7 @@ from . import build_plugins
 from .errors import Problem, join_path
 from .model import Unresolved
 from .readers import TypedReader, read_declared, reads, type_name, unresolved_in
+from .service_layers import ServiceLayer, ServiceLayerReader
 
 #: serverless-python-requirements options (`index.js` defaults) wsapi reads.
 PYTHON_OPTIONS = (
@@ -131,6 +132,7 @@ class CodeBuildSettings:
     skip_esbuild: Tuple[str, ...] = ()  #: function keys with `skipEsbuild: true`
     entrypoints: Mapping[str, str] = field(default_factory=dict)  #: function key -> `esbuildEntrypoint`
     code_unchanged_by: Tuple[str, ...] = ()  #: `custom.wsapi.codeUnchangedBy`
+    layers: Tuple[ServiceLayer, ...] = ()  #: the service's own `layers:`
     problems: Tuple[Problem, ...] = ()  #: what creating functions needs that could not be resolved
     warnings: Tuple[Problem, ...] = ()  #: settings without effect, given when functions are created
 
@@ -345,6 +347,7 @@ class BuildSettingsReader(TypedReader):
         python = read_declared(self.doc, self.python_requirements) if build_plugins.PYTHON_REQUIREMENTS in names else None
         esbuild = read_declared(self.doc, self.esbuild) if build_plugins.ESBUILD in names else None
         typescript = read_declared(self.doc, self.typescript) if build_plugins.TYPESCRIPT in names else None
+        service_layers = ServiceLayerReader(self.doc, self._report).read()
         return CodeBuildSettings(
             plugins=plugins,
             python=python,
@@ -354,6 +357,7 @@ class BuildSettingsReader(TypedReader):
             skip_esbuild=tuple(k for k, v in self.skip_esbuild(functions, self.skip_esbuild.reads).items() if v) if esbuild is not None else (),
             entrypoints=self.entrypoints(functions, self.entrypoints.reads) if esbuild is not None else {},
             code_unchanged_by=read_declared(self.doc, self.code_unchanged_by),
+            layers=service_layers,
             problems=tuple(self.problems),
             warnings=tuple(self.warnings),
         )

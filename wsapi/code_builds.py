@@ -16,9 +16,10 @@ A function with a `package.artifact` is shipped as given, whatever the plugins (
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import build_plugins
 from .build_errors import BuildError
@@ -151,6 +152,23 @@ class PythonBuild:
             runtime = self.service.functions[functions[0]].runtime
             layers.append(RequirementsLayer(f"pythonRequirements{suffix}", platform, installed, settings.layer, tuple(functions), runtime))
         return layers
+
+
+def requirements_layer_properties(service, layer: RequirementsLayer) -> Dict[str, Any]:
+    """The LayerVersion's properties: the plugin's name (`{service}-{stage}-python-requirements`, with the
+    platform for a second one), description, license, and as compatible runtime and architecture the
+    functions' own unless the settings name them."""
+    settings = layer.settings
+    base = settings.name or f"{service.name}-{service.stage}-python-requirements"
+    suffix = layer.key[len("pythonRequirements"):]
+    properties: Dict[str, Any] = {"LayerName": base + (f"-{re.sub(r'(?<!^)(?=[A-Z])', '-', suffix).lower()}" if suffix else "")}
+    if settings.description:
+        properties["Description"] = settings.description
+    if settings.license_info:
+        properties["LicenseInfo"] = settings.license_info
+    properties["CompatibleRuntimes"] = list(settings.compatible_runtimes or (layer.runtime,))
+    properties["CompatibleArchitectures"] = list(settings.compatible_architectures or (layer.platform.architecture,))
+    return properties
 
 
 def layer_members(layer: RequirementsLayer, python: PythonBuild) -> List[Tuple[str, Path]]:

@@ -33,7 +33,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import naming
 from .archives import (  # noqa: F401 - the archive helpers, as packaging has always offered them
@@ -50,10 +50,11 @@ from .archives import (  # noqa: F401 - the archive helpers, as packaging has al
 )
 from .atomic import atomic_file
 from .build_errors import BuildError
-from .code_builds import PythonBuild, RequirementsLayer, layer_members, moved_up, node_archives, plugin_problems, settings_of
+from .code_builds import PythonBuild, layer_members, moved_up, node_archives, plugin_problems, requirements_layer_properties, settings_of
 from .errors import Problem
 from .package_files import DEFAULT_EXCLUDES, list_files, select_files, union  # noqa: F401
 from .plan import CodeArchive
+from .service_layers import ServiceLayer, referenced_layers
 
 
 def cache_dir() -> Path:
@@ -95,9 +96,13 @@ def parse_s3_uri(value: str) -> Optional[Tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Layer:
-    """A layer wsapi builds for the functions (serverless-python-requirements' `layer`), with its archive."""
+    """A layer wsapi builds: the service's own (`layers:`) or serverless-python-requirements' (`layer`)."""
 
-    spec: RequirementsLayer
+    key: str  #: its logical id, `{Layer}LambdaLayer`
+    child_suffix: str  #: the Pulumi child's name after the component's: `layer-{key}`
+    properties: Mapping[str, Any]  #: LayerName, Description, ... (all but Content)
+    retain: bool
+    functions: Tuple[str, ...]  #: the functions wsapi attaches it to (the service's own: those naming it)
     archive: CodeArchive
 
 
@@ -262,17 +267,78 @@ class _Packager:
         return chosen
 
     def layers(self, keys: Sequence[str]) -> List[Layer]:
+        """The service's layers the functions name, then the requirements layers (`layer: true`)."""
+        found = [layer for layer in map(self.service_layer, self.used_layers(keys).items()) if layer is not None]
         try:
-            specs = self.python.layers(keys)
-            found = []
-            for spec in specs:
+            for spec in self.python.layers(keys):
                 members = {name: os.fspath(path) for name, path in layer_members(spec, self.python)}
                 stem = naming.normalized_function_name(spec.key) + "Layer"
-                found.append(Layer(spec, self.archive(stem, f"{spec.key}.zip", spec.functions, members)))
-            return found
+                archive = self.archive(stem, f"{spec.key}.zip", spec.functions, members)
+                properties = requirements_layer_properties(self.service, spec)
+                key = naming.normalized_function_name(spec.key) + "LambdaLayer"
+                found.append(Layer(key, f"layer-{spec.key}", properties, spec.settings.retain, spec.functions, archive))
         except BuildError as error:
             self.problem(error.path, error.message)
-            return []
+        return found
+
+    def used_layers(self, keys: Sequence[str]) -> Dict[ServiceLayer, Tuple[str, ...]]:
+        """The service layers the functions in `keys` name (`{Ref: {Layer}LambdaLayer}`), with those functions."""
+        layers = settings_of(self.service).layers
+        used: Dict[ServiceLayer, Tuple[str, ...]] = {}
+        for key in keys:
+            for layer in referenced_layers(layers, self.service.functions[key].layers):
+                used[layer] = used.get(layer, ()) + (key,)
+        return used
+
+    def service_layer(self, item: Tuple[ServiceLayer, Tuple[str, ...]]) -> Optional[Layer]:
+        """A `layers:` entry packaged as Serverless packages it (`packageLayer`): its folder's files, with the
+        default excludes, the service's package patterns then the layer's, or its `package.artifact`."""
+        layer, users = item
+        if layer.problems:
+            self.problems.extend(layer.problems)
+            return None
+        stem = naming.normalized_function_name(layer.key) + "Layer"
+        if layer.artifact:
+            archive = self.layer_artifact(layer, stem, users)
+        else:
+            archive = self.layer_folder(layer, stem, users)
+        if archive is None:
+            return None
+        properties: Dict[str, Any] = {"LayerName": layer.name or layer.key}
+        for name, value in (("Description", layer.description), ("LicenseInfo", layer.license_info)):
+            if value:
+                properties[name] = value
+        if layer.compatible_runtimes is not None:
+            properties["CompatibleRuntimes"] = list(layer.compatible_runtimes)
+        if layer.compatible_architectures is not None:
+            properties["CompatibleArchitectures"] = list(layer.compatible_architectures)
+        return Layer(layer.logical_id, f"layer-{layer.key}", properties, layer.retain, (), archive)
+
+    def layer_artifact(self, layer: ServiceLayer, stem: str, users: Tuple[str, ...]) -> Optional[CodeArchive]:
+        where = f"{layer.where}.package.artifact"
+        if parse_s3_uri(layer.artifact or "") is not None:
+            self.problem(where, "a layer's artifact must be a local zip (Serverless uploads it); download it, or give the layer's folder as path")
+            return None
+        source = (self.root / (layer.artifact or "")).resolve()
+        if not source.is_file():
+            self.problem(where, f"cannot read the layer artifact {layer.artifact!r} (looked for {source})")
+            return None
+        return CodeArchive(stem, source.name, file_digest(os.fspath(source)), users, source=os.fspath(source))
+
+    def layer_folder(self, layer: ServiceLayer, stem: str, users: Tuple[str, ...]) -> Optional[CodeArchive]:
+        folder = self.root / (layer.path or "")
+        if layer.path is None or not folder.is_dir():
+            self.problem(f"{layer.where}.path", f"{layer.path!r} is not a folder of the service (looked for {folder})")
+            return None
+        layer_folders = {f"{other.path}/**" for other in settings_of(self.service).layers if other.path}
+        own_excludes = [pattern for pattern in self.settings.extra_excludes if pattern not in layer_folders]
+        excludes = union(DEFAULT_EXCLUDES, own_excludes, self.settings.package.excludes, layer.excludes)
+        includes = union(self.settings.package.patterns, layer.patterns)
+        names = select_files(list_files(folder), excludes, includes)
+        if not names:
+            self.problem(f"{layer.where}.path", "no file of the layer's folder matches the include / exclude patterns; nothing to package")
+            return None
+        return self.archive(stem, f"{layer.key}.zip", users, {name: os.fspath(folder / name) for name in names})
 
 
 def package_functions(service: Any, keys: Sequence[str]) -> Packaged:

@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional
 
 from . import aws_rules, naming
 from .build_settings import BuildSettingsReader
+from .service_layers import ServiceLayerReader
 from .domains import DomainReader
 from .errors import ProblemCollector, join_path
 from .declared import DeclaredReader
@@ -539,7 +540,7 @@ def resolved_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(paths whose variables every command resolves, paths resolved leaving `Unresolved` where they cannot
     be): exactly what the readers read, the document's and the custom domains' (`@reads`) and the functions'
     (`functions.SETTINGS`)."""
-    own, own_deferred = declared_paths(_Validator, DomainReader, BuildSettingsReader)
+    own, own_deferred = declared_paths(_Validator, DomainReader, BuildSettingsReader, ServiceLayerReader)
     websocket, deferred = read_paths()
     return own + websocket, deferred + own_deferred
 

@@ -1,49 +1,25 @@
-"""The compile step of the layers wsapi builds for the functions it creates: serverless-python-requirements'
-`layer` (the requirements as a Lambda layer, attached to the functions that need them), as Serverless compiles
-a service's layer (`lib/plugins/aws/package/compile/layers.js`): `{Layer}LambdaLayer`, named
-`{service}-{stage}-python-requirements` unless the settings name it, DeletionPolicy Retain with `retain`."""
+"""The compile step of the layers wsapi builds for the functions it creates (`packaging.Layer`): the service's
+own `layers:` and serverless-python-requirements' `layer`, each an `AWS::Lambda::LayerVersion` `{Layer}LambdaLayer`
+as Serverless compiles a layer (`lib/plugins/aws/package/compile/layers.js`). A layer to retain keeps its old
+versions when it is replaced or deleted (DeletionPolicy and UpdateReplacePolicy Retain); Serverless gets the
+same by giving it a new logical id for each content."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Sequence
 
-from .. import naming
 from ..plan import Ref
 
 LAYER_TYPE = "AWS::Lambda::LayerVersion"
 
 
-def layer_logical_id(layer_key: str) -> str:
-    return naming.normalized_function_name(layer_key) + "LambdaLayer"
-
-
-def layer_name(service: Any, layer: Any) -> str:
-    """The plugin's name, with the platform for a second one (one layer per Python platform)."""
-    if layer.spec.settings.name:
-        base = layer.spec.settings.name
-    else:
-        base = f"{service.name}-{service.stage}-python-requirements"
-    suffix = layer.spec.key[len("pythonRequirements"):]
-    return base + (f"-{re.sub(r'(?<!^)(?=[A-Z])', '-', suffix).lower()}" if suffix else "")
-
-
 def compile_layers(compiler: Any, layers: Sequence[Any]) -> Dict[str, List[Ref]]:
-    """Add each layer; return the layers each function gets, by function key."""
+    """Add each layer; return the layers wsapi attaches to each function itself, by function key."""
     attached: Dict[str, List[Ref]] = {}
     for layer in layers:
-        spec = layer.spec
-        settings = spec.settings
-        properties: Dict[str, Any] = {"Content": layer.archive, "LayerName": layer_name(compiler.service, layer)}
-        if settings.description:
-            properties["Description"] = settings.description
-        if settings.license_info:
-            properties["LicenseInfo"] = settings.license_info
-        properties["CompatibleRuntimes"] = list(settings.compatible_runtimes or (spec.runtime,))
-        properties["CompatibleArchitectures"] = list(settings.compatible_architectures or (spec.platform.architecture,))
-        key = layer_logical_id(spec.key)
-        attributes = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"} if settings.retain else {}
-        compiler.add(key, LAYER_TYPE, f"layer-{spec.key}", properties, **attributes)
-        for function in spec.functions:
-            attached.setdefault(function, []).append(Ref(key))
+        properties: Dict[str, Any] = {"Content": layer.archive, **layer.properties}
+        attributes = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"} if layer.retain else {}
+        compiler.add(layer.key, LAYER_TYPE, layer.child_suffix, properties, **attributes)
+        for function in layer.functions:
+            attached.setdefault(function, []).append(Ref(layer.key))
     return attached
