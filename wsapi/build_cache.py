@@ -3,6 +3,8 @@ second `pulumi up` or `wsapi export` builds nothing it built before.
 
 `WSAPI_BUILD_CACHE` names the cache folder (default: `$XDG_CACHE_HOME/wsapi/builds`, else
 `~/.cache/wsapi/builds`); serverless-python-requirements' `cacheLocation` replaces it for the requirements.
+The folder is the user's alone (`private_dirs`): created mode 0700, refused when it is a symbolic link,
+another user's, or writable by group or others.
 An entry is written beside its final place and renamed into it when complete, so an interrupted build
 leaves nothing behind and two builds of the same entry at once both end with one complete entry.
 
@@ -20,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
 
+from .build_errors import BuildError
+from .private_dirs import UnsafeFolder, private_folder
+
 
 @dataclass
 class CacheStats:
@@ -31,8 +36,16 @@ class CacheStats:
 stats = CacheStats()
 
 
-def cache_root(location: Optional[str] = None, base: Optional[Path] = None) -> Path:
-    """The cache folder: `location` (relative to `base`), else `WSAPI_BUILD_CACHE`, else the user's cache."""
+def cache_root(location: Optional[str] = None, base: Optional[Path] = None, where: str = "WSAPI_BUILD_CACHE") -> Path:
+    """The cache folder, created for the user alone or refused (a `BuildError` at `where`, the setting that
+    names it): `location` (relative to `base`), else `WSAPI_BUILD_CACHE`, else the user's cache."""
+    try:
+        return private_folder(cache_path(location, base))
+    except UnsafeFolder as error:
+        raise BuildError(where, f"the build cache cannot be used: {error.message}") from None
+
+
+def cache_path(location: Optional[str] = None, base: Optional[Path] = None) -> Path:
     if location:
         path = Path(location).expanduser()
         return path if path.is_absolute() or base is None else (base / path)

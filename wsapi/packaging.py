@@ -53,16 +53,31 @@ from .build_errors import BuildError
 from .code_builds import PythonBuild, layer_members, moved_up, node_archives, plugin_problems, requirements_layer_properties, settings_of
 from .errors import Problem
 from .package_files import DEFAULT_EXCLUDES, list_files, select_files, union  # noqa: F401
-from .plan import CodeArchive
+from .plan import CodeArchive, leaves
+from .private_dirs import UnsafeFolder, private_folder
 from .service_layers import ServiceLayer, referenced_layers
 
 
 def cache_dir() -> Path:
-    """Where the Pulumi component keeps the archives it builds: content-addressed, so reuse is safe."""
+    """Where the Pulumi component keeps the archives it builds: content-addressed, so reuse is safe; the
+    user's alone (`private_dirs`: created mode 0700, else refused with `UnsafeFolder`), as whoever can write
+    there chooses the code deployed."""
     configured = os.environ.get("WSAPI_ARTIFACTS_DIR")
     if configured:
-        return Path(configured)
-    return Path(tempfile.gettempdir()) / f"wsapi-artifacts-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        return private_folder(Path(configured))
+    return private_folder(Path(tempfile.gettempdir()) / f"wsapi-artifacts-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
+
+
+def cache_problems(plan: Any) -> List[Problem]:
+    """The archive cache's problem (at `WSAPI_ARTIFACTS_DIR`, the setting that moves it) when the plan has
+    archives to build there: found before the component registers anything."""
+    if not any(isinstance(leaf, CodeArchive) and leaf.source is None for r in plan.resources for leaf in leaves(r.properties)):
+        return []
+    try:
+        cache_dir()
+    except UnsafeFolder as error:
+        return [Problem("WSAPI_ARTIFACTS_DIR", f"the archive cache cannot be used: {error.message}")]
+    return []
 
 
 # -- which archive each function gets ---------------------------------------------------------------------

@@ -261,7 +261,7 @@ def install(service_dir: Path, requirements: Requirements, platform: Platform, s
     lines = pip_lines(requirements, platform, where)
     if not any(not line.startswith(OPTION_PREFIXES) or line.startswith("-e") for line in lines):
         return None
-    root = build_cache.cache_root(settings.cache_location, service_dir)
+    root = build_cache.cache_root(settings.cache_location, service_dir, f"{settings.path}.cacheLocation" if settings.cache_location else "WSAPI_BUILD_CACHE")
     vendor = vendor_digest(service_dir, settings.vendor, where)
     key = build_cache.key_of(
         ENTRY_FORMAT, lines, platform.python, platform.architecture, pip_arguments(settings), settings.slim,
