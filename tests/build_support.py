@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
@@ -21,9 +22,9 @@ def offline_pip() -> list:
     return ["--no-index", f"--find-links {build_packages.ensure('wheels') / 'wheels'}"]
 
 
-def write_service(folder: Path, config: Mapping[str, Any], files: Optional[Mapping[str, str]] = None, node: Optional[str] = None) -> Path:
+def write_service(folder: Path, config: Mapping[str, Any], files: Optional[Mapping[str, str]] = None, node: Optional[str] = None, copy_all: bool = False) -> Path:
     """`folder` with `serverless.yml` (as JSON, which is YAML), `files`, and with `node` ("npm5", "npm7") a
-    `node_modules` linked to the cached npm install."""
+    `node_modules` of the cached npm install (`link_node_modules`)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "serverless.yml").write_text(json.dumps(config, indent=2))
     for name, text in (files or {}).items():
@@ -31,9 +32,28 @@ def write_service(folder: Path, config: Mapping[str, Any], files: Optional[Mappi
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     if node is not None:
-        build_packages.ensure(node)
-        os.symlink(build_packages.node_modules(node), folder / "node_modules")
+        link_node_modules(folder, node, copy_all)
     return folder
+
+
+#: Packages a bundle holds, copied into a service's node_modules: where they are shows in the bundle (esbuild's
+#: path comments), so that must not depend on where the test runs. The tools (esbuild, tsc) are linked.
+COPIED_PACKAGES = ("ms",)
+
+
+def link_node_modules(folder: Path, node: str, copy_all: bool = False) -> None:
+    """A `node_modules` in `folder` holding the cached npm install `node`: its packages linked, those a bundle
+    holds copied (with `copy_all`, every package: an install of the service's own, as `npm install` makes)."""
+    build_packages.ensure(node)
+    modules = folder / "node_modules"
+    modules.mkdir()
+    for entry in sorted(build_packages.node_modules(node).iterdir()):
+        if copy_all and entry.is_file():
+            shutil.copy2(entry, modules / entry.name)
+        elif copy_all or entry.name in COPIED_PACKAGES:
+            shutil.copytree(entry, modules / entry.name, symlinks=True)
+        else:
+            os.symlink(entry, modules / entry.name)
 
 
 def python_service(functions: Mapping[str, Any], *, requirements: str = "six==1.17.0\n", settings: Optional[dict] = None, provider: Optional[dict] = None, **top: Any) -> Dict[str, Any]:

@@ -92,21 +92,34 @@ RUNTIME_SECTIONS = ("dependencies", "optionalDependencies", "peerDependencies")
 def closure(start: Path, names: Iterable[str], excluded: Iterable[str] = ()) -> Dict[Path, Package]:
     """Every installed package `names` need at run time, transitively, by folder (`excluded` names, and
     what only they need, left out). Packages that are not installed are skipped, as `npm ls` lists them
-    missing and ships nothing."""
+    missing and ships nothing.
+
+    Node resolves a package's own requires from its real folder; a package linked into `start`'s
+    node_modules (a link to a shared install) then finds its dependencies outside `start`, where an archive
+    cannot name them: those are looked for from the link's own place, as npm's flat layout puts them."""
     skipped = set(excluded)
     found: Dict[Path, Package] = {}
-    todo: List[Tuple[Path, str]] = [(start, name) for name in names if name not in skipped]
+    todo: List[Tuple[Tuple[Path, ...], str]] = [((start,), name) for name in names if name not in skipped]
     while todo:
-        where, name = todo.pop()
-        package = find_package(where, name)
+        places, name = todo.pop()
+        candidates = [p for p in (find_package(place, name) for place in places) if p is not None]
+        package = next((p for p in candidates if is_inside(p.folder, start)), candidates[0] if candidates else None)
         if package is None or package.folder in found:
             continue
         found[package.folder] = package
-        base = package.folder.resolve()  # Node resolves a package's own requires from its real folder
+        places = (package.folder.resolve(), package.folder)
         for dependency, _ in dependency_names(package.manifest, RUNTIME_SECTIONS):
             if dependency not in skipped:
-                todo.append((base, dependency))
+                todo.append((places, dependency))
     return found
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
 
 
 def dev_only(root: Path) -> Tuple[Package, ...]:
