@@ -1,7 +1,7 @@
 """serverless-esbuild and serverless-plugin-typescript, reproduced with the service's own esbuild and tsc (real
 packages from npm, cached outside the repository by `build_packages`): the archives hold, byte for byte, what
-the plugins' archives hold (`tests/node_builds/cases.json`, recorded from `serverless package` with the plugins
-by `tools/regen_node_builds.py`); what wsapi does better; and the clear errors for what it cannot build."""
+the plugins' archives hold (`tests/plugin_builds/cases.json`, recorded from `serverless package` with the plugins
+by `tools/regen_plugin_builds.py`); what wsapi does better; and the clear errors for what it cannot build."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from conftest import run_cli
 
 from wsapi import build_cache
 
-HERE = Path(__file__).parent / "node_builds"
-CASES = json.loads((HERE / "cases.json").read_text())["cases"]
+HERE = Path(__file__).parent / "plugin_builds"
+CASES = {name: case for name, case in json.loads((HERE / "cases.json").read_text())["cases"].items() if case.get("npm")}
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def fresh_cache(tmp_path: Path, monkeypatch) -> None:
 
 def case_folder(tmp_path: Path, name: str) -> Path:
     case = CASES[name]
-    return write_service(tmp_path / name, case["serverless"], case["files"], node=case.get("npm", "npm5"), copy_all=case.get("copy_node_modules", False))
+    return write_service(tmp_path / name, case["serverless"], case["files"], node=case["npm"], copy_all=case.get("copy_node_modules", False))
 
 
 def written_members(archive, tmp_path: Path) -> list:

@@ -379,3 +379,39 @@ def test_without_the_plugin_a_requirements_file_is_just_a_file(tmp_path: Path) -
     _, result = packaged(service_folder(tmp_path, config))
     assert names(result.code["f"], tmp_path) == {"handler.py", "requirements.txt"}
 
+
+
+# -- checked against the plugin ----------------------------------------------------------------------------
+
+PLUGIN_CASES = json.loads((Path(__file__).parent / "plugin_builds" / "cases.json").read_text())["cases"]
+
+
+def test_the_archive_holds_what_the_plugin_writes_where_the_plugin_is_right(tmp_path: Path, monkeypatch) -> None:
+    """On the plugin's own platform (a python3.11 x86_64 function packaged on such a host), wsapi's archive
+    holds the plugin's files, byte for byte (tests/plugin_builds, recorded with serverless package), but for
+    what the plugin leaves behind: its `.completed_requirements` marker, and the `.pyc` files of the host's
+    Python (listed in the RECORD files too), which Lambda does not need and which would be wrong for any other
+    Python."""
+    import hashlib
+
+    from build_packages import ensure
+
+    case = PLUGIN_CASES["python-requirements"]
+    monkeypatch.setenv("WSAPI_TEST_WHEELS", str(ensure("wheels") / "wheels"))
+    folder = write_service(tmp_path / "svc", case["serverless"], case["files"])
+    _, result = packaged(folder)
+    assert result.problems == []
+    (file_name,) = case["expected"]["archives"]
+    assert result.code["connect"].file_name == file_name == case["expected"]["functions"]["connect"]
+    theirs = {
+        name: (mode, digest) for name, mode, digest in case["expected"]["archives"][file_name]
+        if name != ".completed_requirements" and "__pycache__/" not in name
+    }  # fmt: skip
+    ours = {}
+    for member in result.code["connect"].files:
+        ours[member.name] = (format(member.mode, "o"), hashlib.sha256(Path(member.source).read_bytes()).hexdigest())
+    assert set(ours) == set(theirs)
+    records = {name for name in theirs if name.endswith(".dist-info/RECORD")}
+    assert {name: ours[name] for name in set(ours) - records} == {name: theirs[name] for name in set(theirs) - records}
+    for name in records:  # the plugin's RECORD lists the .pyc files it shipped
+        assert "__pycache__" not in Path(next(m.source for m in result.code["connect"].files if m.name == name)).read_text()

@@ -56,10 +56,11 @@ SLIM_DEFAULTS = ("**/*.py[c|o]", "**/__pycache__*", "**/*.dist-info*")
 OPTION_PREFIXES = ("--", "-c", "-e", "-f", "-i", "-r")
 CACHE_KIND = "python-requirements"
 #: Bump when what an entry holds changes shape, so old entries are not reused.
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2
 SITE = "site"  #: the installed tree, inside an entry
 ZIPPED = "requirements.zip"  #: the tree as `.requirements.zip` (zip: true)
 HELPER = "unzip_requirements.py"
+FILTERED = "requirements.txt"  #: the filtered requirement lines, which the plugin ships as the archive's requirements.txt
 
 #: The module `zip: true` adds beside `.requirements.zip`: imported first by the handler
 #: (`import unzip_requirements`), it unpacks the requirements into /tmp once per sandbox.
@@ -264,7 +265,7 @@ def install(service_dir: Path, requirements: Requirements, platform: Platform, s
     root = build_cache.cache_root(settings.cache_location, service_dir, f"{settings.path}.cacheLocation" if settings.cache_location else "WSAPI_BUILD_CACHE")
     vendor = vendor_digest(service_dir, settings.vendor, where)
     key = build_cache.key_of(
-        ENTRY_FORMAT, lines, platform.python, platform.architecture, pip_arguments(settings), settings.slim,
+        ENTRY_FORMAT, lines, requirements.lines, platform.python, platform.architecture, pip_arguments(settings), settings.slim,
         settings.strip, settings.slim_patterns, settings.slim_patterns_append_defaults, vendor,
         sorted(settings.no_deploy),
     )  # fmt: skip
@@ -280,7 +281,7 @@ def install(service_dir: Path, requirements: Requirements, platform: Platform, s
         if settings.zip:
             zip_tree(folder / SITE, folder / ZIPPED, settings.no_deploy)
         (folder / HELPER).write_text(UNZIP_HELPER)
-        (folder / "requirements.txt").write_text("\n".join(lines) + "\n")
+        (folder / FILTERED).write_text("\n".join(requirements.lines) + "\n")
         (folder / "platform.json").write_text(json.dumps({"python": platform.python, "architecture": platform.architecture}))
 
     folder = build_cache.entry(root, CACHE_KIND, key, build, refresh=refresh)
@@ -449,8 +450,11 @@ def zip_tree(site: Path, target: Path, no_deploy: Sequence[str]) -> None:
 
 def archive_members(installed: Installed, settings: PythonRequirementsSettings, prefix: str = "") -> List[Tuple[str, Path]]:
     """What the requirements add to an archive: the installed files at its root (or under `prefix`, `python/`
-    for a layer), or with `zip: true` the zipped tree and its helper."""
+    for a layer) with the filtered requirements.txt, as the plugin's; or with `zip: true` the zipped tree and
+    its helper. (The plugin also ships its `.completed_requirements` marker, and the host Python's `.pyc`
+    files, which wsapi leaves out.)"""
     if settings.zip and not prefix:
         return [(".requirements.zip", installed.folder / ZIPPED), (HELPER, installed.folder / HELPER)]
-    return [(prefix + name, path) for name, path in site_files(installed.site, settings.no_deploy)]
+    installed_files = [(prefix + name, path) for name, path in site_files(installed.site, settings.no_deploy)]
+    return installed_files + [(prefix + FILTERED, installed.folder / FILTERED)]
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Record what serverless-esbuild and serverless-plugin-typescript put in each archive, for
-tests/node_builds/cases.json: for every case, its files are written to a fresh folder whose `node_modules` is
+"""Record what the build plugins (serverless-esbuild, serverless-plugin-typescript,
+serverless-python-requirements) put in each archive, for tests/plugin_builds/cases.json: for every case, its files are written to a fresh folder whose `node_modules` is
 the test cache's npm install laid out as the tests lay it out (`tests/build_support.py`; the esbuild and
 TypeScript versions wsapi's tests run),
 `serverless package` (3.40.0) runs there with the plugin found on NODE_PATH (`~/sls3-plugins/<plugin>`), and
@@ -12,8 +12,13 @@ the plugins, installed outside the repository:
 
     mkdir -p ~/sls3-plugins/serverless-esbuild && cd ~/sls3-plugins/serverless-esbuild && npm init -y && npm install serverless-esbuild@1 esbuild@0.28.2
     mkdir -p ~/sls3-plugins/serverless-plugin-typescript && cd ~/sls3-plugins/serverless-plugin-typescript && npm init -y && npm install serverless-plugin-typescript@2 typescript@5.9.3
+    mkdir -p ~/sls3-plugins/serverless-python-requirements && cd ~/sls3-plugins/serverless-python-requirements && npm init -y && npm install serverless-python-requirements@6
 
-Usage: python tools/regen_node_builds.py [--check]
+A Python case installs from the test cache's wheels (`WSAPI_TEST_WHEELS`, which its serverless.yml reads), with
+the host's python3, as the plugin does without Docker: record it on a Python 3.11 x86_64 host, the platform
+of its functions.
+
+Usage: python tools/regen_plugin_builds.py [--check]
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 sys.path.insert(0, str(REPO_ROOT))
+import build_packages  # noqa: E402  (the tests' package cache)
 from build_support import link_node_modules  # noqa: E402  (the tests' node_modules, as the tests lay it out)
 
-CASES_FILE = REPO_ROOT / "tests" / "node_builds" / "cases.json"
+CASES_FILE = REPO_ROOT / "tests" / "plugin_builds" / "cases.json"
 SERVERLESS = Path(os.environ.get("SLS3_HOME", "~/sls3")).expanduser() / "node_modules" / ".bin" / "serverless"
 PLUGINS = Path("~/sls3-plugins").expanduser()
 FIXED_ENV = {"SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off", "AWS_ACCESS_KEY_ID": "AKIAFAKE", "AWS_SECRET_ACCESS_KEY": "fake"}
@@ -55,7 +61,8 @@ def write_case(folder: Path, case: dict) -> None:
     for name, text in case["files"].items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
-    link_node_modules(folder, case.get("npm", "npm5"), case.get("copy_node_modules", False))
+    if case.get("npm") is not None:
+        link_node_modules(folder, case["npm"], case.get("copy_node_modules", False))
 
 
 def package_case(name: str, case: dict) -> dict:
@@ -64,6 +71,7 @@ def package_case(name: str, case: dict) -> dict:
         write_case(work, case)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_"))}
         env.update(FIXED_ENV)
+        env["WSAPI_TEST_WHEELS"] = str(build_packages.ensure("wheels") / "wheels")
         env["NODE_PATH"] = os.pathsep.join(str(PLUGINS / plugin / "node_modules") for plugin in case["serverless"]["plugins"])
         proc = subprocess.run([str(SERVERLESS), "package"], cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
         if proc.returncode != 0:
