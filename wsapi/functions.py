@@ -32,7 +32,7 @@ from .model import (
     RoleSettings,
 )
 from .globs import PatternError, escapes_folder, glob_matcher
-from .packaging import parse_s3_uri
+from .s3_uris import parse_s3_uri
 from .readers import TypedReader, type_name, unresolved_in
 
 RUN = "run"  #: needed to run the function (offline) and to create it

@@ -54,6 +54,7 @@ from .code_builds import PythonBuild, layer_members, moved_up, node_archives, pl
 from .errors import Problem
 from .package_files import DEFAULT_EXCLUDES, list_files, select_files, union  # noqa: F401
 from .plan import CodeArchive, leaves
+from .s3_uris import parse_s3_uri
 from .private_dirs import UnsafeFolder, private_folder
 from .service_layers import ServiceLayer, referenced_layers
 
@@ -89,24 +90,6 @@ class S3Code:
 
     bucket: str
     key: str
-
-
-#: Serverless's S3 artifact forms (`lib/plugins/aws/utils/parse-s3-uri.js`)
-S3_URIS = (
-    re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.+)"),
-    re.compile(r"(?P<bucket>[^/]+)\.s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<key>.+)"),
-    re.compile(r"s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<bucket>[^/]+)/(?P<key>.+)"),
-)
-
-
-def parse_s3_uri(value: str) -> Optional[Tuple[str, str]]:
-    """(bucket, key) of an artifact given as `s3://bucket/key` or an S3 URL, as Serverless reads it; None for
-    anything else (a local file)."""
-    for pattern in S3_URIS:
-        match = pattern.search(value)
-        if match:
-            return match.group("bucket"), match.group("key")
-    return None
 
 
 @dataclass(frozen=True)
