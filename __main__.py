@@ -4,7 +4,7 @@ import os
 
 import pulumi
 
-from wsapi import WebSocketApi, load_service
+from wsapi import WebSocketApi, WebSocketApiArgs, load_service
 
 config = pulumi.Config("wsapi")
 serverless_config = os.path.join(os.path.dirname(os.path.abspath(__file__)), config.require("serverlessConfig"))
@@ -15,7 +15,10 @@ create_functions = config.get_bool("createFunctions") or False
 name = config.get("name") or load_service(serverless_config, stage=stage, params=params).name
 
 api = WebSocketApi(
-    name, config=serverless_config, stage=stage, params=params, functions=functions, create_functions=create_functions
+    name,
+    WebSocketApiArgs(
+        config=serverless_config, stage=stage, params=params, functions=functions, create_functions=create_functions
+    ),
 )
 
 pulumi.export("url", api.url)
@@ -23,3 +26,5 @@ pulumi.export("managementEndpoint", api.management_endpoint)
 pulumi.export("apiId", api.api_id)
 pulumi.export("functionArns", api.function_arns)
 pulumi.export("customDomainUrls", api.custom_domain_urls)
+for output_name, value in api.outputs.items():  # the service's own resources.Outputs, as Serverless's stack has them
+    pulumi.export(output_name, value)

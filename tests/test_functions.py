@@ -585,3 +585,33 @@ def test_a_trailing_newline_is_not_part_of_a_valid_name(setting: str, value: Any
     with pytest.raises(ConfigError) as raised:
         load_service(tmp_path)
     assert any(line in problem for problem in raised.value.lines()), raised.value.lines()
+
+
+def test_a_statement_resource_only_creating_needs_is_no_problem_of_the_document(tmp_path: Path) -> None:
+    """One item of an IAM statement's Resource list cannot be resolved (a remote variable): the statement is not
+    wrong, wsapi just cannot create the role yet; validate says nothing, creating names the variable."""
+    config = service_config(iam={"role": {"statements": [{
+        "Effect": "Allow", "Action": "dynamodb:Query",
+        "Resource": ["arn:aws:dynamodb:eu-west-1:123456789012:table/a", "arn:aws:dynamodb:eu-west-1:${ssm:/acct}:table/b"],
+    }]}})
+    (tmp_path / "handler.py").write_text("def connect(e, c):\n    return {'statusCode': 200}\n")
+    (tmp_path / "serverless.yml").write_text(json.dumps(config))
+    service = load_service(tmp_path)  # no problem of the document
+    with pytest.raises(ConfigError) as raised:
+        compile_service(service, with_functions=True)
+    assert [line.split(": ", 1)[1] for line in raised.value.lines()] == [
+        "provider.iam.role.statements[0].Resource[1]: cannot resolve ${ssm:/acct}: \"ssm\" is a remote source (AWS SSM Parameter Store / Secrets Manager) that wsapi does not query; add a fallback if that is expected, e.g. ${ssm:/acct, 'value'}"
+    ]
+
+
+def test_a_statement_whose_only_resource_is_not_resolved_is_not_missing_its_resource(tmp_path: Path) -> None:
+    config = service_config(iam={"role": {"statements": [
+        {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "arn:aws:dynamodb:eu-west-1:${ssm:/acct}:table/b"},
+        {"Effect": "Maybe", "Action": "s3:GetObject", "Resource": "*"},
+    ]}})
+    (tmp_path / "serverless.yml").write_text(json.dumps(config))
+    with pytest.raises(ConfigError) as raised:
+        load_service(tmp_path)  # only the statement that is wrong as written
+    assert [line.split(": ", 1)[1] for line in raised.value.lines()] == [
+        "provider.iam.role.statements[1].Effect: must be Allow or Deny, got 'Maybe'"
+    ]

@@ -53,8 +53,8 @@ class WebSocketApi(pulumi.ComponentResource):
     execution_arn: pulumi.Output[str]
     route_ids: pulumi.Output[dict]
     function_arns: pulumi.Output[dict]
-    #: the service's own `resources.Outputs`, by name
-    outputs: pulumi.Output[dict]
+    #: the service's own `resources.Outputs`, by name (a Python dict, so a program can export each)
+    outputs: dict
     custom_domain_urls: pulumi.Output[list]
 
     def __init__(
@@ -124,7 +124,7 @@ class WebSocketApi(pulumi.ComponentResource):
             for output in plan.outputs
             if output.key not in generated and (output.condition is None or self._builder.condition(output.condition))
         }
-        self.outputs = pulumi.Output.all(**declared) if declared else pulumi.Output.from_input({})
+        self.outputs = {key: pulumi.Output.from_input(value) for key, value in declared.items()}
         self.custom_domain_urls = pulumi.Output.from_input([domain.url for domain in plan.service.custom_domains])
         self.register_outputs(
             {
@@ -136,7 +136,7 @@ class WebSocketApi(pulumi.ComponentResource):
                 "execution_arn": self.execution_arn,
                 "route_ids": self.route_ids,
                 "function_arns": self.function_arns,
-                "outputs": self.outputs,
+                "outputs": pulumi.Output.all(**self.outputs) if self.outputs else {},
                 "custom_domain_urls": self.custom_domain_urls,
             }
         )

@@ -33,7 +33,7 @@ from .model import (
 )
 from .globs import PatternError, escapes_folder, glob_matcher
 from .s3_uris import parse_s3_uri
-from .readers import TypedReader, type_name, unresolved_in
+from .readers import DEFERRED, TypedReader, type_name, unresolved_in, whole_items
 
 RUN = "run"  #: needed to run the function (offline) and to create it
 CREATE = "create"  #: needed to create it
@@ -155,6 +155,8 @@ class SettingsReader(TypedReader):
         found = []
         for index, statement in enumerate(value):
             where = f"{path}[{index}]"
+            if statement is DEFERRED:
+                continue
             if not isinstance(statement, Mapping):
                 self.report(where, f"must be a mapping (Effect, Action, Resource), got {type_name(statement)}")
             elif self.statement(statement, where):
@@ -333,6 +335,8 @@ class FunctionReader(SettingsReader):
             return None
         layers = []
         for index, item in enumerate(value):
+            if item is DEFERRED:
+                continue
             arn = self.arn_or_intrinsic(item, f"{path}[{index}]", "a layer version")
             if arn is not None:
                 layers.append((arn, f"{path}[{index}]"))
@@ -410,7 +414,12 @@ class BuildReader(SettingsReader):
     """The service-wide settings of the functions wsapi creates: package, execution role, extra excludes."""
 
     def build(self, document: Mapping[str, Any], service_dir: Path, config_file: Optional[str]) -> BuildSettings:
-        given = document.get("provider") if isinstance(document.get("provider"), Mapping) else {}
+        given = dict(document.get("provider")) if isinstance(document.get("provider"), Mapping) else {}
+        if "iamRoleStatements" in given:
+            given["iamRoleStatements"] = whole_items(given["iamRoleStatements"])
+        role = given.get("iam", {}).get("role") if isinstance(given.get("iam"), Mapping) else None
+        if isinstance(role, Mapping) and "statements" in role:
+            given["iam"] = {**given["iam"], "role": {**role, "statements": whole_items(role["statements"])}}
         settings = {"package": document.get("package"), **{f"provider.{k}": given.get(k) for k in BUILD_PROVIDER_KEYS if k in given}}
         clean, unresolved = unresolved_in(settings, "")
         self.kept.extend((CREATE, problem) for problem in unresolved)
@@ -479,6 +488,8 @@ class BuildReader(SettingsReader):
             return ()
         policies = []
         for index, item in enumerate(value):
+            if item is DEFERRED:
+                continue
             arn = self.arn_or_intrinsic(item, f"{path}[{index}]", "a managed policy")
             if arn is not None:
                 policies.append((arn, f"{path}[{index}]"))

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .build_settings import CodeBuildSettings
     from .errors import Problem
 
 #: A literal string, or a CloudFormation intrinsic as written (`{"Fn::ImportValue": "x"}`).
@@ -125,8 +124,9 @@ class BuildSettings:
     extra_excludes: Tuple[str, ...] = ()
     role: RoleSettings = field(default_factory=RoleSettings)
     problems: Tuple["Problem", ...] = ()  #: service-wide (package, provider.iam): raised when any is created
-    #: the build plugins and their settings (`build_settings`): how the code is built
-    code: Optional["CodeBuildSettings"] = None
+    #: the build plugins and their settings, and the service's own layers: a `build_settings.CodeBuildSettings`
+    #: (not imported here: that module reads documents, which needs this one)
+    code: Optional[Any] = None
 
 
 @dataclass(frozen=True)

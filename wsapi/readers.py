@@ -68,9 +68,21 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+class _Deferred:
+    """A list item whose value could not be resolved: list readers pass over it (its index stays, so the
+    problems of the items after it keep their paths)."""
+
+    def __repr__(self) -> str:
+        return "DEFERRED"
+
+
+DEFERRED = _Deferred()
+
+
 def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
-    """`value` without the `Unresolved` values in it (a mapping loses the key, a whole value becomes None),
-    and their problems."""
+    """`value` without the `Unresolved` values in it (a mapping loses the key, a list item becomes `DEFERRED`, a
+    whole value becomes None: the readers then check what is there, and the problems are reported by what needs
+    the value), and their problems."""
     if isinstance(value, Unresolved):
         return None, list(value.problems)
     if isinstance(value, Mapping):
@@ -88,9 +100,22 @@ def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
         for index, item in enumerate(value):
             clean, found = unresolved_in(item, f"{path}[{index}]")
             problems.extend(found)
-            items.append(clean)
+            items.append(DEFERRED if found and clean is None else clean)
         return items, problems
     return value, []
+
+
+def whole_items(value: Any) -> Any:
+    """A list whose items are read whole (IAM statements): an item holding an `Unresolved` anywhere becomes one
+    `Unresolved` with all its problems, so the item is left out of the checks rather than checked with a hole
+    in it (a statement whose only Resource is not resolved is not 'missing its Resource')."""
+    if not isinstance(value, list):
+        return value
+    items = []
+    for item in value:
+        _, problems = unresolved_in(item, "")
+        items.append(Unresolved(item, tuple(problems)) if problems else item)
+    return items
 
 
 class TypedReader:
@@ -151,6 +176,8 @@ class TypedReader:
             return ()
         found = []
         for index, item in enumerate(value):
+            if item is DEFERRED:
+                continue
             if not isinstance(item, str) or not item:
                 self.report(f"{path}[{index}]", f"must be a non-empty string, got {type_name(item)}")
             else:

@@ -31,9 +31,6 @@ class Api(Kind):
     )
     ignored = {"DisableSchemaValidation": "pulumi-aws has no such input; it only skips request-model validation, and wsapi's routes have no models"}
 
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.apigatewayv2.Api(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
-
 
 class Integration(Kind):
     cfn_type = "AWS::ApiGatewayV2::Integration"
@@ -54,9 +51,6 @@ class Integration(Kind):
         "TimeoutInMillis": "timeout_milliseconds",
     }
 
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.apigatewayv2.Integration(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
-
 
 class RouteResponse(Kind):
     cfn_type = "AWS::ApiGatewayV2::RouteResponse"
@@ -70,9 +64,6 @@ class RouteResponse(Kind):
         return f"route={route} key={r.properties['RouteResponseKey']}"
 
     inputs = same_names("ApiId", "RouteId", "RouteResponseKey", "ModelSelectionExpression", "ResponseModels")
-
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.apigatewayv2.RouteResponse(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Authorizer(Kind):
@@ -92,9 +83,6 @@ class Authorizer(Kind):
         ),
         "IdentitySource": "identity_sources",
     }
-
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.apigatewayv2.Authorizer(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Route(Kind):
@@ -118,9 +106,6 @@ class Route(Kind):
             for key, setting in value.items()
         ]),
     }
-
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.apigatewayv2.Route(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Stage(Kind):
@@ -147,9 +132,6 @@ class Stage(Kind):
             nested("apigatewayv2.StageRouteSettingArgs")(aws, {"RouteKey": key, **settings}) for key, settings in value.items()
         ], ROUTE_SETTINGS),
     }
-
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.apigatewayv2.Stage(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class Deployment(Kind):
@@ -201,9 +183,6 @@ class Account(Kind):
         return f"cloudWatchRoleArn={readable(r.properties['CloudWatchRoleArn'])} (account-wide setting)"
 
     inputs = {"CloudWatchRoleArn": "cloudwatch_role_arn"}
-
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.apigateway.Account(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
 
 
 class AccountRoleCustomResource(Kind):

@@ -113,8 +113,5 @@ class Permission(Kind):
         "PrincipalOrgID": "principal_org_id",
     }
 
-    def build(self, b: Builder, r: Resource) -> Any:
-        return b.aws.lambda_.Permission(b.name(r), **self.arguments(b, b.props(r)), opts=b.options(r), **b.regional())
-
 
 register(Function, Version, Alias, Permission)

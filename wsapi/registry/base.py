@@ -179,8 +179,14 @@ class Kind:
         """What a reviewer checks, on the resource's `wsapi plan` line."""
         return ""
 
-    def build(self, builder: Builder, resource: Resource) -> Any:
-        raise NotImplementedError(f"{self.cfn_type} has no Pulumi resource")
+    def build(self, b: Builder, resource: Resource) -> Any:
+        """The Pulumi resource of `pulumi_type`, its arguments from `inputs`, in the component's region. Kinds
+        that make extra resources or take their code, a stage pointer, ... override it."""
+        if self.pulumi_type is None:
+            raise NotImplementedError(f"{self.cfn_type} has no Pulumi resource")
+        return pulumi_class(b.aws, self.pulumi_type)(
+            b.name(resource), **self.arguments(b, b.props(resource)), opts=b.options(resource), **b.regional()
+        )
 
     def pulumi_type_of(self, resource: Resource) -> Optional[str]:
         """The Pulumi type token of one resource of this kind (a family kind has one per CloudFormation type)."""
@@ -218,6 +224,14 @@ DECLARED: Dict[str, Kind] = {}
 def kind_of(resource: Resource) -> Kind:
     """The kind that renders a plan resource: its type's, or for a declared resource the declared family's."""
     return DECLARED["family"] if resource.declared else REGISTRY[resource.type]
+
+
+def pulumi_class(aws: Any, token: str) -> Any:
+    """The pulumi-aws class of a type token: `aws:apigatewayv2/api:Api` -> `aws.apigatewayv2.Api`
+    (`lambda` is the `lambda_` module in Python)."""
+    _, module, member = token.split(":")
+    name = module.split("/")[0]
+    return getattr(getattr(aws, f"{name}_" if name == "lambda" else name), member)
 
 
 def short_type(token: str) -> str:
