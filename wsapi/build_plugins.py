@@ -14,15 +14,17 @@ Three kinds of plugins matter here:
 A plugin in none of these tables might build the code: creating a function is an error too, unless the
 service says the plugin leaves the code alone (`custom.wsapi.codeUnchangedBy`).
 
-For the warnings of `plugins:` (every command): `plugin_effect(name)` says what wsapi does with a plugin's
-effect on the code, and `PLUGIN_FUNCTION_PROPERTIES` the function settings a plugin adds to Serverless's
-schema (so that they are not reported as unknown keys).
+The warnings about `plugins:` (every command) and the function settings plugins add to Serverless's schema
+are `plugins.py`'s and `config_schema.py`'s; a plugin `plugins.PLUGINS` knows as no build plugin leaves the
+code alone too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional, Tuple
+from typing import Mapping, Optional
+
+from .plugins import BUILD, PLUGINS
 
 PYTHON_REQUIREMENTS = "serverless-python-requirements"
 ESBUILD = "serverless-esbuild"
@@ -95,36 +97,15 @@ CODE_UNCHANGED = frozenset(
     }
 )  # fmt: skip
 
-#: Function settings plugins add to Serverless's schema (`configSchemaHandler.defineFunctionProperties`).
-PLUGIN_FUNCTION_PROPERTIES: Mapping[str, Tuple[str, ...]] = {
-    PYTHON_REQUIREMENTS: ("module",),
-    ESBUILD: ("skipEsbuild",),
-}
-
-
 def build_plugin(name: str) -> Optional[BuildPlugin]:
     """The build plugin of that name, reproduced or not; None for a plugin not known to build the code."""
     return BUILT.get(name) or UNBUILT.get(name)
 
 
 def leaves_code_alone(name: str) -> bool:
-    return name in CODE_UNCHANGED
-
-
-def plugin_effect(name: str) -> str:
-    """What wsapi does about a plugin's effect on the code of the functions it creates, in one sentence (the
-    second half of a warning about `plugins:`)."""
-    plugin = build_plugin(name)
-    if plugin is not None and plugin.reproduced:
-        return f"it {plugin.what}; wsapi does the same for the functions it creates"
-    if plugin is not None:
-        return f"it {plugin.what}; wsapi does not, and refuses to create the functions it would build"
-    if leaves_code_alone(name):
-        return "it leaves the functions' code alone"
-    return (
-        "wsapi does not know whether it builds or changes the functions' code, and refuses to create functions "
-        "while it is listed (unless custom.wsapi.codeUnchangedBy names it)"
-    )
+    """Known to leave the code alone: listed here, or a plugin of `plugins.PLUGINS` that is no build plugin."""
+    known = PLUGINS.get(name)
+    return name in CODE_UNCHANGED or (known is not None and known.kind != BUILD)
 
 
 def runtime_family(runtime: Optional[str]) -> str:
