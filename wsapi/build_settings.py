@@ -183,7 +183,7 @@ class BuildSettingsReader(TypedReader):
 
     # -- the settings ------------------------------------------------------------------------------------
 
-    @reads("plugins", deferred=True)
+    @reads("plugins")  # every command reads it (the warnings of `plugins`)
     def plugins(self, value: Any, path: str) -> Tuple[Tuple[str, str], ...]:
         value = self.clean(value, path)
         if isinstance(value, Mapping):  # {localPath, modules: [...]}
