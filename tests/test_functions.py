@@ -129,6 +129,29 @@ def test_functions_log_groups_and_aliases_are_serverlesss(case: Path) -> None:
         assert template["Resources"][version]["DeletionPolicy"] == "Retain"  # as Serverless keeps versions
 
 
+LAYER_CASES = [case for case in CASES if '"AWS::Lambda::LayerVersion"' in (case / "expected.json").read_text()]
+
+
+@pytest.mark.parametrize("case", LAYER_CASES, ids=[c.name for c in LAYER_CASES])
+def test_layers_are_serverlesss(case: Path) -> None:
+    """The layers of the corpus (the service's own `layers:`, serverless-python-requirements' `layer`) as
+    Serverless compiles them, their content aside (S3 parameters); the requirements layer also says the
+    architecture it was built for, which the plugin leaves out."""
+    serverless = json.loads((case / "expected.json").read_text())["Resources"]
+    settings = {k: v for k, v in case_settings(case).items() if k != "env"}
+    service = load_service(case, env=case_settings(case)["env"], **settings)
+    template = render_template(compile_service(service, with_functions=True))
+    ours = created(template, "AWS::Lambda::LayerVersion")
+    theirs = {key: body for key, body in serverless.items() if body["Type"] == "AWS::Lambda::LayerVersion"}
+    assert set(ours) == set(theirs)
+    for key, body in ours.items():
+        properties = {k: v for k, v in body["Properties"].items() if k != "Content"}
+        if key == "PythonRequirementsLambdaLayer":
+            assert properties.pop("CompatibleArchitectures") == [service.functions["connect"].architecture or "x86_64"]
+        assert properties == {k: v for k, v in theirs[key]["Properties"].items() if k != "Content"}, key
+        assert body["Properties"]["Content"]["S3Bucket"] == {"Ref": "ArtifactBucket"}
+
+
 def test_only_functions_serving_routes_or_authorizers_are_created(tmp_path: Path) -> None:
     template = template_for(tmp_path, service_config())
     assert set(created(template, "AWS::Lambda::Function")) == {
