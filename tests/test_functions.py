@@ -754,3 +754,15 @@ def test_the_role_grants_what_each_setting_needs_and_no_more(name: str) -> None:
     assert logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
     assert connections["Action"] == ["execute-api:ManageConnections"]
     assert settings == SETTING_GRANTS[name]
+
+
+@pytest.mark.parametrize("timeout", [10**400, "1" + "0" * 400])
+def test_a_number_beyond_the_double_range_is_refused_at_its_path_not_a_crash(tmp_path: Path, timeout: Any) -> None:
+    """JavaScript reads such a number as Infinity, which Serverless's schema refuses; Python's int is exact and
+    float() of it overflows: it is a problem at its path, as any other wrong value."""
+    config = service_config()
+    config["functions"]["message"]["timeout"] = timeout
+    (tmp_path / "serverless.yml").write_text(json.dumps(config))
+    with pytest.raises(ConfigError) as raised:
+        load_service(tmp_path)
+    assert [problem.path for problem in raised.value.problems] == ["functions.message.timeout"]
