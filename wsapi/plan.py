@@ -321,26 +321,39 @@ class Plan:
 
 def leaves(value: Any) -> Iterator[Any]:
     """Every value inside a plan value, descending through Joins, mappings and lists (and the other
-    intrinsics' operands, which are yielded too)."""
-    if isinstance(value, Join):
-        for part in value.parts:
-            yield from leaves(part)
-    elif isinstance(value, (Select, Split, If, Base64)):
-        yield value
-        for operand in vars(value).values():
-            yield from leaves(operand)
-    elif isinstance(value, Sub) and value.variables:
-        yield value
-        for _, operand in value.variables:
-            yield from leaves(operand)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from leaves(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from leaves(item)
-    else:
-        yield value
+    intrinsics' operands, which are yielded too), in document order. Iterative, with the common types tested
+    by identity first: every command walks every property of the plan with it (typing's Mapping check alone
+    was a third of `wsapi export`'s time on a large service)."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend(reversed(list(value.values())))
+        elif kind is list or kind is tuple:
+            stack.extend(reversed(value))
+        elif kind in _LEAF_KINDS:
+            yield value
+        elif kind is Join:
+            stack.extend(reversed(value.parts))
+        elif kind in _OPERATIONS:
+            yield value
+            stack.extend(reversed(list(vars(value).values())))
+        elif kind is Sub:
+            yield value
+            stack.extend(reversed([operand for _, operand in value.variables or ()]))
+        elif isinstance(value, Mapping):
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, (list, tuple)):
+            stack.extend(reversed(value))
+        else:
+            _LEAF_KINDS.add(kind)  # never a container: the next ones skip the ABC checks
+            yield value
+
+
+#: types whose values are leaves (scalars, then each plan value type met that is not a container)
+_LEAF_KINDS = {str, int, float, bool, type(None)}
+_OPERATIONS = frozenset({Select, Split, If, Base64})  #: yielded, then their operands
 
 
 def references(resource: Resource) -> Tuple[str, ...]:
