@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Tuple
 
 from ..plan import CodeArchive, Plan, Ref, Resource, readable, references
-from .base import Builder, Convert, Extra, Kind, nested, register, same_names, tags_map
+from .base import STACK_TAGS, AdoptionError, Builder, Convert, Extra, Kind, StackIds, nested, register, same_names, tags_map
 
 CONCURRENCY_TYPE = "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
 CONCURRENCY_SUFFIX = "-concurrency"  #: Alias.ProvisionedConcurrencyConfig
@@ -17,10 +17,23 @@ def publishes(plan: Plan, function: Resource) -> bool:
 
 
 class Function(Kind):
+    """Adopted with its `role` NOT ignored: the adoption run moves the function to wsapi's role, since deleting
+    the Serverless stack deletes Serverless's."""
+
     cfn_type = "AWS::Lambda::Function"
     pulumi_type = "aws:lambda/function:Function"
     ref = "name"
     attributes = {"Arn": "arn"}
+    adoption_ignores = {
+        "code": "pulumi-aws reads no code back, so an import always differs here: the function keeps the code Serverless"
+        " deployed (built from the same files, tests/test_packaging.py) until the first normal run uploads wsapi's archive",
+        "publish": "Serverless published versions with AWS::Lambda::Version resources (kept: DeletionPolicy Retain), wsapi"
+        " through the function: nothing is published while adopting",
+        "tags": STACK_TAGS,
+    }
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        return physical_id  # the function's name
 
     def describe(self, plan: Plan, r: Resource) -> str:
         p = r.properties
@@ -71,6 +84,18 @@ class Alias(Kind):
     cfn_type = "AWS::Lambda::Alias"
     pulumi_type = "aws:lambda/alias:Alias"
     ref = "arn"
+    adoption_ignores = {
+        "functionVersion": "the alias keeps the version Serverless published (with its provisioned concurrency ready)"
+        " until the first normal run points it at the version the function publishes",
+    }
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        """`{function}/{alias}`, read off the alias ARN CloudFormation reports
+        (`arn:aws:lambda:{region}:{account}:function:{function}:{alias}`)."""
+        parts = physical_id.split(":")
+        if len(parts) != 8 or parts[5] != "function":
+            raise AdoptionError(f"the physical id of an alias must be its ARN (arn:...:function:NAME:ALIAS), got {physical_id!r}")
+        return f"{parts[6]}/{parts[7]}"
 
     def extras(self, properties: Mapping[str, Any]) -> Tuple[Extra, ...]:
         return (Extra(CONCURRENCY_TYPE, CONCURRENCY_SUFFIX),) if "ProvisionedConcurrencyConfig" in properties else ()
@@ -98,6 +123,9 @@ class Alias(Kind):
 
 
 class Permission(Kind):
+    """Never adopted: wsapi's permissions (one per route, scoped to this API, stage and route) are created new;
+    Serverless's open ones (no SourceArn) go with the Serverless stack."""
+
     cfn_type = "AWS::Lambda::Permission"
     pulumi_type = "aws:lambda/permission:Permission"
     ref = "id"
