@@ -181,7 +181,8 @@ class Adoption:
     stack: Stack
     adopted: Mapping[str, Adopted]
     created: Tuple[str, ...]  #: plan keys created new (in the stack or not)
-    left_behind: Tuple[StackResource, ...]  #: in the stack, not in the plan: deleted with the Serverless stack
+    #: every row of the stack not adopted (not in the plan, or created new): deleted with the Serverless stack
+    left_behind: Tuple[StackResource, ...]
     warnings: Tuple[Problem, ...] = ()
 
 
@@ -243,8 +244,7 @@ def plan_adoption(plan: Plan, stack: Stack) -> Adoption:
         adopted[resource.key] = Adopted(resource.key, import_id, tuple(kind.adoption_ignores), pinned)
     if problems:
         raise ConfigError(problems, stack.label)
-    planned = {r.key for r in plan.resources}
-    left = tuple(row for key, row in stack.resources.items() if key not in planned or key not in adopted and key not in created)
+    left = tuple(row for key, row in stack.resources.items() if key not in adopted)
     warnings.extend(_invoked_but_left(plan, left))
     return Adoption(_pin(plan, adopted), stack, adopted, tuple(created), left, tuple(warnings))
 
@@ -278,7 +278,7 @@ def _invoked_but_left(plan: Plan, left: Tuple[StackResource, ...]) -> List[Probl
 
     service = plan.service
     keys = {route.function_key for route in service.routes} | {a.function_key for a in service.authorizers if a.function_key}
-    rows = {row.logical_id: row for row in left if row.type == "AWS::Lambda::Function"}
+    rows = {row.logical_id: row for row in left}
     return [
         Problem(f"functions.{key}", (
             f"the API invokes {rows[lambda_function(key)].physical_id}, which stays in the Serverless stack:"

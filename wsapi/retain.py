@@ -18,20 +18,24 @@ POLICIES = ("DeletionPolicy", "UpdateReplacePolicy")
 def read_template(path: str) -> Dict[str, Any]:
     """The template in a file: the raw template, or get-template's answer (`{"TemplateBody": ...}`, the body a
     mapping or the template's text), JSON or YAML (short-form tags read as their long form)."""
-    from .config_files import parse_document, read_document
+    from .config_files import read_document
 
-    document = read_document(Path(path), "json" if path.lower().endswith(".json") else "yaml")
+    return parse_template(read_document(Path(path), "json" if path.lower().endswith(".json") else "yaml"), path)
+
+
+def parse_template(document: Any, label: str) -> Dict[str, Any]:
+    """A template, or get-template's answer holding it; ConfigError when it is neither."""
+    from .config_files import parse_document
+
+    where = ""
     if isinstance(document, dict) and "TemplateBody" in document:
         body = document["TemplateBody"]
         if isinstance(body, str):  # a YAML template (or the raw API's text)
-            body = parse_document(body, f"{path}: TemplateBody", "json" if body.lstrip().startswith("{") else "yaml")
-        document = body
-        where = "TemplateBody."
-    else:
-        where = ""
+            body = parse_document(body, label, "json" if body.lstrip().startswith("{") else "yaml")
+        document, where = body, "TemplateBody."
     problems = template_problems(document, where)
     if problems:
-        raise ConfigError(problems, path)
+        raise ConfigError(problems, label)
     return document
 
 
