@@ -25,8 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 TARGET = ROOT / "tests" / "adoption"
 #: the cases recorded: functions, an authorizer, route responses, aliases, logs, a REST API beside
-#: (large-service); logs with retention and data protection; a service's own table, queue and buckets
-CASES = ("large-service", "logs-retention-data-protection", "resources-references")
+#: (large-service); logs with retention and data protection; a service's own table, queue and buckets; an
+#: external API given as a literal id and as an Fn::ImportValue
+CASES = (
+    "large-service", "logs-retention-data-protection", "resources-references", "external-api-id-string",
+    "external-api-id-importvalue",
+)
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PARTITION = "aws"

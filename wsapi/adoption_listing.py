@@ -46,7 +46,8 @@ def describe_adoption(adoption: Adoption, component: str) -> str:
     if left:
         lines += ["", "Left behind in the Serverless stack (deleted with it, unless its DeletionPolicy keeps it):"]
         width = max(len(row.logical_id) for row in left)
-        lines += [f"  {row.logical_id.ljust(width)}  {row.type}  {row.physical_id}" for row in left]
+        type_width = max(len(row.type) for row in left)
+        lines += [f"  {row.logical_id.ljust(width)}  {row.type.ljust(type_width)}  {row.physical_id}" for row in left]
     imported = sum(1 for row in listed if row[0] == "=")
     lines += [
         "",
