@@ -387,3 +387,44 @@ def test_a_stack_name_is_read_with_boto3_every_page_and_its_template(tmp_path: P
     by_files = capsys.readouterr().out
     assert by_name.splitlines()[1:] == by_files.splitlines()[1:]  # the first line names the source
     assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
+
+
+def test_wsapi_adopt_runs_without_loading_pulumi(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    case = "resources-references"  # declared resources too: their name properties come from the SDK's source
+    folder = ADOPTION / case
+    code = (
+        "import sys\nfrom wsapi.cli import main\n"
+        f"status = main(['adopt', {str(GOLDEN / case)!r}, '--with-functions', '--stack-resources',"
+        f" {str(folder / 'describe-stack-resources.json')!r}, '--template', {str(folder / 'get-template.json')!r},"
+        f" '-o', {str(tmp_path / 'retain.json')!r}])\n"
+        "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'pulumi_aws_native', 'grpc', 'boto3')), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stderr.splitlines()[-1] == "0 []"
+
+
+@pytest.mark.parametrize(
+    ("cfn_type", "prop", "physical_id", "name"),
+    [
+        ("AWS::DynamoDB::Table", "TableName", "chat-dev-Table-1AB2CD3EF4GH", "chat-dev-Table-1AB2CD3EF4GH"),
+        ("AWS::SQS::Queue", "QueueName", "https://sqs.eu-west-1.amazonaws.com/123456789012/chat-dev-Q-1AB", "chat-dev-Q-1AB"),
+        ("AWS::SNS::Topic", "TopicName", "arn:aws:sns:eu-west-1:123456789012:chat-dev-T-1AB", "chat-dev-T-1AB"),
+        ("AWS::S3::Bucket", "BucketName", "chat-dev-bucket-1ab2cd", "chat-dev-bucket-1ab2cd"),
+        ("AWS::Events::Rule", "Name", "chat-dev-Rule-1AB", "chat-dev-Rule-1AB"),
+        ("AWS::IAM::ManagedPolicy", "ManagedPolicyName", "arn:aws:iam::123456789012:policy/chat-dev-P-1AB", "chat-dev-P-1AB"),
+        ("AWS::EC2::VPC", None, "vpc-0a1b2c3d", None),
+    ],
+)
+def test_the_name_property_pinned_and_its_value(cfn_type: str, prop, physical_id: str, name) -> None:
+    from wsapi import native_types
+
+    assert native_types.name_property(cfn_type) == prop
+    if prop is not None:
+        assert native_types.name_from_physical_id(cfn_type, prop, physical_id) == name
