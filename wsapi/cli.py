@@ -1,4 +1,4 @@
-"""`wsapi` (`python -m wsapi`): validate, plan, export and serve offline a serverless.yml's WebSocket API.
+"""`wsapi` (`python -m wsapi`): validate, plan, export, serve offline and adopt a serverless.yml's WebSocket API.
 Thin by design: parse arguments, call the library, print.
 
 Exit status: 0 done; 2 bad input (one `FILE: path: message` line per problem) or bad arguments (argparse's
@@ -28,7 +28,8 @@ PROG = "wsapi"
 DESCRIPTION = (
     "Validate, plan, export or serve offline the WebSocket API of a Serverless Framework v3 service (the "
     "websocket events of its serverless.yml): `validate` checks it and lists its routes, `plan` lists what the "
-    "Pulumi component would create, `export` renders it as CloudFormation, `offline` serves it locally."
+    "Pulumi component would create, `export` renders it as CloudFormation, `offline` serves it locally, `adopt` "
+    "plans taking over its deployed Serverless stack and writes the template that retains what Pulumi adopts."
 )
 #: Import names whose distribution is named otherwise (for the "install the requirements" message).
 DISTRIBUTIONS = {"yaml": "PyYAML", "pulumi_aws": "pulumi-aws", "botocore": "boto3"}
