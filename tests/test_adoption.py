@@ -428,3 +428,24 @@ def test_the_name_property_pinned_and_its_value(cfn_type: str, prop, physical_id
     assert native_types.name_property(cfn_type) == prop
     if prop is not None:
         assert native_types.name_from_physical_id(cfn_type, prop, physical_id) == name
+
+
+def test_the_shipped_program_adopts_with_the_stack_setting(pulumi_mocks: Recorder) -> None:
+    """`wsapi:adopt` in the stack: a describe-stack-resources answer relative to the project."""
+    import runpy
+
+    import pulumi
+    from conftest import ROOT
+    from pulumi_support import run_program
+
+    case = "logs-retention-data-protection"
+    pulumi.runtime.set_all_config({
+        "wsapi:serverlessConfig": f"tests/golden/{case}/serverless.yml", "wsapi:createFunctions": "true",
+        "wsapi:adopt": f"tests/adoption/{case}/describe-stack-resources.json",
+    })  # fmt: skip
+    try:
+        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and None)
+    finally:
+        pulumi.runtime.set_all_config({})
+    api = pulumi_mocks.named(f"{case}-api")
+    assert api.import_id == stack_rows(case)["WebsocketsApi"]["PhysicalResourceId"]
