@@ -167,9 +167,10 @@ def test_a_stack_that_cannot_be_adopted_stops_the_component_before_anything_is_r
     with pytest.raises(ConfigError) as raised:
         adopt_case(case, pulumi_mocks)
     label = str(ADOPTION / case / "describe-stack-resources.json")
+    index = list(stack_rows(case)).index("ConnectWebsocketsIntegration")
     assert raised.value.lines()[0] == (
-        f"{label}: ConnectWebsocketsIntegration: cannot be adopted: its ApiId is known only at deploy time (External):"
-        " give it as a literal to adopt"
+        f"{label}: StackResources[{index}]: ConnectWebsocketsIntegration cannot be adopted: its ApiId is known only at"
+        " deploy time (Fn::ImportValue): give it as a literal to adopt"
     )
     assert pulumi_mocks.custom() == []
 
@@ -302,7 +303,8 @@ BAD_STACKS = {
     ),
     "another type under a logical id": (
         set_row(6, "ResourceType", "AWS::ApiGateway::RestApi"),
-        "WebsocketsApi: the stack's WebsocketsApi is a AWS::ApiGateway::RestApi, wsapi's a AWS::ApiGatewayV2::Api: it cannot be adopted",
+        "StackResources[6].ResourceType: WebsocketsApi is a AWS::ApiGateway::RestApi here, a AWS::ApiGatewayV2::Api in"
+        " wsapi's plan: it cannot be adopted",
     ),
 }
 

@@ -45,6 +45,7 @@ class StackResource:
     logical_id: str
     physical_id: str
     type: str
+    path: str = field(default="", compare=False)  #: where the answer lists it (`StackResources[3]`), for problems
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def _row(row: Any, path: str, problems: List[Problem]) -> Optional[StackResource
         return None
     if not all(isinstance(v, str) and v for v in values.values()):
         return None
-    return StackResource(values["LogicalResourceId"], values["PhysicalResourceId"], values["ResourceType"])
+    return StackResource(values["LogicalResourceId"], values["PhysicalResourceId"], values["ResourceType"], path)
 
 
 def _pseudo(stack_ids: Any) -> Dict[str, str]:
@@ -203,7 +204,9 @@ class _Ids:
             if row is None:
                 raise AdoptionError(f"its {what} is {value.key}, which the stack does not hold")
             return row.physical_id
-        raise AdoptionError(f"its {what} is known only at deploy time ({type(value).__name__}): give it as a literal to adopt")
+        written = next(iter(value.value), "") if isinstance(value, External) and isinstance(value.value, Mapping) else ""
+        how = f" ({written})" if written else ""
+        raise AdoptionError(f"its {what} is known only at deploy time{how}: give it as a literal to adopt")
 
     def pseudo(self) -> Mapping[str, str]:
         return self.stack.pseudo
@@ -225,12 +228,12 @@ def plan_adoption(plan: Plan, stack: Stack) -> Adoption:
                 created.append(resource.key)
             continue
         if row.type != resource.type:
-            problems.append(Problem(resource.key, f"the stack's {resource.key} is a {row.type}, wsapi's a {resource.type}: it cannot be adopted"))
+            problems.append(Problem(f"{row.path}.ResourceType", f"{resource.key} is a {row.type} here, a {resource.type} in wsapi's plan: it cannot be adopted"))
             continue
         try:
             import_id = kind.import_id(resource, row.physical_id, ids)
         except AdoptionError as error:
-            problems.append(Problem(resource.key, f"cannot be adopted: {error}"))
+            problems.append(Problem(row.path, f"{resource.key} cannot be adopted: {error}"))
             continue
         if import_id is None:
             created.append(resource.key)
