@@ -1,8 +1,9 @@
 """Echo benchmark for `wsapi offline`: round trips per second and p50/p99 latency at 1, 10 and 100 concurrent
 clients, in one run, against
   (a) a bare `websockets` echo server: the practical limit of a Python WebSocket server on this machine,
-  (b) serverless-offline 13 (the version for Serverless v3) running the same Python handler, when installed,
+  (b) serverless-offline 13 (the version for Serverless v3) running the same handler, when installed,
   (c) wsapi offline.
+The handler is Python (`--runtime python`, the default) or Node.js (`--runtime node`).
 The service (an `$connect` handler and an echo `$default` route with a route response) is written to a
 temporary folder; every server listens on loopback only; every client loop is bounded by a deadline and a
 request cap. The servers take turns, round after round (bare, serverless-offline, wsapi, then again), so a
@@ -10,7 +11,7 @@ change in the machine's load affects all three alike; each figure is the median 
 range beside it. Usage:
 
   python bench/offline_bench.py [--rounds 3] [--seconds 3] [--clients 1,10,100] [--targets bare,sls,wsapi]
-                                [--sls-home ~/sls3] [--markdown]
+                                [--runtime python|node] [--sls-home ~/sls3] [--markdown]
 
 serverless-offline is looked for in SLS_HOME/node_modules (install it there, outside the repo:
 `cd ~/sls3 && npm install serverless@3 serverless-offline@13`); without it, (b) is skipped.
@@ -46,12 +47,21 @@ def echo(event, context):
     return {"statusCode": 200, "body": event["body"]}
 '''
 
+NODE_HANDLER = '''\
+exports.connect = async () => ({ statusCode: 200 });
+
+exports.echo = async (event) => ({ statusCode: 200, body: event.body });
+'''
+
+#: per runtime: the handler file, its contents, the runtime name
+HANDLERS = {"python": ("handler.py", HANDLER, "python3.11"), "node": ("handler.js", NODE_HANDLER, "nodejs20.x")}
+
 SERVICE = '''\
 service: bench
 frameworkVersion: '3'
 provider:
   name: aws
-  runtime: python3.11
+  runtime: {runtime}
   stage: dev
 {plugins}
 functions:
@@ -115,11 +125,12 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def write_service(folder: Path, with_plugin: bool) -> None:
+def write_service(folder: Path, with_plugin: bool, runtime: str = "python") -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "handler.py").write_text(HANDLER)
+    name, text, runtime_name = HANDLERS[runtime]
+    (folder / name).write_text(text)
     plugins = "plugins:\n  - serverless-offline\n" if with_plugin else ""
-    (folder / "serverless.yml").write_text(SERVICE.format(plugins=plugins))
+    (folder / "serverless.yml").write_text(SERVICE.format(plugins=plugins, runtime=runtime_name))
 
 
 RECV_TIMEOUT = 10.0  # seconds: a reply slower than this fails the client instead of hanging the run
@@ -226,6 +237,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--targets", default="bare,sls,wsapi")
     parser.add_argument("--sls-home", default=os.environ.get("SLS_HOME", str(Path.home() / "sls3")))
     parser.add_argument("--max-workers", type=int, help="wsapi offline --max-workers")
+    parser.add_argument("--runtime", choices=sorted(HANDLERS), default="python", help="the echo handler's language")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.clients.split(",")]
@@ -245,9 +257,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         root = Path(tmp)
         logs = root / "logs"
         logs.mkdir()
-        write_service(root / "wsapi", with_plugin=False)
+        write_service(root / "wsapi", with_plugin=False, runtime=args.runtime)
         if "sls" in targets:
-            write_service(root / "sls", with_plugin=True)
+            write_service(root / "sls", with_plugin=True, runtime=args.runtime)
         for number in range(1, rounds + 1):
             for target in targets:
                 port = free_port()

@@ -149,15 +149,15 @@ def test_a_valid_custom_access_log_format_passes_and_an_undocumented_variable_wa
     assert stage["AccessLogSettings"]["Format"] == fmt
 
 
-def test_offline_is_a_wsapi_command_and_refuses_a_non_python_function(tmp_path: Path) -> None:
+def test_offline_is_a_wsapi_command_and_refuses_a_runtime_it_does_not_run(tmp_path: Path) -> None:
     config = {
-        "service": "node",
-        "provider": {"name": "aws", "runtime": "nodejs18.x"},
+        "service": "java",
+        "provider": {"name": "aws", "runtime": "java17"},
         "functions": {"connect": {"handler": "handler.connect", "events": [{"websocket": "$connect"}]}},
     }
     (tmp_path / "serverless.yml").write_text(yaml.safe_dump(config))
     result = run_cli("offline", str(tmp_path), "--port", "0")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"{tmp_path}: functions.connect.runtime: is nodejs18.x: wsapi offline runs only Python handlers (python3.x); connect cannot be served"
+        f"{tmp_path}: functions.connect.runtime: is java17: wsapi offline runs Python (python3.x) and Node.js (nodejsN.x) handlers; connect cannot be served"
     ]

@@ -26,5 +26,8 @@ def test_every_package_is_installed() -> None:
 
 
 def test_every_data_file_the_code_reads_is_installed() -> None:
-    data = {p.name for p in (ROOT / "wsapi").glob("*") if p.suffix in (".json", ".typed")}
-    assert data and data <= set(listed("tool.setuptools.package-data", "wsapi"))
+    """The JSON tables, the typing marker, and the Node.js scripts of `wsapi offline` (its Node runtime)."""
+    data = {p.relative_to(ROOT / "wsapi").as_posix() for p in (ROOT / "wsapi").rglob("*") if p.suffix in (".json", ".typed", ".cjs")}
+    patterns = listed("tool.setuptools.package-data", "wsapi")
+    assert {"py.typed", "native_types.json", "offline/node_runtime.cjs"} <= data
+    assert all(any(fnmatch.fnmatch(name, pattern) for pattern in patterns) for name in data), (data, patterns)

@@ -1,7 +1,9 @@
 """`wsapi offline` against the running server: real WebSocket clients (`websockets`) and boto3's
-`apigatewaymanagementapi` client, on a free loopback port. Each server runs in a thread of the test process
-(its workers are processes, as always) and is stopped at the end of its module; waits poll for a condition
-with a deadline, never a blind sleep."""
+`apigatewaymanagementapi` client, on a free loopback port. Each scenario runs against the Python service and
+its Node.js twin (`offline_fixtures/service`, `offline_fixtures/node_service`): the same routes and answers,
+each language's own errors and context. Each server runs in a thread of the test process (its workers are
+processes, as always) and is stopped at the end of its module; waits poll for a condition with a deadline,
+never a blind sleep."""
 
 from __future__ import annotations
 
@@ -18,129 +20,22 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, List
 
-import boto3
 import pytest
-import uvloop
-from botocore.config import Config
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from offline_support import FIXTURES, NODE_SERVICE, SERVICE, RunningServer, copy_with_node_modules, wait_for
 from wsapi.config import load_service
 from wsapi.errors import ConfigError
-from wsapi.offline.app import Settings, build_app
-from wsapi.offline.logs import Log
-from wsapi.offline import eventloop
-from wsapi.offline.server import OfflineServer
+from wsapi.offline.app import build_app
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "offline_fixtures"
-SERVICE = FIXTURES / "service"
 ID = re.compile(r"^[A-Za-z0-9_-]{15}=$")
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-class LogLines:
-    """A thread-safe stream the server logs into."""
-
-    def __init__(self) -> None:
-        self.lines: List[str] = []
-        self.lock = threading.Lock()
-
-    def write(self, text: str) -> None:
-        with self.lock:
-            self.lines.extend(text.splitlines())
-
-    def flush(self) -> None:
-        pass
-
-    def text(self) -> str:
-        with self.lock:
-            return "\n".join(self.lines)
-
-    def wait(self, pattern: str, timeout: float = 10.0) -> str:
-        regex = re.compile(pattern)
-
-        def find() -> Optional[str]:
-            with self.lock:
-                return next((line for line in self.lines if regex.search(line)), None)
-
-        return wait_for(find, timeout, f"a log line matching {pattern!r}")
-
-
-class RunningServer:
-    """`wsapi offline` on a free loopback port, in a thread with its own event loop."""
-
-    def __init__(self, path: Path, params: Optional[Dict[str, str]] = None, loop: str = "auto", **settings: Any) -> None:
-        self.path = path
-        self.loop_kind = loop
-        self.params = params or {}
-        self.settings = Settings(host="127.0.0.1", port=0, **settings)
-        self.log = LogLines()
-        self.port = 0
-        self.ready = threading.Event()
-        self.error: Optional[BaseException] = None
-        self.loop: Optional[asyncio.AbstractEventLoop] = None
-        self.stop_event: Optional[asyncio.Event] = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> "RunningServer":
-        self.thread.start()
-        self.ready.wait(60)
-        if self.error is not None:
-            raise self.error
-        assert self.port, "the server did not start"
-        return self
-
-    def _run(self) -> None:
-        try:
-            eventloop.run(self._main, self.loop_kind)
-        except BaseException as error:  # reported to the test thread
-            self.error = error
-            self.ready.set()
-
-    async def _main(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        if self.loop_kind != "auto":
-            assert isinstance(self.loop, uvloop.Loop if self.loop_kind == "uvloop" else asyncio.BaseEventLoop)
-        self.stop_event = asyncio.Event()
-        service = load_service(self.path, params=self.params)
-        server = OfflineServer(build_app(service), self.settings, Log(self.log))  # type: ignore[arg-type]
-        await server.start()
-        self.server = server
-        self.port = server.port
-        self.ready.set()
-        try:
-            await self.stop_event.wait()
-        finally:
-            await server.stop()
-
-    def stop(self) -> None:
-        if self.loop is not None and self.stop_event is not None and self.thread.is_alive():
-            self.loop.call_soon_threadsafe(self.stop_event.set)
-        self.thread.join(30)
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def management(self, stage: Optional[str] = "test"):
-        endpoint = f"http://127.0.0.1:{self.port}" + (f"/{stage}" if stage else "")
-        return boto3.client(
-            "apigatewaymanagementapi", endpoint_url=endpoint, region_name="eu-west-1",
-            aws_access_key_id="test", aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}),
-        )  # fmt: skip
+LANGUAGES = ["python", "node"]
+#: a console line of a Node.js handler, after its function key: time, request id, level (Lambda's format)
+NODE_LINE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[A-Za-z0-9_-]{15}=\tINFO\t"
 
 
 @pytest.fixture(scope="module")
@@ -148,10 +43,24 @@ def records(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("records")
 
 
-@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
+@pytest.fixture(scope="session")
+def node_service(tmp_path_factory) -> Path:
+    return copy_with_node_modules(NODE_SERVICE, tmp_path_factory.mktemp("node"))
+
+
+def service_for(language: str, request) -> Path:
+    return request.getfixturevalue("node_service") if language == "node" else SERVICE
+
+
+@pytest.fixture(
+    scope="module", params=[("python", "uvloop"), ("python", "asyncio"), ("node", "uvloop")],
+    ids=["python-uvloop", "python-asyncio", "node-uvloop"],
+)  # fmt: skip
 def server(records, request):
-    """The server on each event loop it runs on: uvloop where installed, asyncio's own elsewhere."""
-    running = RunningServer(SERVICE, {"recordDir": str(records)}, loop=request.param).start()
+    """The server on each event loop it runs on (uvloop where installed, asyncio's own elsewhere), serving the
+    Python service, and the Node.js one."""
+    language, loop = request.param
+    running = RunningServer(service_for(language, request), {"recordDir": str(records)}, loop=loop, language=language).start()
     yield running
     running.stop()
 
@@ -237,8 +146,12 @@ def test_authorizer_raising_unauthorized_is_401(server):
 
 def test_authorizer_failure_is_500_and_logged_with_its_traceback(server):
     assert rejected_status(server, token="crash") == 500
-    server.log.wait(r"ValueError: authorizer bug")
-    assert "Traceback (most recent call last):" in server.log.text()
+    if server.language == "python":
+        server.log.wait(r"ValueError: authorizer bug")
+        assert "Traceback (most recent call last):" in server.log.text()
+    else:
+        server.log.wait(r"^\[ERROR\] TypeError: authorizer bug$")
+        server.log.wait(r"^    at handler \(file://.*/handlers/auth\.mjs:\d+:\d+\)$")
 
 
 def test_connect_handler_status_rejects_the_connection(server, records):
@@ -308,6 +221,12 @@ def test_message_event_and_lambda_context(server):
     assert event["body"] == json.dumps({"action": "nothing-routes-this"}) and event["isBase64Encoded"] is False
     assert ctx["authorizer"]["user"] == "ann" and "disconnectStatusCode" not in ctx
     assert "headers" not in event
+    if server.language == "node":  # the same attributes, named as Lambda's Node.js runtime names them
+        names = {"awsRequestId": "aws_request_id", "functionName": "function_name", "functionVersion": "function_version",
+                 "invokedFunctionArn": "invoked_function_arn", "memoryLimitInMB": "memory_limit_in_mb",
+                 "logGroupName": "log_group_name", "logStreamName": "log_stream_name", "remaining": "remaining"}  # fmt: skip
+        assert set(context) == set(names)
+        context = {names[name]: value for name, value in context.items()}
     assert context["aws_request_id"] == ctx["requestId"]
     assert context["function_name"] == "offline-fixture-test-default"
     assert context["function_version"] == "$LATEST"
@@ -329,8 +248,12 @@ def test_each_function_has_its_environment_and_modules(server):
         "AWS_LAMBDA_FUNCTION_NAME": "offline-fixture-test-default",
     }  # fmt: skip
     assert other["env"] == {"ROLE": "other", "SHARED": "provider", "ONLY_DEFAULT": None}
-    assert default["modules"] == ["handlers", "handlers.routes"]
-    assert other["modules"] == ["other", "other.routes"]
+    if server.language == "python":
+        assert default["modules"] == ["handlers", "handlers.routes"]
+        assert other["modules"] == ["other", "other.routes"]
+    else:
+        assert default["modules"] == ["handlers/routes.js"]
+        assert other["modules"] == ["other/routes.js"]
     assert default["pid"] != other["pid"]
 
 
@@ -373,9 +296,17 @@ def test_handler_exception_answers_internal_server_error_and_keeps_serving(serve
         assert match and match.group(1) == connection_id and ID.match(match.group(2))
         ws.send(json.dumps({"action": "echo", "after": "boom"}))
         assert json.loads(ws.recv(timeout=10)) == {"action": "echo", "after": "boom"}
-    server.log.wait(r"ValueError: boom from the handler")
-    text = server.log.text()
-    assert "Traceback (most recent call last):" in text and "routes.py" in text and 'raise ValueError("boom from the handler")' in text
+    if server.language == "python":
+        server.log.wait(r"ValueError: boom from the handler")
+        text = server.log.text()
+        assert "Traceback (most recent call last):" in text and "routes.py" in text and 'raise ValueError("boom from the handler")' in text
+    else:  # Lambda's Node.js form: the error, then its stack from the handler's own frame
+        error = server.log.wait(r"error: boom \(boom\) failed:$")
+        lines = server.log.text().splitlines()
+        at = lines.index(error)
+        assert lines[at + 1] == "[ERROR] Error: boom from the handler"
+        assert re.match(r"^    at exports\.boom \(/.*/handlers/routes\.js:\d+:\d+\)$", lines[at + 2]), lines[at + 2]
+        assert "node_runtime.cjs" not in server.log.text()  # the runtime's own frames say nothing about the handler
 
 
 def test_function_timeout_is_enforced_and_the_worker_replaced(server):
@@ -400,8 +331,9 @@ def test_concurrent_slow_invocations_scale_out_to_more_workers(server):
     assert len({reply["pid"] for reply in replies}) == 3
 
 
-def test_processes_beyond_the_first_stop_once_idle(records):
-    running = RunningServer(SERVICE, {"recordDir": str(records)}, worker_idle_seconds=0.5).start()
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_processes_beyond_the_first_stop_once_idle(records, language, request):
+    running = RunningServer(service_for(language, request), {"recordDir": str(records)}, worker_idle_seconds=0.5).start()
     try:
         pool = running.server.invoker.pools["sideBySide"]
         with open_client(running) as ws:  # a first call: the pool now knows this function is not fast
@@ -519,7 +451,8 @@ def test_plain_http_request_is_told_to_upgrade(server):
     assert caught.value.code == 426
 
 
-def test_handler_posts_to_another_connection_with_boto3(server):
+def test_handler_posts_to_another_connection_with_the_aws_sdk(server):
+    """boto3 in Python, the AWS SDK v3 in Node.js (test_offline_node.py: v2), with WSAPI_MANAGEMENT_ENDPOINT."""
     with open_client(server) as sender, open_client(server) as receiver:
         target = whoami(receiver)["event"]["requestContext"]["connectionId"]
         sender.send(json.dumps({"action": "relay", "to": target, "text": "hello from a handler"}))
@@ -605,12 +538,15 @@ def test_idle_timeout_and_maximum_duration_close_with_1001(records):
 # -- errors at start -----------------------------------------------------------------------------------------------
 
 
-def test_a_function_that_is_not_python_is_an_error_at_start():
+def test_a_function_neither_python_nor_node_is_an_error_at_start():
     service = load_service(FIXTURES / "bad_runtime")
     with pytest.raises(ConfigError) as caught:
         build_app(service, "bad_runtime/serverless.yml")
-    assert [p.path for p in caught.value.problems] == ["functions.node.runtime"]
-    assert caught.value.lines()[0].startswith("bad_runtime/serverless.yml: functions.node.runtime: is nodejs18.x")
+    assert [p.path for p in caught.value.problems] == ["functions.java.runtime"]
+    assert caught.value.lines() == [
+        "bad_runtime/serverless.yml: functions.java.runtime: is java17: wsapi offline runs Python (python3.x) and Node.js "
+        "(nodejsN.x) handlers; java cannot be served"
+    ]
 
 
 def test_a_handler_that_cannot_be_imported_is_an_error_at_start():
@@ -626,10 +562,11 @@ def test_a_handler_that_cannot_be_imported_is_an_error_at_start():
 # -- API Gateway's integration timeout -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def impatient(records):
+@pytest.fixture(scope="module", params=LANGUAGES)
+def impatient(records, request):
     """A gateway that waits 0.5 s for a function: `slow` (timeout 1 s) and `connect` (6 s) can outlast it."""
-    running = RunningServer(SERVICE, {"recordDir": str(records)}, integration_timeout=0.5).start()
+    language = request.param
+    running = RunningServer(service_for(language, request), {"recordDir": str(records)}, language=language, integration_timeout=0.5).start()
     yield running
     running.stop()
 
@@ -668,7 +605,8 @@ def test_a_connect_outlasting_the_integration_timeout_is_refused_with_504(impati
     assert caught.value.response.status_code == 504
     assert json.loads(caught.value.response.body) == {"message": "Endpoint request timed out"}
     refused = line_index(impatient, r"CONNECT +\$connect .* 504 .*integration timed out")
-    assert refused < line_index(impatient, r"\[connect\] \$connect slept 1\.5 s")  # refused while $connect still ran
+    output = r"\[connect\] " + (NODE_LINE if impatient.language == "node" else "") + r"\$connect slept 1\.5 s$"
+    assert refused < line_index(impatient, output)  # refused while $connect still ran
 
 
 def test_the_integration_timeout_option_is_checked():
@@ -726,8 +664,16 @@ def test_ctrl_c_stops_cleanly():
     assert "Traceback" not in output and "stopping" in output, output
 
 
-def test_chat_example_end_to_end():
-    process, port, lines, reader = start_command("examples/chat", "--param", "chatToken=s3cret")
+@pytest.fixture(params=["chat", "chat-node"])
+def chat_example(request, tmp_path) -> Path:
+    """The chat example, and its Node.js twin with the AWS SDK installed as `npm install` would."""
+    if request.param == "chat":
+        return Path("examples/chat")
+    return copy_with_node_modules(ROOT / "examples" / "chat-node", tmp_path)
+
+
+def test_chat_example_end_to_end(chat_example):
+    process, port, lines, reader = start_command(str(chat_example), "--param", "chatToken=s3cret")
     try:
         with pytest.raises(InvalidStatus) as caught:
             connect(f"ws://127.0.0.1:{port}/?token=wrong", open_timeout=20)
@@ -738,6 +684,8 @@ def test_chat_example_end_to_end():
             ws.send(json.dumps({"action": "sendMessage", "text": "hi all"}))
             sent = json.loads(ws.recv(timeout=10))
             assert sent["from"] == "ann" and sent["text"] == "hi all" and ID.match(sent["messageId"])
+            ws.send(json.dumps({"action": "sendMessage", "text": ""}))
+            assert json.loads(ws.recv(timeout=10)) == {"error": "sendMessage needs a non-empty text"}
             ws.send(json.dumps({"action": "whoami"}))
             me = json.loads(ws.recv(timeout=20))
             assert me["user"] == "ann" and me["sourceIp"] == "127.0.0.1" and ID.match(me["connectionId"])
@@ -750,5 +698,9 @@ def test_chat_example_end_to_end():
                 process.kill()
     reader.join(10)
     output = "".join(lines)
-    assert "Traceback" not in output, output
-    assert re.search(r"\[connect\] \{\"connected\": \"[^\"]+\", \"user\": \"ann\"\}", output)
+    assert "Traceback" not in output and "error:" not in output, output
+    if chat_example.name == "chat":
+        assert re.search(r"\[connect\] \{\"connected\": \"[^\"]+\", \"user\": \"ann\"\}", output)
+    else:  # console.log's line: time, request id, level, then the same record
+        assert re.search(r"\[connect\] \S+Z\t\S+\tINFO\t\{\"connected\":\"[^\"]+\",\"user\":\"ann\"\}", output)
+        assert re.search(r"\[disconnect\] \S+Z\t\S+\tINFO\t\{\"disconnected\":\"[^\"]+\",\"status\":1000\}", output)

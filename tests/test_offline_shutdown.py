@@ -1,7 +1,7 @@
 """Stopping `python -m wsapi offline` with real signals, in a real subprocess of the CLI: the first Ctrl-C says
 what it waits for and lets the calls under way finish, logging what each returned; a second Ctrl-C (or the end
 of the grace period) kills every worker process group at once. Either way no process the server started, nor
-one a handler started, survives it."""
+one a handler started, survives it. Each test runs with Python handlers and with Node.js ones."""
 
 from __future__ import annotations
 
@@ -23,15 +23,21 @@ from websockets.sync.client import connect
 from wsapi.offline.server import calls
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICE = Path(__file__).resolve().parent / "offline_fixtures" / "shutdown_service"
+SERVICES = {
+    "python": Path(__file__).resolve().parent / "offline_fixtures" / "shutdown_service",
+    "node": Path(__file__).resolve().parent / "offline_fixtures" / "node_shutdown_service",
+}
 HANG_GUARD = 60.0  #: seconds: only a hung server takes this long
+#: what comes before a handler's console line in the log, after its function key (Node.js: time, request id, level)
+CONSOLE = {"python": "", "node": r"\S+Z\t\S+\tINFO\t"}
 
 class Command:
     """`python -m wsapi offline SERVICE --port 0`, its output lines collected as they come."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str) -> None:
+        self.language = language
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "wsapi", "offline", str(SERVICE), "--port", "0"], cwd=ROOT,
+            [sys.executable, "-m", "wsapi", "offline", str(SERVICES[language]), "--port", "0"], cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         self.lines: List[str] = []
@@ -75,9 +81,9 @@ class Command:
             self.process.wait()
 
 
-@pytest.fixture
-def command():
-    started = Command()
+@pytest.fixture(params=sorted(SERVICES))
+def command(request):
+    started = Command(request.param)
     yield started
     started.kill()
 
@@ -129,7 +135,7 @@ def stuck_processes(command: Command, ws) -> Set[int]:
 def test_one_ctrl_c_waits_for_the_calls_under_way_and_logs_what_they_returned(command):
     with connect(command.url, open_timeout=30) as first, connect(command.url, open_timeout=30) as second:
         first.send(json.dumps({"action": "slow", "sleep": 1.5}))
-        command.wait_line(r"\[slow\] slow started")
+        command.wait_line(r"\[slow\] " + CONSOLE[command.language] + "slow started$")
         pids = descendants(command.process.pid)
         command.interrupt()
         # the call under way, and the $disconnect of each of the two connections

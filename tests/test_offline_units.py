@@ -253,12 +253,12 @@ def service(functions: dict, provider: dict | None = None):
     return validate_document(document)
 
 
-def test_non_python_and_image_functions_are_problems_at_their_paths():
+def test_functions_neither_python_nor_node_and_image_functions_are_problems_at_their_paths():
     svc = service(
         {
-            "a": {"handler": "h.a", "runtime": "nodejs18.x", "events": [{"websocket": "$default"}]},
+            "a": {"handler": "h.a", "runtime": "java17", "events": [{"websocket": "$default"}]},
             "b": {"image": "repo/image:latest", "events": [{"websocket": "b"}]},
-            "c": {"handler": "h.c", "runtime": "nodejs18.x"},  # no websocket event: not served, not checked
+            "c": {"handler": "h.c", "runtime": "provided.al2"},  # no websocket event: not served, not checked
         }
     )
     with pytest.raises(ConfigError) as caught:
@@ -269,7 +269,7 @@ def test_non_python_and_image_functions_are_problems_at_their_paths():
 def test_authorizer_function_is_checked_and_an_arn_authorizer_is_a_warning():
     svc = service(
         {
-            "auth": {"handler": "h.auth", "runtime": "nodejs18.x"},
+            "auth": {"handler": "h.auth", "runtime": "ruby3.2"},
             "connect": {"handler": "h.c", "events": [{"websocket": {"route": "$connect", "authorizer": "auth"}}]},
         }
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import signal
-from typing import TYPE_CHECKING, Optional, TextIO
+from typing import TYPE_CHECKING, Dict, Optional, TextIO
 
 from .settings import (
     DEFAULT_MAX_WORKERS, DEFAULT_PORT, IDLE_TIMEOUT, INTEGRATION_TIMEOUT, MAX_DURATION, MIN_INTEGRATION_TIMEOUT,
@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"warm worker processes per function, at most (default: {DEFAULT_MAX_WORKERS})",
     )
     parser.add_argument("--quiet", action="store_true", help="no log line per event (errors and handler output still show)")
+    parser.add_argument(
+        "--node", metavar="PATH", help="the Node.js executable that runs Node.js functions (default: node on PATH)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -55,6 +58,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(
         host=args.host, port=args.port, idle_timeout=args.idle_timeout, max_duration=args.max_duration,
         integration_timeout=args.integration_timeout, max_workers=args.max_workers, quiet=args.quiet,
+        node=getattr(args, "node", None),
     )  # fmt: skip
 
 
@@ -67,13 +71,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-async def serve(service, settings: Settings, file: str, stream: Optional[TextIO] = None) -> None:
+async def serve(
+    service, settings: Settings, file: str, stream: Optional[TextIO] = None,
+    params: Optional[Dict[str, str]] = None, options: Optional[Dict[str, str]] = None,
+) -> None:  # fmt: skip
     """Serve until SIGINT/SIGTERM. Raises ConfigError before serving when the service cannot run offline."""
     from .app import build_app
     from .logs import Log
     from .server import OfflineServer
 
-    app = build_app(service, file)
+    app = build_app(service, file, node=settings.node, params=params, options=options)
     log = Log(stream, quiet=settings.quiet)
     for warning in app.warnings:
         log.warning(warning)
@@ -144,15 +151,11 @@ def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Option
     from ..config import load_service
     from ..errors import ConfigError
 
-    service = load_service(
-        args.path,
-        stage=args.stage,
-        region=getattr(args, "region", None),
-        params=key_values(args.param, "--param"),
-        options=key_values(getattr(args, "option", []) or [], "--option"),
-    )
+    params = key_values(args.param, "--param")
+    options = key_values(getattr(args, "option", []) or [], "--option")
+    service = load_service(args.path, stage=args.stage, region=getattr(args, "region", None), params=params, options=options)
     try:
-        eventloop.run(lambda: serve(service, settings, args.path, stream))
+        eventloop.run(lambda: serve(service, settings, args.path, stream, params, options))
     except ConfigError as error:
         raise error.with_file(args.path) from None
     return ""

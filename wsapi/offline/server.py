@@ -18,6 +18,7 @@ from .gateway import Gateway
 from .logs import Log
 from .settings import Settings
 from .transport import PeerProtocol
+from .typescript import BuildResult, build
 from .workers import Invoker
 
 SHUTDOWN_GRACE = 5.0  #: seconds calls under way get to finish when the server stops
@@ -36,6 +37,7 @@ class OfflineServer:
         self.peers: Set[PeerProtocol] = set()
         self.port = settings.port
         self.forced = False
+        self.built: Optional[BuildResult] = None  #: the TypeScript handlers built on start
 
     async def start(self, base_env: Optional[Dict[str, str]] = None) -> None:
         """Bind, load every handler (ConfigError when one cannot be loaded), then accept connections. Workers
@@ -47,24 +49,49 @@ class OfflineServer:
         )
         self.port = self.server.sockets[0].getsockname()[1]
         endpoint = management_endpoint(self.settings.host, self.port, self.app.api.stage)
-        specs = function_specs(self.app, endpoint, base_env)
+        try:
+            await self._build()
+        except BaseException:
+            self.server.close()
+            raise
+        specs = function_specs(self.app, endpoint, base_env, self.built.handlers if self.built else None)
         self.invoker = Invoker(specs, self.settings.max_workers, self.log.output, self.log.error, self.settings.worker_idle_seconds)
         try:
             failures = await self.invoker.start()
         except BaseException:
             self.invoker.halt()
             self.server.close()
+            self._remove_build()
             raise
         if failures:
             await self.invoker.close()
             self.server.close()
+            self._remove_build()
             details = {key: f"{error.error_type}: {error}".strip(": ") for key, error in failures.items()}
             for key, error in failures.items():
                 if error.error.get("stackTrace"):
                     self.log.error(f"{key}:\n{error.describe()}")
+            self.log.flush()  # the stacks go out before the problems, and before the loop ends
             raise handler_problems(details, self.app.file)
         self.gateway = holder["gateway"] = Gateway(self.app, self.invoker, self.settings, self.log, self.port)
         await self.server.start_serving()
+
+    async def _build(self) -> None:
+        """Build the TypeScript handlers, as the service's build plugin would (ConfigError when one fails)."""
+        plan = self.app.build
+        if plan is None:
+            return
+        assert self.app.node is not None
+        self.log.info(f"wsapi offline: building {len(plan.sources)} TypeScript handler(s) with {plan.tool}")
+        self.log.flush()
+        self.built = await build(plan, self.app.node.path, self.app.file)
+        for warning in self.built.warnings:
+            self.log.warning(f"{plan.tool}: {warning}")
+
+    def _remove_build(self) -> None:
+        if self.built is not None:
+            self.built.remove()
+            self.built = None
 
     @property
     def url(self) -> str:
@@ -94,6 +121,7 @@ class OfflineServer:
                 self.log.info(f"wsapi offline: {calls(running)} still running after {grace:g} s: stopping them")
         if self.invoker is not None:
             await self.invoker.close()
+        self._remove_build()
         for peer in list(self.peers):  # a client that never answered the close, or mid-handshake
             peer.abort()
         if self.server is not None:
@@ -113,6 +141,7 @@ class OfflineServer:
             self.gateway.stopping = True
         if self.invoker is not None:
             self.invoker.halt()
+        self._remove_build()
         for peer in list(self.peers):
             peer.abort()
 

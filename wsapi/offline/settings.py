@@ -4,6 +4,7 @@ beyond the standard library, so the command line can describe its options withou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 #: API Gateway's limits and defaults for WebSocket APIs.
 MESSAGE_LIMIT = 128 * 1024
@@ -30,3 +31,4 @@ class Settings:
     max_workers: int = DEFAULT_MAX_WORKERS  #: warm processes per function, at most
     worker_idle_seconds: float = WORKER_IDLE_SECONDS  #: a function's extra processes stop after this long idle
     quiet: bool = False  #: no per-event log lines
+    node: Optional[str] = None  #: the `node` executable for Node.js functions (default: `node` on PATH)

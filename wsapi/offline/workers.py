@@ -1,6 +1,7 @@
 """Per-function worker processes, the offline counterpart of Lambda's per-function sandboxes.
 
-Each function gets its own pool of Python processes running `runtime.py`. A process has the function's
+Each function gets its own pool of processes running its language's runtime (`runtimes.py`: `runtime.py` for
+Python, `node_runtime.cjs` for Node.js). A process has the function's
 environment (set before the handler is imported, as Lambda's init phase has it), imports only that
 function's modules, runs one invocation at a time and stays warm for the next one. A pool grows on demand,
 one process at a time, up to `max_workers` (Lambda scales out with concurrent invocations the same way),
@@ -9,8 +10,8 @@ without work (Lambda reclaims idle sandboxes). A timed-out invocation kills its 
 sandbox); the next invocation gets a fresh one. When the server stops, every process is killed with its
 whole process group, so nothing a handler started outlives the server.
 
-The worker protocol, the contract between this module and a runtime (runtime.py implements it for Python;
-a runtime for another language implements the same):
+The worker protocol, the contract between this module and a runtime (runtime.py implements it for Python,
+node_runtime.cjs for Node.js; a runtime for another language implements the same):
 
 - Launch: `RUNTIME FD CONFIG`, where FD is an inherited, connected Unix stream socket (the channel) and
   CONFIG is JSON `{"handler": "dir/module.function", "taskRoot": path, "functionArn": arn}`. The process runs
@@ -26,7 +27,13 @@ a runtime for another language implements the same):
   answers each with `{"id": n, "duration": seconds, "result": ...}` or `{"id": n, "duration": seconds,
   "error": ERROR}` (duration: the handler's own run time, without the time the invocation waited; answers
   may share a write).
-- ERROR is Lambda's error shape: `{"errorMessage": str, "errorType": str, "stackTrace": [str, ...]}`.
+- ERROR is Lambda's error shape: `{"errorMessage": str, "errorType": str, "stackTrace": [str, ...]}`, the
+  stack as the language prints it (Python's traceback entries; Node's `    at ...` lines).
+- A runtime whose process must end after an invocation (Lambda resets the sandbox after an uncaught
+  exception in Node.js) answers it with `"exiting": true` added, then exits: the server sends that process
+  nothing more (invocations already sent to it and not answered run elsewhere) and replaces it, so the next
+  invocation never meets a process on its way out. A process that exits
+  while it runs an invocation fails it with Lambda's `Runtime.ExitError` and its exit status.
 - Stopping: end of input on the channel means exit. The server kills the process group with SIGKILL when an
   invocation outlives the function's timeout, when it retires an idle process, and when it stops; a runtime
   ignores SIGINT (a terminal's Ctrl-C is the server's to handle).
@@ -41,16 +48,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, List, Mapping, Optional
 
-from . import runtime
 from .runtime import HEADER, MAX_FRAME
+from .runtimes import PYTHON, Launcher
 from .settings import WORKER_IDLE_SECONDS
 
-RUNTIME_SCRIPT = os.path.abspath(runtime.__file__)
 #: How long a worker may take to import its handler (Lambda's init phase allows 10 s; imports here may be
 #: slower on a loaded machine).
 INIT_TIMEOUT = 30.0
@@ -66,13 +71,15 @@ class FunctionSpec:
     memory_size: int
     environment: Mapping[str, str]  #: the full environment of its processes
     function_arn: str
+    launcher: Launcher = PYTHON  #: the language runtime its processes run
 
 
 class InvocationError(Exception):
     """An invocation failed: `error` is Lambda's error shape (errorMessage, errorType, stackTrace)."""
 
-    def __init__(self, error: Mapping[str, Any]) -> None:
+    def __init__(self, error: Mapping[str, Any], stack_title: str = PYTHON.stack_title) -> None:
         self.error = dict(error)
+        self.stack_title = stack_title  #: the line before the stack in the log (the runtime's language's)
         super().__init__(self.error.get("errorMessage", ""))
 
     @property
@@ -80,11 +87,12 @@ class InvocationError(Exception):
         return str(self.error.get("errorType", ""))
 
     def describe(self) -> str:
-        """Lambda's log form: `[ERROR] Type: message` then the traceback."""
+        """Lambda's log form: `[ERROR] Type: message` then the stack (after a traceback header for Python)."""
         lines = [f"[ERROR] {self.error_type}: {self.error.get('errorMessage', '')}".rstrip(": ")]
         stack = self.error.get("stackTrace") or []
         if stack:
-            lines.append("Traceback (most recent call last):")
+            if self.stack_title:
+                lines.append(self.stack_title)
             lines.extend(str(entry).rstrip("\n") for entry in stack)
         return "\n".join(lines)
 
@@ -111,10 +119,20 @@ def timeout_error(seconds: float) -> InvocationError:
 
 
 def exit_error(code: Optional[int]) -> InvocationError:
-    """Lambda's wording for a runtime process that died during an invocation."""
-    if code is None:
+    """Lambda's wording for a runtime process that died during an invocation: `exit status 1`, `signal: killed`."""
+    if not code:
         return InvocationError({"errorMessage": "Runtime exited without providing a reason", "errorType": "Runtime.ExitError"})
+    if code < 0:
+        try:
+            name = (signal.strsignal(-code) or "").lower() or f"signal {-code}"
+        except ValueError:
+            name = f"signal {-code}"
+        return InvocationError({"errorMessage": f"Runtime exited with error: signal: {name}", "errorType": "Runtime.ExitError"})
     return InvocationError({"errorMessage": f"Runtime exited with error: exit status {code}", "errorType": "Runtime.ExitError"})
+
+
+#: How long a worker whose channel closed gets to exit, so that its invocation fails with its exit status.
+EXIT_STATUS_WAIT = 2.0
 
 
 Callback = Callable[[Any, Optional[InvocationError]], None]
@@ -207,7 +225,7 @@ class Worker:
         config = json.dumps({"handler": spec.handler, "taskRoot": spec.task_root, "functionArn": spec.function_arn})
         try:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-u", RUNTIME_SCRIPT, str(theirs.fileno()), config,
+                *spec.launcher.command, str(theirs.fileno()), config,
                 pass_fds=(theirs.fileno(),), env=dict(spec.environment), cwd=spec.task_root,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -241,7 +259,7 @@ class Worker:
             if message.get("ready"):
                 self.ready.set_result(None)
             else:
-                self.ready.set_exception(WorkerStartError(message.get("error") or {}))
+                self.ready.set_exception(WorkerStartError(message.get("error") or {}, self.pool.spec.launcher.stack_title))
             return
         inflight = self.inflight
         if not inflight or message.get("id") != inflight[0].id:
@@ -254,10 +272,26 @@ class Worker:
         if inflight:  # the next one starts now
             self._start_head(now)
         if "error" in message:
-            invocation.finish(None, InvocationError(message["error"]))
+            invocation.finish(None, InvocationError(message["error"], self.pool.spec.launcher.stack_title))
         else:
             invocation.finish(message.get("result"), None)
-        self.pool.release(self)
+        if message.get("exiting"):
+            self.retire()
+        else:
+            self.pool.release(self)
+
+    def retire(self) -> None:
+        """The runtime said it exits after its last answer: it gets nothing more, what it was sent and did not
+        start runs elsewhere, and its process is reaped in the background."""
+        self.alive = False
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        waiting, self.inflight = list(self.inflight), collections.deque()
+        self.outgoing.clear()
+        self.pool.discard(self, waiting)
+        if self.process is not None:
+            self.pool.track(self.loop.create_task(self._reap()))
 
     def _start_head(self, now: float) -> None:
         """The head of `inflight` is running from `now`. One lazily re-armed timer per worker watches the
@@ -277,24 +311,43 @@ class Worker:
         self.kill(timeout_error(self.pool.spec.timeout))
 
     def _on_close(self) -> None:
+        """The runtime closed its channel: it exited (or is exiting). The pool forgets it now; its running
+        invocation fails once its exit status is known (Lambda's error names it)."""
         if not self.alive:
             return
         self.alive = False
-        code = self.process.returncode if self.process is not None else None
-        if not self.ready.done():
-            self.ready.set_exception(WorkerStartError({"errorMessage": f"the runtime exited while loading the handler (exit status {code})", "errorType": "Runtime.ExitError"}))
-        self._abandon(exit_error(code))
+        running = self._abandon(None)
+        if not self.ready.done() or running is not None:
+            self.pool.track(self.loop.create_task(self._fail_with_exit_status(running)))
 
-    def _abandon(self, error: InvocationError) -> None:
-        """The process is gone: the running invocation fails, the ones queued behind it go back to the pool."""
+    async def _fail_with_exit_status(self, running: Optional[_Invocation]) -> None:
+        code = None
+        if self.process is not None:
+            try:
+                code = await asyncio.wait_for(asyncio.shield(self.process.wait()), EXIT_STATUS_WAIT)
+            except asyncio.TimeoutError:
+                code = None
+        if not self.ready.done():
+            status = f"exit status {code}" if code is not None and code >= 0 else exit_error(code).error["errorMessage"]
+            message = f"the runtime exited while loading the handler ({status})"
+            self.ready.set_exception(WorkerStartError({"errorMessage": message, "errorType": "Runtime.ExitError"}))
+        if running is not None:
+            running.finish(None, exit_error(code))
+
+    def _abandon(self, error: Optional[InvocationError]) -> Optional[_Invocation]:
+        """The process is gone: the ones queued behind the running invocation go back to the pool; the running
+        one fails with `error` (or, without one, is returned for the caller to fail)."""
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
         inflight, self.inflight = self.inflight, collections.deque()
         self.outgoing.clear()
         self.pool.discard(self, list(inflight)[1:])
-        if inflight:
-            inflight[0].finish(None, error)
+        running = inflight[0] if inflight else None
+        if running is not None and error is not None:
+            running.finish(None, error)
+            return None
+        return running
 
     def send(self, invocation: _Invocation) -> None:
         self.inflight.append(invocation)
