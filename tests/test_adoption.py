@@ -451,3 +451,17 @@ def test_the_shipped_program_adopts_with_the_stack_setting(pulumi_mocks: Recorde
         pulumi.runtime.set_all_config({})
     api = pulumi_mocks.named(f"{case}-api")
     assert api.import_id == stack_rows(case)["WebsocketsApi"]["PhysicalResourceId"]
+
+
+def test_adopt_names_the_name_properties_to_add_to_serverless_yml(tmp_path: Path, capsys) -> None:
+    case = "resources-references"
+    queue = stack_rows(case)["MessagesQueue"]["PhysicalResourceId"].rsplit("/", 1)[1]
+    bucket = stack_rows(case)["AttachmentsBucket"]["PhysicalResourceId"]
+    assert adopt_cli(case, tmp_path / "retain.json") == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if ": warning: " in line]
+    assert warnings == [
+        f"{GOLDEN / case}: resources.Resources.{key}.Properties.{prop}: warning: CloudFormation named it {name}: adopted under"
+        f" that name; add `{prop}: {name}` to serverless.yml before removing wsapi:adopt, or Pulumi would name (and so"
+        " replace) it"
+        for key, prop, name in (("MessagesQueue", "QueueName", queue), ("AttachmentsBucket", "BucketName", bucket))
+    ]
