@@ -190,9 +190,8 @@ class Adoption:
 class _Ids:
     """`registry.base.StackIds` over one stack and plan."""
 
-    def __init__(self, stack: Stack, plan: Plan) -> None:
+    def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.plan = plan
 
     def physical(self, value: Any, what: str) -> str:
         if isinstance(value, External) and isinstance(value.value, str):
@@ -215,7 +214,7 @@ class _Ids:
 def plan_adoption(plan: Plan, stack: Stack) -> Adoption:
     """Which plan resources are adopted (with their import ids), created new, or left behind in the stack;
     ConfigError (labelled with the stack) for a row that cannot be adopted."""
-    ids = _Ids(stack, plan)
+    ids = _Ids(stack)
     adopted: Dict[str, Adopted] = {}
     created: List[str] = []
     problems: List[Problem] = []
