@@ -161,3 +161,16 @@ def test_offline_is_a_wsapi_command_and_refuses_a_runtime_it_does_not_run(tmp_pa
     assert result.stderr.splitlines() == [
         f"{tmp_path}: functions.connect.runtime: is java17: wsapi offline runs Python (python3.x) and Node.js (nodejsN.x) handlers; connect cannot be served"
     ]
+
+
+def test_a_stage_aws_refuses_is_refused_from_the_command_line_too(tmp_path: Path) -> None:
+    """`--stage 'bad stage!'` would name the functions `chat-bad stage!-connect`: refused before anything else."""
+    config = {"service": "chat", "provider": {"name": "aws"}, "functions": {"connect": {"handler": "h.h", "events": [{"websocket": "$connect"}]}}}
+    (tmp_path / "serverless.yml").write_text(yaml.safe_dump(config))
+    for command in ("validate", "export", "plan"):
+        result = run_cli(command, str(tmp_path), "--stage", "bad stage!")
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.splitlines() == [
+            f"{tmp_path}/serverless.yml: --stage: 'bad stage!' is not a stage name AWS accepts: use letters, digits, - and _ (at most 128 characters)"
+        ]
+    assert run_cli("validate", str(tmp_path), "--stage", "prod_eu-1").returncode == 0

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import pulumi
 import pytest
 import yaml
+from conftest import run_cli
 from pulumi_support import (
     ACCOUNT,
     COMPONENT_TYPE,
@@ -267,6 +268,30 @@ def test_settings_it_cannot_create_are_refused_before_anything_is_registered(tmp
         render("chat", config=service_folder(tmp_path, config), create_functions=True, recorder=pulumi_mocks)
     assert "functions.message.vpc: wsapi does not create functions with vpc" in str(raised.value)
     assert pulumi_mocks.resources == []
+
+
+#: Services the component refuses once it creates their functions, each for a reason of its own.
+CREATE_REFUSALS = {
+    "deprecated runtime": lambda config: config["provider"].update(runtime="python3.7"),
+    "vpc": lambda config: config["functions"]["message"].update(vpc={"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]}),
+    "unresolved environment": lambda config: config["functions"]["message"].update(environment={"KEY": "${ssm:/chat/key}"}),
+    "long Lambda name": lambda config: config.update(service="a-service-name-long-enough-to-push-the-lambda-name-past-64"),
+}
+
+
+@pytest.mark.parametrize("reason", CREATE_REFUSALS)
+def test_plan_with_functions_refuses_what_the_component_refuses_with_the_same_lines(reason: str, tmp_path: Path, pulumi_mocks: Recorder) -> None:
+    """Never "OK" from `wsapi plan --with-functions` and an error from `pulumi up` on the same file."""
+    config = small_service()
+    CREATE_REFUSALS[reason](config)
+    folder = service_folder(tmp_path, config)
+    with pytest.raises(ConfigError) as raised:
+        render("chat", config=folder, create_functions=True, recorder=pulumi_mocks)
+    assert pulumi_mocks.resources == []
+    result = run_cli("plan", str(folder), "--with-functions")
+    assert result.returncode == 2 and result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if ": warning: " not in line]
+    assert [line.split(": ", 1)[1] for line in errors] == [line.split(": ", 1)[1] for line in raised.value.lines()]
 
 
 # -- stable identity ---------------------------------------------------------------------------------------

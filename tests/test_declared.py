@@ -140,6 +140,44 @@ def test_a_reference_to_a_function_wsapi_does_not_create_is_its_name_and_arn(tmp
 
 def test_overrides_rename_the_api_throttle_the_stage_and_set_timeouts(pulumi_mocks: Recorder) -> None:
     render("chat", recorder=pulumi_mocks, config=OVERRIDES)
+    assert_overrides_applied(pulumi_mocks)
+
+
+def as_list_of_includes(folder: Path) -> Path:
+    """The overrides service with `resources:` written as real services often write it: a list of items, some
+    `${file(...)}` includes, one resource's settings split over two items (Serverless merges them, mergeArrays)."""
+
+    def split(config: dict) -> None:
+        resources = config["resources"]["Resources"]
+        stage = resources.pop("WebsocketsDeploymentStage")
+        route_settings = stage["Properties"].pop("RouteSettings")
+        (folder / "stage.yml").write_text(json.dumps({"Resources": {"WebsocketsDeploymentStage": stage}}))
+        config["resources"] = [
+            "${file(stage.yml)}",
+            {"Resources": resources},
+            None,
+            {"Resources": {"WebsocketsDeploymentStage": {"Properties": {"RouteSettings": route_settings}}}},
+            {"extensions": config["resources"]["extensions"]},
+        ]
+
+    return service_folder(folder, split, OVERRIDES)
+
+
+def test_resources_written_as_a_list_are_merged_for_the_component(tmp_path: Path, pulumi_mocks: Recorder) -> None:
+    render("chat", recorder=pulumi_mocks, config=as_list_of_includes(tmp_path))
+    assert_overrides_applied(pulumi_mocks)
+
+
+@pytest.mark.parametrize("command", [["validate"], ["plan"], ["export"], ["export", "--compat", "serverless-v3"]], ids=" ".join)
+def test_resources_written_as_a_list_read_as_the_mapping_by_every_command(tmp_path: Path, command: list[str]) -> None:
+    listed = run_cli(command[0], str(as_list_of_includes(tmp_path)), *command[1:])
+    mapping = run_cli(command[0], str(OVERRIDES), *command[1:])
+    assert listed.returncode == mapping.returncode == 0, listed.stderr
+    assert listed.stderr == mapping.stderr.replace(str(OVERRIDES), str(tmp_path))
+    assert listed.stdout == mapping.stdout.replace(str(OVERRIDES), str(tmp_path))
+
+
+def assert_overrides_applied(pulumi_mocks: Recorder) -> None:
     api = pulumi_mocks.named("chat-api")
     assert api.inputs["name"] == "chat-dev" and "description" not in api.inputs  # a null removed it
     stage = pulumi_mocks.named("chat-stage")

@@ -177,7 +177,8 @@ def test_the_services_statements_follow_in_serverlesss_format(tmp_path: Path) ->
     added = role_statements(template)[2:]
     assert added == [
         {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/chat"},
-        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": ["<import queue-arn>"]},
+        # a single action becomes a one-item list, as Serverless's schema converts it (ajv's coerceTypes: 'array')
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": ["<import queue-arn>"]},
     ]
     legacy = template_for(tmp_path / "legacy", service_config(iamRoleStatements=statements[:1]))
     assert role_statements(legacy)[2:] == added[:1]
@@ -406,6 +407,39 @@ def test_a_runtime_is_required_to_create_a_function(tmp_path: Path) -> None:
         "functions.auth.runtime: is required to create the function (set it here or as provider.runtime)",
         "functions.connect.runtime: is required to create the function (set it here or as provider.runtime)",
     ]
+
+
+def test_a_runtime_aws_no_longer_creates_functions_on_is_refused_for_created_functions_only(tmp_path: Path) -> None:
+    """Deprecated runtimes are warned about wherever they are written (tests/warnings/deprecated-runtimes); once
+    AWS refuses to create functions on one, creating the function stops with the path that chose it."""
+    config = service_config(runtime="python3.7")
+    config["functions"]["message"]["runtime"] = "nodejs14.x"
+    with pytest.raises(ConfigError) as raised:
+        template_for(tmp_path, config)
+    assert [line.split(": ", 1)[1] for line in raised.value.lines()] == [
+        "provider.runtime: python3.7 is deprecated since 2023-12-04: AWS has refused to create functions on it since 2024-01-09; use python3.14; wsapi cannot create auth on it",
+        "provider.runtime: python3.7 is deprecated since 2023-12-04: AWS has refused to create functions on it since 2024-01-09; use python3.14; wsapi cannot create connect on it",
+        "functions.message.runtime: nodejs14.x is deprecated since 2023-12-04: AWS has refused to create functions on it since 2024-01-09; use nodejs24.x; wsapi cannot create message on it",
+    ]
+    service = load_service(tmp_path)  # given from elsewhere (or only validated): warnings, no error
+    assert [w.path for w in service.warnings] == ["provider.runtime", "functions.message.runtime"]
+    template_for(tmp_path / "given", config, external_functions=("auth", "connect", "message"))
+
+
+def test_a_runtimes_lifecycle_is_judged_on_the_day() -> None:
+    from datetime import date
+
+    from wsapi.runtimes import lifecycle_problem
+
+    assert lifecycle_problem("python3.9", date(2025, 12, 14)) is None
+    assert lifecycle_problem("python3.9", date(2025, 12, 15)) == (
+        "python3.9 is deprecated since 2025-12-15: AWS refuses to create functions on it from 2027-02-01; use python3.14", False
+    )
+    assert lifecycle_problem("python3.9", date(2027, 2, 1))[1] is True
+    assert lifecycle_problem("dotnet9", date(2027, 1, 1)) == (
+        "dotnet9 is deprecated since 2026-11-10: AWS has not said when it stops creating functions on it; use dotnet10", False
+    )
+    assert lifecycle_problem("python3.12", date(2026, 12, 1)) is None and lifecycle_problem("provided", date(2030, 1, 1))[1]
 
 
 def test_compat_exports_cannot_create_functions() -> None:

@@ -209,8 +209,12 @@ CASES = [
     Case("implicit-key-2000",
          lambda: {"serverless.yml": with_custom("\n  " + "k" * 2_000 + ": v\n")},
          "", "a key longer than 1,024 characters must be written as an explicit key"),
-    Case("service-name-5MB", lambda: {"serverless.yml": HEAD.replace("service: svc", "service: " + "s" * 5_000_000)},
+    Case("service-name-5MB",  # the function named, so that its Lambda name is not derived from the service's
+         lambda: {"serverless.yml": HEAD.replace("service: svc", "service: " + "s" * 5_000_000).replace("handler: h.h", "handler: h.h\n    name: f")},
          None, None, check=lambda service: len(service.name) == 5_000_000),
+    Case("service-name-5MB-derived-lambda-name",
+         lambda: {"serverless.yml": HEAD.replace("service: svc", "service: " + "s" * 5_000_000)},
+         "functions.f", "is 5,000,006 characters; AWS allows 64"),
 ]
 
 

@@ -42,3 +42,18 @@ def test_a_problem_stays_on_one_line_whatever_its_key_holds(char):
     line = Problem(f"functions.a{char}b", f"bad {char!r} and {char}").format(f"dir{char}/serverless.yml")
     assert len(line.splitlines()) == 1 and char not in line
     assert line.startswith("dir\\") and ".a\\" in line
+
+
+#: Cases whose problems every command must report alike (one reader, one answer): settings of the wrong type,
+#: a stage AWS refuses, a value a `.env` file gives (useDotenv applies to every command).
+EVERY_COMMAND_CASES = ["function-setting-types", "stage-name", "dotenv-expansion", "lambda-name-too-long"]
+
+
+@pytest.mark.parametrize("command", [["plan"], ["plan", "--with-functions"], ["offline", "--port", "0"]], ids=" ".join)
+@pytest.mark.parametrize("name", EVERY_COMMAND_CASES)
+def test_every_command_refuses_the_same_config_with_the_same_lines(name: str, command: list[str]) -> None:
+    case = Path(__file__).parent / "invalid" / name
+    result = run_cli(command[0], "serverless.yml", *command[1:], cwd=case)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == (case / "expected.txt").read_text().splitlines()

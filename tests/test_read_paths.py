@@ -11,9 +11,9 @@ from typing import Any, Iterator, List, Tuple
 import pytest
 from golden_support import CASES, case_settings
 
+from wsapi.config import read_document
 from wsapi.config_files import load_config
 from wsapi.validate import resolved_paths, validate_document
-from wsapi.variables import resolve_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "examples" / "chat", *CASES]
@@ -125,9 +125,8 @@ def test_every_value_a_reader_takes_lies_under_a_resolved_path(source: Path, tmp
         config_path, document = load_config(source)
         settings = case_settings(source) if (source / "case.json").exists() else {}
         options = {k: v for k, v in (("stage", settings.get("stage")), ("region", settings.get("region"))) if v}
-        resolved = resolve_variables(
-            dict(document), service_dir=config_path.parent, options=options, params=settings.get("params") or {},
-            env=settings.get("env") or {}, only=websocket, deferred=deferred,
+        resolved, _ = read_document(  # as load_service reads it: sections merged, variables resolved, schema applied
+            document, dict(service_dir=config_path.parent, options=options, params=settings.get("params") or {}, env=settings.get("env") or {})
         )
     recorder = Recorder()
     validate_document(recorder.wrap(resolved, ()), config_path=config_path, stage=settings.get("stage"), region=settings.get("region"))

@@ -123,7 +123,7 @@ class WebSocketApi(pulumi.ComponentResource):
                 "arn:", self._builder.pseudo(PARTITION), ":execute-api:", self._builder.pseudo(REGION), ":", self._builder.pseudo(ACCOUNT_ID),
                 ":", self.api_id,
             )
-        routes = {r.route_key: self.resources[naming.route(r.route_key)].id for r in plan.service.routes}
+        routes = {r.route_key: self.resources[naming.route(r.route_key, compat=False)].id for r in plan.service.routes}
         self.route_ids = pulumi.Output.all(**routes) if routes else pulumi.Output.from_input({})
         created = {key: self._builder.value(target) for key, target in plan.function_targets.items()}
         self.function_arns = pulumi.Output.all(**created) if created else pulumi.Output.from_input({})

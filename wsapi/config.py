@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any, List, Mapping, Optional, Tuple, Union
 
 from .errors import ConfigError, Problem
 from .model import Service
@@ -33,7 +33,6 @@ def load_service(
     """
     from .config_files import load_config, plain_data_problems
     from .unicode_text import not_unicode
-    from .variables import resolve_variables
 
     path: Optional[Path]
     if isinstance(source, Mapping):
@@ -62,14 +61,42 @@ def load_service(
         all_options["stage"] = stage
     if region is not None:
         all_options["region"] = region
-    websocket, deferred = resolved_paths()
+    settings = dict(service_dir=service_dir, options=all_options, params=dict(params or {}), env=env)
     try:
-        resolved = resolve_variables(
-            dict(document), service_dir=service_dir, options=all_options, params=dict(params or {}), env=env,
-            only=websocket, deferred=deferred,
-        )
+        resolved, schema_problems = read_document(document, settings)
         return validate_document(
-            resolved, stage=stage, region=region, file=label, config_path=path, service_dir=service_dir
+            resolved, stage=stage, region=region, file=label, config_path=path, service_dir=service_dir,
+            schema_problems=schema_problems,
         )
     except ConfigError as error:
         raise error.with_file(label) from None
+
+
+def read_document(document: Mapping[str, Any], settings: Mapping[str, Any]) -> Tuple[dict, List[Problem]]:
+    """The document as Serverless reads it before its plugins see it: list-form sections merged, the variables of
+    the paths wsapi reads resolved (`settings`: `resolve_variables`'s service_dir, options, params, env), then
+    Serverless's schema applied (`config_schema`: values converted in place). Returns it with what the schema
+    found (unknown keys and the like, for `validate_document`)."""
+    from .config_schema import apply_schema
+    from .plugins import listed_plugins
+    from .variables import resolve_variables
+
+    websocket, deferred = resolved_paths()
+    resolved = resolve_variables(merged_sections(dict(document), settings), **settings, only=websocket, deferred=deferred)
+    return resolved, apply_schema(resolved, (name for name, _ in listed_plugins(resolved.get("plugins"))))
+
+
+def merged_sections(document: dict, settings: Mapping[str, Any]) -> dict:
+    """`functions:`/`resources:` written as lists (or as one variable) merged as Serverless merges them
+    (`section_lists`): each item's whole-value variable resolved first (a `${file(...)}` include), the variables
+    inside left for the resolution proper."""
+    from .section_lists import MERGED_SECTIONS, merge_section_lists
+    from .variables import resolve_variables
+
+    shallow = [pattern for key in MERGED_SECTIONS if isinstance(document.get(key), (list, str)) for pattern in (key, f"{key}[*]")]
+    if not shallow:
+        return document
+    document, problems = merge_section_lists(resolve_variables(document, **settings, only=(), shallow=shallow))
+    if problems:
+        raise ConfigError(problems)
+    return document

@@ -14,12 +14,13 @@ the paths whose variables are resolved, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from . import naming
+from . import naming, runtimes
 from .errors import Problem, join_path
 from .intrinsics import is_intrinsic
 from .model import (
@@ -197,8 +198,13 @@ class Inherited:
 class FunctionReader(SettingsReader):
     """Reads every function of one document; `function` reads one, in one pass over `SETTINGS`."""
 
-    def __init__(self, report: Callable[[str, str], None], provider: Mapping[str, Any], service: str, stage: str, inherited: Inherited) -> None:
+    def __init__(
+        self, report: Callable[[str, str], None], provider: Mapping[str, Any], service: str, stage: str, inherited: Inherited,
+        warn: Optional[Callable[[str, str], None]] = None, today: Optional[datetime.date] = None,
+    ) -> None:
         super().__init__(report)
+        self.warn = warn or (lambda path, message: None)
+        self.today = today or runtimes.today()
         self.provider = provider
         self.service = service
         self.stage = stage
@@ -228,6 +234,7 @@ class FunctionReader(SettingsReader):
                 self.kept.extend(self.defaults[setting.key][1])
             setting.read(self, raw, where, fields, config)
         fields["alias"] = "provisioned" if fields.get("provisioned_concurrency") else ("snapstart" if fields.get("snap_start") else None)
+        fields["other_events"] = other_events(config.get("events"), path)
         fields["problems"] = self.take()
         return Function(**fields)
 
@@ -247,6 +254,7 @@ class FunctionReader(SettingsReader):
         if name is not None and not LAMBDA_NAME.fullmatch(name):
             self.report(path, f"{name!r} is not a valid Lambda function name (1-64 letters, digits, - and _)")
         fields["deployed_name"] = name or naming.default_function_name(self.service, self.stage, fields["key"])
+        fields["paths"]["name"] = path if name is not None else path.rsplit(".", 1)[0]
 
     def read_provisionedConcurrency(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
         concurrency = self.whole(value, path, 0, intrinsic=True)
@@ -260,15 +268,24 @@ class FunctionReader(SettingsReader):
         fields["snap_start"] = snap_start
 
     def read_runtime(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
-        fields["runtime"] = self.inherit("runtime", self.provider_runtime(value, path), None)
+        own = self.provider_runtime(value, path)
+        fields["runtime"] = self.inherit("runtime", own, None)
         if fields["runtime"] is None:
             self.keep(CREATE, path, "is required to create the function (set it here or as provider.runtime)")
+            return
+        lifecycle = runtimes.lifecycle_problem(fields["runtime"], self.today)
+        if lifecycle is not None and lifecycle[1]:  # deprecated (warned where it is written) and refused
+            where = path if own is not None else "provider.runtime"
+            self.keep(CREATE, where, f"{lifecycle[0]}; wsapi cannot create {fields['key']} on it")
 
     def provider_runtime(self, value: Any, path: str) -> Optional[str]:
         runtime = self.string(value, path)
         if runtime is not None and not RUNTIME.fullmatch(runtime):
             self.report(path, f"{runtime!r} is not a Lambda runtime name (e.g. python3.12, nodejs20.x)")
             return None
+        lifecycle = runtimes.lifecycle_problem(runtime, self.today) if runtime is not None else None
+        if lifecycle is not None:
+            self.warn(path, lifecycle[0])
         return runtime
 
     def read_timeout(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
@@ -408,6 +425,15 @@ SETTINGS = (
     Setting("ephemeralStorageSize", FunctionReader.read_ephemeralStorageSize),
     Setting("package", FunctionReader.read_package),
 ) + tuple(Setting(key, FunctionReader.read_unsupported) for key in UNSUPPORTED_FUNCTION_SETTINGS if key != "image")
+
+
+def other_events(events: Any, path: str) -> Tuple[Tuple[str, str], ...]:
+    """(path, type) of the function's events other than `websocket`, which wsapi does not deploy."""
+    found = []
+    for index, event in enumerate(events if isinstance(events, list) else []):
+        if isinstance(event, Mapping):  # only the keys: what the events hold is not read
+            found.extend((f"{path}.events[{index}]", str(kind)) for kind in event if kind != "websocket")
+    return tuple(found)
 
 
 class BuildReader(SettingsReader):

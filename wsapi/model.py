@@ -100,8 +100,11 @@ class Function:
     reserved_concurrency: Optional[CfnValue] = None
     ephemeral_storage_size: Optional[int] = None
     package: PackageSettings = field(default_factory=PackageSettings)
+    #: (path, type) of its events other than `websocket` (`http`, `schedule`, ...), which wsapi does not deploy
+    other_events: Tuple[Tuple[str, str], ...] = field(default=(), compare=False)
     #: where settings that may hold intrinsics were written (`role`, `logDataProtectionPolicy`,
-    #: `reservedConcurrency`, `provisionedConcurrency`, `environment.NAME`), for their problems' paths
+    #: `reservedConcurrency`, `provisionedConcurrency`, `environment.NAME`), and the name (`name`: the function's
+    #: own path when Serverless derives it), for their problems' paths
     paths: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: (needed by, problem): why wsapi cannot run or create it as written (a setting it does not create, a
     #: value whose variables could not be resolved), reported by the consumer that needs the setting:

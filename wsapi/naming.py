@@ -91,17 +91,38 @@ def permission(function_key: str) -> str:
     return f"{normalized_function_name(function_key)}LambdaPermissionWebsockets"
 
 
+#: How a standalone logical id spells a character of a route key that Serverless's normalization leaves and
+#: CloudFormation refuses (ids are letters and digits): a word for ASCII punctuation, else `U` and its code point.
+CHARACTER_WORDS = {
+    ":": "Colon", " ": "Space", "@": "At", "#": "Hash", "+": "Plus", "=": "Equals", "!": "Bang", "?": "Question",
+    "*": "Star", "&": "Amp", "%": "Percent", "~": "Tilde", ",": "Comma", ";": "Semicolon", "|": "Pipe",
+    "(": "LParen", ")": "RParen", "[": "LBracket", "]": "RBracket", "{": "LBrace", "}": "RBrace", "<": "Lt",
+    ">": "Gt", '"': "Quote", "'": "Apostrophe", "`": "Backtick", "\\": "Backslash", "^": "Caret",
+}  # fmt: skip
+_ID_CHARACTER = re.compile(r"[^A-Za-z0-9]")
+
+
+def route_key_id(route_key: str, compat: bool = True) -> str:
+    """The route key's part of its logical ids: Serverless's normalization (compat: exactly what Serverless
+    writes, valid or not), then, for the standalone export and Pulumi, every character CloudFormation refuses
+    spelled out (`user:typing` -> `userColontyping`), so the ids are valid and stable."""
+    normalized = normalized_route_key(route_key)
+    if compat:
+        return normalized
+    return _ID_CHARACTER.sub(lambda m: CHARACTER_WORDS.get(m.group(0)) or f"U{ord(m.group(0)):04X}", normalized)
+
+
 def route_permission(route_key: str) -> str:
-    """wsapi's least-privilege permission: one per route (Serverless has one per function)."""
-    return f"{normalized_route_key(route_key)}WebsocketsPermission"
+    """wsapi's least-privilege permission: one per route (Serverless has one per function); standalone only."""
+    return f"{route_key_id(route_key, compat=False)}WebsocketsPermission"
 
 
-def route(route_key: str) -> str:
-    return f"{normalized_route_key(route_key)}WebsocketsRoute"
+def route(route_key: str, compat: bool = True) -> str:
+    return f"{route_key_id(route_key, compat)}WebsocketsRoute"
 
 
-def route_response(route_key: str) -> str:
-    return f"{route(route_key)}Response"
+def route_response(route_key: str, compat: bool = True) -> str:
+    return f"{route(route_key, compat)}Response"
 
 
 def authorizer(authorizer_name: str) -> str:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from . import aws_rules, naming
 from .domains import DomainReader
-from .errors import ProblemCollector, join_path
+from .errors import Problem, ProblemCollector, join_path, shorten
 from .declared import DeclaredReader
 from .functions import FUNCTION_KEY, BuildReader, FunctionReader, Inherited, read_paths
 from .intrinsics import is_intrinsic
+from .plugins import plugin_warnings
 from .model import (
     DEFAULT_DESCRIPTION,
     DEFAULT_IDENTITY_SOURCE,
@@ -38,6 +39,12 @@ from .readers import TypedReader, declared_paths, read_declared, reads, type_nam
 MAX_ROUTES_ACCEPTED = 10_000
 
 SERVICE_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z-]+$")
+STAGE_NAME = re.compile(r"[a-zA-Z0-9_-]{1,128}")
+VALIDATION_MODES = ("warn", "error", "off")
+MISINDENTED_ROUTE = (
+    "is empty: its route: sits beside websocket: in the same list item instead of under it; indent route: (and "
+    "the event's other settings) under websocket: (Serverless drops this event with a warning)"
+)
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso|-isob|-isoe|-isof)?-[a-z]+-\d+$")
 LOG_LEVELS = ("INFO", "ERROR")
 WEBSOCKET_LOG_KEYS = ("accessLogging", "executionLogging", "format", "fullExecutionData", "level")
@@ -51,6 +58,7 @@ class _Validator(TypedReader):
         self.problems = ProblemCollector()
         self.stage_option = stage
         self.region_option = region
+        self.provider_tags_given = False
 
     def report(self, path: str, message: str) -> None:
         self.problems.add(path, message)
@@ -73,7 +81,9 @@ class _Validator(TypedReader):
 
     # -- the document --------------------------------------------------------------------------------
 
-    def run(self, service_dir: Path, config_file: Optional[str]) -> Optional[Service]:
+    def run(self, service_dir: Path, config_file: Optional[str], schema_problems: Sequence[Problem] = ()) -> Optional[Service]:
+        self.schema(schema_problems, self.read(self.validation_mode))
+        self.read(self.plugins)
         service_name = self.read(self.service_name)
         self.provider()
         self.read(self.provider_name)
@@ -93,8 +103,10 @@ class _Validator(TypedReader):
         declared = self.read(self.declared)
         inherited = Inherited(tags, retention, protection)
         provider = self.doc.get("provider") if isinstance(self.doc.get("provider"), Mapping) else {}
-        functions, routes = self.functions(FunctionReader(self.report, provider, service_name or "service", stage, inherited))
+        reader = FunctionReader(self.report, provider, service_name or "service", stage, inherited, self.problems.warn)
+        functions, routes = self.functions(reader)
         self.cross_checks(functions, routes)
+        self.lambda_names(functions, routes, stage)
         self.quotas(routes)
         build = BuildReader(self.report).build(self.doc, service_dir, config_file)
         domains, domain_problems = DomainReader(self.doc, self.report, self.problems.warn, stage, tags).read()
@@ -115,7 +127,7 @@ class _Validator(TypedReader):
             log_retention_in_days=retention,
             log_data_protection_policy=protection,
             tags=tags,
-            api_tags=dict(tags) if tags and use_provider_tags else None,
+            api_tags=dict(tags) if self.provider_tags_given and use_provider_tags else None,
             functions=functions,
             routes=tuple(routes),
             build=build,
@@ -126,6 +138,25 @@ class _Validator(TypedReader):
             custom_domains=domains,
             custom_domain_problems=domain_problems,
         )
+
+    @reads("configValidationMode")
+    def validation_mode(self, value: Any, path: str) -> str:
+        """Serverless's `warn` (the default), `error` or `off`: what becomes of the schema's findings."""
+        return value if value in VALIDATION_MODES else "warn"
+
+    def schema(self, findings: Sequence[Problem], mode: str) -> None:
+        """What Serverless's schema finds that both ignore (`config_schema`): warnings, errors under
+        `configValidationMode: error`, nothing under `off`."""
+        for finding in findings:
+            if mode == "error":
+                self.problems.add(finding.path, f"{finding.message} (configValidationMode: error)")
+            elif mode == "warn":
+                self.problems.warn(finding.path, finding.message)
+
+    @reads("plugins")
+    def plugins(self, value: Any, path: str) -> None:
+        for warning in plugin_warnings(value):
+            self.problems.warn(warning.path, warning.message)
 
     @reads("service")
     def service_name(self, value: Any, path: str) -> Optional[str]:
@@ -167,8 +198,19 @@ class _Validator(TypedReader):
         if self.stage_option is not None:
             if not self.stage_option.strip():
                 self.problems.add("--stage", "must not be empty")
+            else:
+                self.stage_name(self.stage_option, "--stage")
             return self.stage_option
-        return self.string(value, path) or DEFAULT_STAGE
+        stage = self.string(value, path)
+        if stage is not None:
+            self.stage_name(stage, path)
+        return stage or DEFAULT_STAGE
+
+    def stage_name(self, stage: str, path: str) -> None:
+        """The stage names the API Gateway stage and is part of every function's and log group's name: AWS takes
+        letters, digits, - and _ (at most 128 characters)."""
+        if not STAGE_NAME.fullmatch(stage):
+            self.problems.add(path, f"{stage!r} is not a stage name AWS accepts: use letters, digits, - and _ (at most 128 characters)")
 
     @reads("provider.region")
     def region(self, value: Any, path: str) -> str:
@@ -281,6 +323,7 @@ class _Validator(TypedReader):
     @reads("provider.tags")
     def provider_tags(self, value: Any, path: str) -> Mapping[str, str]:
         tags = self.mapping(value, path)
+        self.provider_tags_given = tags is not None  # `tags: {}` too: Serverless then gives the API `Tags: {}`
         self.tags(tags, path)
         return dict(tags or {})
 
@@ -330,7 +373,7 @@ class _Validator(TypedReader):
             config = self.mapping(config, path)
             if config is None:
                 if table[key] is None:
-                    self.problems.add(path, "must be a mapping with at least a handler")
+                    self.problems.add(path, "is empty (null): give it a handler, or remove it (Serverless leaves such an entry out silently)")
                 continue
             functions[key] = reader.function(key, config)
             events = config.get("events")
@@ -341,7 +384,11 @@ class _Validator(TypedReader):
                 continue
             for index, event in enumerate(events):
                 if isinstance(event, Mapping) and "websocket" in event:
-                    pending.append((key, event["websocket"], f"{path}.events[{index}].websocket"))
+                    where = f"{path}.events[{index}].websocket"
+                    if event["websocket"] is None and "route" in event:
+                        self.problems.add(where, MISINDENTED_ROUTE)
+                        continue
+                    pending.append((key, event["websocket"], where))
         for key, event, path in pending:
             route = self.websocket_event(key, event, path, functions)
             if route is not None:
@@ -354,6 +401,12 @@ class _Validator(TypedReader):
             return None if route_key is None else Route(function_key, route_key, None, None, path)
         if not isinstance(value, Mapping):
             self.problems.add(path, f"must be a route key string or a mapping with `route`, got {type_name(value)}")
+            return None
+        if "routeKey" in value and "route" not in value:
+            self.problems.add(
+                f"{path}.routeKey",
+                "is serverless-websockets-plugin's name for the route: Serverless v3 calls it route (and fails on routeKey); rename it to route",
+            )
             return None
         self.unknown_keys(value, ("route", "routeResponseSelectionExpression", "authorizer"), path)
         if "route" not in value:
@@ -438,11 +491,14 @@ class _Validator(TypedReader):
         return Authorizer(name, name, None, identity)
 
     def identity_sources(self, value: Any, path: str) -> tuple[str, ...]:
+        """The given list (an empty one stays empty, as Serverless keeps it), else Serverless's default."""
         if value is None:
             return (DEFAULT_IDENTITY_SOURCE,)
         if not isinstance(value, list):
             self.problems.add(path, f"must be a list of identity sources, got {type_name(value)}")
             return (DEFAULT_IDENTITY_SOURCE,)
+        if not value:
+            return ()
         sources = []
         for index, item in enumerate(value):
             source = self.string(item, f"{path}[{index}]")
@@ -477,7 +533,7 @@ class _Validator(TypedReader):
         """CloudFormation refuses logical ids over 255 characters; long keys get there after normalizing
         (`/` -> Slash, `_` -> Underscore, ...)."""
         for route in routes:
-            longest = naming.route_response(route.route_key)
+            longest = max(naming.route_response(route.route_key), naming.route_response(route.route_key, compat=False), key=len)
             if len(longest) > naming.MAX_LOGICAL_ID:
                 self.problems.add(
                     route.path,
@@ -491,10 +547,26 @@ class _Validator(TypedReader):
                     f"function key of {len(key)} characters gives logical ids of up to {len(longest)} characters; CloudFormation allows {naming.MAX_LOGICAL_ID}",
                 )
 
+    def lambda_names(self, functions: Mapping[str, Function], routes: list[Route], stage: str) -> None:
+        """The Lambda names Serverless derives (`{service}-{stage}-{key}`) of the functions the API invokes: AWS
+        takes at most 64 characters (a given `name:` is checked where it is read, a bad stage where it is set)."""
+        keys = [route.function_key for route in routes]
+        keys += [route.authorizer.function_key for route in routes if route.authorizer is not None and route.authorizer.function_key]
+        for key in dict.fromkeys(keys):
+            function = functions[key]
+            path = function.paths.get("name", f"functions.{key}")
+            if path.endswith(".name") or not STAGE_NAME.fullmatch(stage) or len(function.deployed_name) <= 64:
+                continue
+            self.problems.add(
+                path,
+                f"its Lambda function name {shorten(function.deployed_name)!r} ({{service}}-{{stage}}-{{key}}) is {len(function.deployed_name):,} "
+                "characters; AWS allows 64: set a shorter name:, or shorten the service name, stage or function key",
+            )
+
     def cross_checks(self, functions: Mapping[str, Function], routes: list[Route]) -> None:
         self.logical_id_lengths(routes)
         by_key: dict[str, Route] = {}
-        by_logical_id: dict[str, Route] = {}
+        by_logical_id: dict[bool, dict[str, Route]] = {True: {}, False: {}}  # Serverless's ids, the standalone ones
         for route in routes:
             if route.authorizer is not None and route.route_key != "$connect":
                 self.problems.add(
@@ -509,15 +581,17 @@ class _Validator(TypedReader):
                 )
                 continue
             by_key[route.route_key] = route
-            logical_id = naming.route(route.route_key)
-            clash = by_logical_id.get(logical_id)
-            if clash is not None:
-                self.problems.add(
-                    route.path,
-                    f"route {route.route_key!r} and route {clash.route_key!r} (at {clash.path}) both become the logical id {logical_id}; rename one",
-                )
-                continue
-            by_logical_id[logical_id] = route
+            for compat in (True, False):  # Serverless's ids, then the standalone export's (valid ones)
+                logical_id = naming.route(route.route_key, compat)
+                clash = by_logical_id[compat].get(logical_id)
+                if clash is not None:
+                    where = "" if compat else " in the standalone export and Pulumi"
+                    self.problems.add(
+                        route.path,
+                        f"route {route.route_key!r} and route {clash.route_key!r} (at {clash.path}) both become the logical id {logical_id}{where}; rename one",
+                    )
+                    break
+                by_logical_id[compat][logical_id] = route
         names: dict[str, Authorizer] = {}
         for route in routes:
             auth = route.authorizer
@@ -550,12 +624,14 @@ def validate_document(
     file: str = "serverless.yml",
     config_path: Optional[Path] = None,
     service_dir: Optional[Path] = None,
+    schema_problems: Sequence[Problem] = (),
 ) -> Service:
     """Validate a resolved document; raise `ConfigError` listing every problem. `service_dir` (default: the
-    configuration's folder, else the current one) is where the functions' code is packaged from."""
+    configuration's folder, else the current one) is where the functions' code is packaged from;
+    `schema_problems`: what Serverless's schema found (`config_schema.apply_schema`)."""
     validator = _Validator(document, stage, region)
     folder = service_dir or (config_path.parent if config_path is not None else Path.cwd())
-    service = validator.run(folder, config_path.name if config_path is not None else None)
+    service = validator.run(folder, config_path.name if config_path is not None else None, schema_problems)
     validator.problems.raise_if_any(file)
     assert service is not None
     if config_path is not None:

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Dict, Mapping, Optional, Protocol, Sequence, T
 
 from .config_files import read_document
 from .document_limits import MAX_FILE_BYTES
+from .dotenv import DotenvError, load_dotenv
 from .errors import ConfigError, shorten
 from .js_scalars import js_string
 from .unicode_text import not_unicode
@@ -180,14 +181,61 @@ class SlsSource(VariableSource):
 
 
 class EnvSource(VariableSource):
+    """The environment, with the stage's `.env` file under `useDotenv: true` (`dotenv`), loaded on first use as
+    Serverless loads it: after `useDotenv` and `provider.stage` are resolved with the environment alone. A
+    variable those two needed and did not find must not then come from the file (Serverless refuses that)."""
+
     name = "env"
+
+    def __init__(self, resolution: Resolution) -> None:
+        super().__init__(resolution)
+        self.environment: Optional[Mapping[str, str]] = None
+        self.preparing = False
+        self.missing_while_preparing: Dict[str, PathT] = {}
 
     def resolve(self, path, variable, params, address, depth, deep):
         text = self.required_address(path, variable, address, "MY_VARIABLE")
-        value = self.resolution.env.get(text)
+        value = self.variables(path).get(text)
         if value is None:
+            if self.preparing:
+                self.missing_while_preparing.setdefault(text, path)
             return not_found(f'environment variable "{shorten(text)}" is not set')
         return self.outside(path, value, f'environment variable "{shorten(text)}"')
+
+    def prepare(self) -> None:
+        """Decide the environment before any other value is resolved, as Serverless does: otherwise resolving
+        the stage itself would need the file the stage chooses."""
+        self.variables(())
+
+    def variables(self, path: PathT) -> Mapping[str, str]:
+        if self.environment is not None:
+            return self.environment
+        if self.preparing:  # resolving useDotenv or the stage: the environment alone
+            return self.resolution.env
+        self.preparing = True
+        try:
+            use_dotenv = self.resolution.lookup(["useDotenv"], path)
+            stage = self.stage(path) if use_dotenv is not MISSING and js_truthy(use_dotenv) else None
+        finally:
+            self.preparing = False
+        self.environment = self.resolution.env  # also when loading fails: the problem is reported once
+        if stage is not None:
+            self.environment = self.dotenv(js_string(stage))
+        return self.environment
+
+    def dotenv(self, stage: str) -> Mapping[str, str]:
+        try:
+            environment, _ = load_dotenv(self.resolution.service_dir, stage, self.resolution.env)
+        except DotenvError as error:
+            raise self.fail(("useDotenv",), str(error)) from None
+        for name, where in self.missing_while_preparing.items():
+            if environment.get(name):
+                raise self.fail(
+                    where,
+                    f'environment variable "{shorten(name)}" decides which .env file to load (useDotenv), so it cannot '
+                    f"come from that file; set it in the environment",
+                )
+        return environment
 
 
 class ParamSource(VariableSource):
@@ -424,6 +472,15 @@ def _and(names: Sequence[str]) -> str:
 
 
 # --------------------------------------------------------------------------- values out of sources
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript's truthiness: only false, 0, "", null (and NaN) are false; an empty list or mapping is true."""
+    if isinstance(value, (list, dict)):
+        return True
+    if isinstance(value, float) and value != value:
+        return False
+    return bool(value)
 
 
 def as_text(value: Any) -> Optional[str]:

@@ -472,9 +472,17 @@ class _Resolver:
         return copy_tree(value, self, path)
 
     # scoped walking ----------------------------------------------------------
-    def walk(self, path: PathT, tokens: list) -> None:
+    def walk(self, path: PathT, tokens: list, shallow: bool = False) -> None:
+        """Resolve what lies at the pattern `tokens` under `path`; `shallow`: only a value that is one whole
+        variable, not the variables inside what it gives (to learn a section's shape before reading it)."""
         node = self.get(path)
         if not tokens:
+            if shallow:
+                if isinstance(node, str) and "${" in node and path not in self.final:
+                    segments = self.parse(path, node)
+                    if segments is not None and is_whole(segments):
+                        self.resolve_at(path, deep=False)
+                return
             if isinstance(node, str):
                 if "${" in node and path not in self.final:
                     self.resolve_at(path)
@@ -503,12 +511,11 @@ class _Resolver:
         failed = False
         for child in children:
             try:
-                self.walk(path + (child,), rest)
+                self.walk(path + (child,), rest, shallow)
             except _Failed:
                 failed = True
         if failed:
             raise _Failed()
-
 
     def walk_deferred(self, path: PathT, tokens: list) -> None:
         """`walk` for a deferred pattern: each value that cannot be resolved is replaced by an `Unresolved`
@@ -604,6 +611,7 @@ def resolve_variables(
     env: Optional[Mapping[str, str]] = None,
     only: Optional[Iterable[str]] = None,
     deferred: Iterable[str] = (),
+    shallow: Iterable[str] = (),
 ) -> dict:
     """Return a copy of `document` with its Serverless v3 variables resolved.
 
@@ -611,7 +619,8 @@ def resolve_variables(
     whole-value variable met on the way to a pattern is resolved and descended into, and
     `self:` references are resolved on demand wherever they point.  Every problem found is
     raised together as one ConfigError.  At the `deferred` patterns (resolved after `only`),
-    a value that cannot be resolved becomes a `model.Unresolved` instead of a problem.
+    a value that cannot be resolved becomes a `model.Unresolved` instead of a problem. At the `shallow`
+    patterns (resolved first) only a value that is one whole variable is replaced, by what it gives.
     """
     if not isinstance(document, dict):
         raise ConfigError([Problem("", "the configuration must be a mapping to resolve its variables")])
@@ -626,6 +635,15 @@ def resolve_variables(
         os.environ if env is None else env,
     )
     try:
+        try:  # useDotenv and the stage first, with the environment alone, then the stage's .env (as Serverless)
+            resolver.sources["env"].prepare()
+        except _Failed:
+            pass
+        for tokens in [_parse_pattern(pattern) for pattern in shallow]:
+            try:
+                resolver.walk((), tokens, shallow=True)
+            except _Failed:
+                pass
         if patterns is None:
             try:
                 resolver.resolve_tree(())

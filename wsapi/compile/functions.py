@@ -271,6 +271,16 @@ class FunctionCompiler:
         return Ref(alias_key)
 
 
+def ignored_events(service: Service, created: Sequence[str]) -> List[Problem]:
+    """One warning per event of a created function that wsapi does not deploy (`http`, `schedule`, `sqs`, ...):
+    a service moving to wsapi must know what stays behind."""
+    return [
+        Problem(path, f"{kind} event of {key}: not deployed; wsapi creates the function for the WebSocket API only (Serverless would deploy this {kind} event too)")
+        for key in created
+        for path, kind in service.functions[key].other_events
+    ]
+
+
 def compile_functions(compiler: Any, external: Sequence[str]) -> Dict[str, Any]:
     """Add the created functions' resources to `compiler`'s drafts; return how to invoke each."""
     return FunctionCompiler(compiler, external).compile()

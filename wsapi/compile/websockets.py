@@ -16,7 +16,7 @@ from .. import naming
 from ..digests import encode
 from .declared import DeclaredStep, evaluate_conditions
 from .domains import compile_domains
-from .functions import compile_functions
+from .functions import compile_functions, ignored_events
 from .references import References, Scope
 from ..model import Authorizer, Function, Route, Service
 from ..plan import (
@@ -167,7 +167,7 @@ class _Compiler:
             self.drafts[stage_key]["properties"]["DeploymentId"] = Ref(deployment_key)
         if self.compat:
             declared.merge()
-        return self.plan(outputs, published, tuple(declared.warnings))
+        return self.plan(outputs, published, tuple(declared.warnings) + tuple(ignored_events(self.service, list(self.created))))
 
     def references(self, outputs: tuple[Output, ...]) -> tuple[Output, ...]:
         """Every user-written intrinsic as a plan value (`references`), and the declared outputs added."""
@@ -234,7 +234,7 @@ class _Compiler:
             "Description": service.description,
             "ProtocolType": "WEBSOCKET",
         }
-        if service.api_tags:
+        if service.api_tags is not None:  # `tags: {}` with useProviderTags: Serverless writes `Tags: {}`
             properties["Tags"] = dict(service.api_tags)
         self.add(naming.API, "AWS::ApiGatewayV2::Api", "api", properties)
 
@@ -258,10 +258,10 @@ class _Compiler:
             if not route.route_response_selection_expression:
                 continue
             self.add(
-                naming.route_response(route.route_key),
+                naming.route_response(route.route_key, self.compat),
                 "AWS::ApiGatewayV2::RouteResponse",
                 f"route-response-{route.route_key}",
-                {"ApiId": self.api_id, "RouteId": Ref(naming.route(route.route_key)), "RouteResponseKey": "$default"},
+                {"ApiId": self.api_id, "RouteId": Ref(naming.route(route.route_key, self.compat)), "RouteResponseKey": "$default"},
             )
 
     def compile_authorizers(self) -> None:
@@ -372,7 +372,7 @@ class _Compiler:
             if route.authorizer is not None:
                 properties["AuthorizationType"] = "CUSTOM"
                 properties["AuthorizerId"] = Ref(naming.authorizer(route.authorizer.name))
-            self.add(naming.route(route.route_key), "AWS::ApiGatewayV2::Route", f"route-{route.route_key}", properties)
+            self.add(naming.route(route.route_key, self.compat), "AWS::ApiGatewayV2::Route", f"route-{route.route_key}", properties)
 
     def compile_stage(self) -> Optional[str]:
         service = self.service
@@ -480,8 +480,8 @@ class _Compiler:
         depends_on: list[str] = []
         for route in service.routes:
             if route.route_response_selection_expression:
-                depends_on.append(naming.route_response(route.route_key))
-            depends_on.append(naming.route(route.route_key))
+                depends_on.append(naming.route_response(route.route_key, self.compat))
+            depends_on.append(naming.route(route.route_key, self.compat))
         properties: dict[str, Any] = {"ApiId": self.api_id, "Description": service.description}
         if service.external_api_id is not None:
             properties["StageName"] = service.stage

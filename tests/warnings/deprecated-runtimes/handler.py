@@ -1,0 +1,2 @@
+def connect(e, c):
+    return {"statusCode": 200}
