@@ -538,11 +538,12 @@ def test_environment_values_may_be_intrinsics_evaluated_at_deploy_time(tmp_path:
     assert variables == {"TABLE": {"Ref": "ConnectionsTable"}, "REGION": {"Ref": "AWS::Region"}, "QUEUE": {"Fn::ImportValue": "queue-url"}}
     # a Ref to a resource of the Serverless stack becomes a parameter of the standalone template
     assert template["Parameters"]["ConnectionsTable"]["Description"] == "Value of provider.environment.TABLE (a Ref outside this template)"
-    # such a value is refused where it cannot be evaluated: wsapi offline
+    # wsapi offline evaluates what it can locally and leaves the rest unset (tests/test_offline_units.py)
     from wsapi.offline.app import build_app
 
-    with pytest.raises(ConfigError, match=r"functions\.message\.environment\.QUEUE: must be a string to run offline \(a CloudFormation intrinsic is evaluated only when deployed\)"):
-        build_app(load_service(tmp_path))
+    intrinsics = build_app(load_service(tmp_path)).intrinsics["message"]
+    assert intrinsics["REGION"].value == "us-east-1"
+    assert intrinsics["QUEUE"].value is None and intrinsics["QUEUE"].path == "functions.message.environment.QUEUE"
 
 
 def test_a_value_only_some_commands_need_is_reported_only_by_them(tmp_path: Path) -> None:

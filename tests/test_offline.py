@@ -507,6 +507,46 @@ def test_no_matching_route_and_no_default_is_forbidden(routes_server):
     routes_server.log.wait(r"MESSAGE +\(no route\) .* 403")
 
 
+# -- CloudFormation intrinsics in the environment -----------------------------------------------------------------
+
+
+def test_environment_intrinsics_are_evaluated_and_the_management_endpoint_is_the_local_one(monkeypatch):
+    """Code written for AWS runs unchanged: its table's name and ARN, its function's ARN, the stack name, and
+    the management endpoint it posts to (here the local @connections API); what only a deployment knows is
+    unset, with a warning, unless wsapi offline's own environment gives it."""
+    monkeypatch.delenv("STREAM_ARN", raising=False)
+    monkeypatch.setenv("SHARED_QUEUE", "http://localhost:9324/queue/shared")  # exported: wins over !ImportValue
+    running = RunningServer(FIXTURES / "intrinsics_service").start()
+    try:
+        with connect(running.url, open_timeout=20) as ws:
+            ws.send("env")
+            env = json.loads(ws.recv(timeout=10))
+            ws.send("post")
+            posted = {ws.recv(timeout=10), ws.recv(timeout=10)}  # the post, then the route's answer
+        api = running.server.app.api.api_id
+        assert env == {
+            "CONNECTIONS_TABLE": "intrinsics-fixture-dev-connections",
+            "CONNECTIONS_TABLE_ARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/intrinsics-fixture-dev-connections",
+            "APIG_ENDPOINT": f"http://127.0.0.1:{running.port}/dev",
+            "SUB_ENDPOINT": f"http://127.0.0.1:{running.port}/dev/",
+            "STACK": "intrinsics-fixture-dev",
+            "STREAM_ARN": None,
+            "SHARED_QUEUE": "http://localhost:9324/queue/shared",
+            "SELF_ARN": "arn:aws:lambda:eu-west-1:123456789012:function:intrinsics-fixture-dev-default",
+        }
+        assert posted == {"posted through APIG_ENDPOINT", "sent"}
+        log = running.log
+        log.wait(
+            rf"provider\.environment\.APIG_ENDPOINT: !Join .* is the API's management endpoint on AWS "
+            rf"\(https://{api}\.execute-api\.eu-west-1\.amazonaws\.com/dev\); offline it is http://127\.0\.0\.1:{running.port}/dev$"
+        )
+        log.wait(r"warning: provider\.environment\.STREAM_ARN: !GetAtt ConnectionsTable\.StreamArn cannot be known offline .* STREAM_ARN is left unset")
+        log.wait(r"provider\.environment\.SHARED_QUEUE: SHARED_QUEUE is taken from wsapi offline's environment, over !ImportValue")
+        assert len(re.findall(r"provider\.environment\.STREAM_ARN", log.text())) == 1  # once, for both functions
+    finally:
+        running.stop()
+
+
 # -- idle and maximum connection durations ------------------------------------------------------------------------
 
 

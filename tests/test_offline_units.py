@@ -307,6 +307,160 @@ def test_function_environment_layers():
     assert "AWS_ACCESS_KEY_ID" not in with_profile
 
 
+# -- CloudFormation intrinsics in the environment ----------------------------------------------------------------
+
+TABLE = {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "chat-dev-connections"}}
+AWS_ENDPOINT = "https://{api}.execute-api.eu-west-1.amazonaws.com/dev"
+
+
+def intrinsic_app(environment: dict, resources: dict | None = None, extra: dict | None = None):
+    """An app whose function `f` has `environment` (provider level), in eu-west-1, stage dev."""
+    document = {
+        "service": "chat",
+        "provider": {"name": "aws", "runtime": "python3.11", "region": "eu-west-1", "stage": "dev", "environment": environment},
+        "functions": {"f": {"handler": "h.f", "events": [{"websocket": "$default"}]}, "other": {"handler": "h.o", "name": "custom-other", "events": [{"websocket": "other"}]}},
+        "resources": {"Resources": {"ConnectionsTable": TABLE, **(resources or {})}, **(extra or {})},
+    }
+    return build_app(validate_document(document))
+
+
+def local_env(app, base: dict | None = None) -> dict:
+    return function_environment(app, app.functions["f"], "http://127.0.0.1:3001/dev", base={"HOME": "/nonexistent", **(base or {})})
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ({"Ref": "ConnectionsTable"}, "chat-dev-connections"),
+        ({"Fn::GetAtt": ["ConnectionsTable", "Arn"]}, "arn:aws:dynamodb:eu-west-1:123456789012:table/chat-dev-connections"),
+        ({"Fn::GetAtt": "ConnectionsTable.Arn"}, "arn:aws:dynamodb:eu-west-1:123456789012:table/chat-dev-connections"),
+        ({"Ref": "AWS::Region"}, "eu-west-1"),
+        ({"Ref": "AWS::AccountId"}, events.ACCOUNT_ID),
+        ({"Ref": "AWS::Partition"}, "aws"),
+        ({"Ref": "AWS::URLSuffix"}, "amazonaws.com"),
+        ({"Ref": "AWS::StackName"}, "chat-dev"),
+        ({"Ref": "WebsocketsApi"}, "{api}"),
+        ({"Ref": "WebsocketsDeploymentStage"}, "dev"),
+        ({"Fn::GetAtt": ["WebsocketsApi", "ApiEndpoint"]}, "ws://127.0.0.1:3001"),
+        ({"Ref": "FLambdaFunction"}, "chat-dev-f"),
+        ({"Fn::GetAtt": ["OtherLambdaFunction", "Arn"]}, "arn:aws:lambda:eu-west-1:123456789012:function:custom-other"),
+        ({"Fn::Sub": "${ConnectionsTable}/${AWS::Region}/${Prefix}"}, "chat-dev-connections/eu-west-1/pre"),
+        ({"Fn::Sub": ["${Name}-x", {"Name": {"Ref": "WebsocketsDeploymentStage"}}]}, "dev-x"),
+        ({"Fn::Select": [1, {"Fn::Split": [",", "a,b,c"]}]}, "b"),
+        ({"Fn::If": ["InEurope", "eu", "elsewhere"]}, "eu"),
+        ({"Fn::Base64": "hi"}, "aGk="),
+        ({"Ref": "Queue"}, "https://sqs.eu-west-1.amazonaws.com/123456789012/chat-dev-q"),
+        ({"Fn::GetAtt": ["Queue", "Arn"]}, "arn:aws:sqs:eu-west-1:123456789012:chat-dev-q"),
+        ({"Fn::GetAtt": ["Role", "Arn"]}, "arn:aws:iam::123456789012:role/chat-role"),
+        ({"Fn::GetAtt": ["Bucket", "RegionalDomainName"]}, "chat-files.s3.eu-west-1.amazonaws.com"),
+    ],
+)
+def test_environment_intrinsics_evaluate_to_their_local_values(value, expected):
+    app = intrinsic_app(
+        {"V": value},
+        {
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${AWS::StackName}-q"}}},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "chat-role", "AssumeRolePolicyDocument": {}}},
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "chat-files"}},
+        },
+        {"Parameters": {"Prefix": {"Type": "String", "Default": "pre"}},
+         "Conditions": {"InEurope": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}}},
+    )  # fmt: skip
+    assert local_env(app)["V"] == expected.format(api=app.api.api_id)
+    assert app.warnings == []
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (AWS_ENDPOINT, "http://127.0.0.1:3001/dev"),
+        (AWS_ENDPOINT + "/", "http://127.0.0.1:3001/dev/"),
+        (AWS_ENDPOINT[len("https://"):], "http://127.0.0.1:3001/dev"),  # the AWS SDK for JavaScript v2's form
+        ("wss://{api}.execute-api.eu-west-1.amazonaws.com/dev", "ws://127.0.0.1:3001/dev"),
+        ("https://{api}.execute-api.eu-west-1.amazonaws.com/prod", None),  # another stage: not this API's
+        ("https://{api}.execute-api.us-east-1.amazonaws.com/dev", None),
+        ("https://example.com/dev", None),
+    ],
+)
+def test_the_api_urls_on_aws_become_the_local_ones(url, expected):
+    from wsapi.offline.environment import local_url
+
+    api = events.Api("abcdefghij", "dev", "eu-west-1")
+    found = local_url(url.format(api=api.api_id), api, "http://127.0.0.1:3001/dev")
+    assert (found and found[0]) == expected
+
+
+def test_the_management_endpoint_built_by_join_or_sub_is_offline_s_and_the_log_says_so():
+    from wsapi.offline.environment import environment_notes
+
+    join = {"Fn::Join": ["", ["https://", {"Ref": "WebsocketsApi"}, ".execute-api.", {"Ref": "AWS::Region"}, ".amazonaws.com/", "dev"]]}
+    sub = {"Fn::Sub": "https://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/dev/"}
+    app = intrinsic_app({"APIG_ENDPOINT": join, "SUB_ENDPOINT": sub})
+    env = local_env(app)
+    assert env["APIG_ENDPOINT"] == env["WSAPI_MANAGEMENT_ENDPOINT"] == "http://127.0.0.1:3001/dev"
+    assert env["SUB_ENDPOINT"] == "http://127.0.0.1:3001/dev/"
+    notes = environment_notes(app.intrinsics, app.api, "http://127.0.0.1:3001/dev", {})
+    aws = AWS_ENDPOINT.format(api=app.api.api_id)
+    assert notes == [
+        ("info", f'provider.environment.APIG_ENDPOINT: !Join ["",["https://",{{"Ref":"WebsocketsApi"}},".execute-api.",{{"Ref":"AWS::Region"}},".amazonaws.com/","dev"]] is the API\'s management endpoint on AWS ({aws}); offline it is http://127.0.0.1:3001/dev'),
+        ("info", f"provider.environment.SUB_ENDPOINT: !Sub 'https://${{WebsocketsApi}}.execute-api.${{AWS::Region}}.amazonaws.com/dev/' is the API's management endpoint on AWS ({aws}/); offline it is http://127.0.0.1:3001/dev/"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ({"Ref": "AutoTable"}, "AutoTable (AWS::DynamoDB::Table) gives no TableName, which AWS assigns when deployed"),
+        ({"Fn::GetAtt": ["ConnectionsTable", "StreamArn"]}, "ConnectionsTable.StreamArn (AWS::DynamoDB::Table) is known only when deployed: wsapi knows no fixed format for it"),
+        ({"Fn::ImportValue": "shared-queue"}, "Fn::ImportValue reads another stack's export, which exists only when deployed"),
+        ({"Ref": "Elsewhere"}, "Elsewhere is neither a resource of resources:, a template parameter, nor one offline knows"),
+        ({"Fn::Sub": "${AutoTable}-x"}, "AutoTable (AWS::DynamoDB::Table) gives no TableName, which AWS assigns when deployed"),
+        ({"Fn::Join": ["", ["x", {"Ref": "AWS::StackId"}]]}, "AWS::StackId is known only when deployed"),
+        ({"Ref": "Secret"}, "Secret (AWS::SecretsManager::Secret) gives no Id, which AWS assigns when deployed"),
+    ],
+)
+def test_what_only_a_deployment_knows_is_unset_with_one_warning_at_its_path(value, reason):
+    from wsapi.offline.environment import environment_notes
+
+    app = intrinsic_app(
+        {"V": value}, {"AutoTable": {"Type": "AWS::DynamoDB::Table", "Properties": {}}, "Secret": {"Type": "AWS::SecretsManager::Secret"}}
+    )
+    assert set(app.intrinsics) == {"f", "other"}  # two functions with the provider's variable: one warning
+    assert "V" not in local_env(app)
+    notes = environment_notes(app.intrinsics, app.api, "http://127.0.0.1:3001/dev", {})
+    assert len(notes) == 1 and notes[0][0] == "warning"
+    assert notes[0][1].startswith("provider.environment.V: ")
+    assert f"cannot be known offline ({reason}), so V is left unset; give it a local value by exporting V" in notes[0][1]
+
+
+def test_a_value_exported_to_wsapi_offline_wins_over_an_intrinsic_but_not_over_a_literal():
+    from wsapi.offline.environment import environment_notes
+
+    app = intrinsic_app({"TABLE": {"Ref": "ConnectionsTable"}, "QUEUE": {"Fn::ImportValue": "q"}, "LITERAL": "from-yml"})
+    given = {"TABLE": "local-table", "QUEUE": "http://localhost:9324/q", "LITERAL": "from-shell"}
+    env = local_env(app, given)
+    assert (env["TABLE"], env["QUEUE"], env["LITERAL"]) == ("local-table", "http://localhost:9324/q", "from-yml")
+    notes = environment_notes(app.intrinsics, app.api, "http://127.0.0.1:3001/dev", given)
+    assert notes == [
+        ("info", "provider.environment.TABLE: TABLE is taken from wsapi offline's environment, over !Ref ConnectionsTable (offline it would be chat-dev-connections)"),
+        ("info", "provider.environment.QUEUE: QUEUE is taken from wsapi offline's environment, over !ImportValue \"q\" (Fn::ImportValue reads another stack's export, which exists only when deployed)"),
+    ]
+
+
+def test_no_value_leaves_the_variable_out_silently_and_a_function_s_own_path_is_named():
+    from wsapi.offline.environment import environment_notes
+
+    app = intrinsic_app({"GONE": {"Ref": "AWS::NoValue"}})
+    assert "GONE" not in local_env(app) and environment_notes(app.intrinsics, app.api, "e", {}) == []
+    document = {
+        "service": "chat", "provider": {"name": "aws", "runtime": "python3.11"},
+        "functions": {"f": {"handler": "h.f", "environment": {"Q": {"Fn::ImportValue": "q"}}, "events": [{"websocket": "$default"}]}},
+    }  # fmt: skip
+    app = build_app(validate_document(document))
+    (note,) = environment_notes(app.intrinsics, app.api, "e", {})
+    assert note[1].startswith("functions.f.environment.Q: !ImportValue \"q\" cannot be known offline")
+
+
 def test_management_endpoint_for_wildcard_hosts():
     assert management_endpoint("0.0.0.0", 3001, "dev") == "http://127.0.0.1:3001/dev"
     assert management_endpoint("::1", 3001, "dev") == "http://[::1]:3001/dev"

@@ -17,6 +17,7 @@ from ..errors import ConfigError, ProblemCollector
 from ..functions import RUN
 from ..model import Authorizer, Function, Service
 from ..route_selection import ExpressionError, RouteSelectionExpression
+from .environment import Evaluated, evaluate_environments, local_environment
 from .events import Api, api_id, function_arn, log_stream_name, now_ms
 from .node import NodeInstall, NodeUnusable, locate_node
 from .runtimes import PYTHON, SERVERLESS_DEFAULT_RUNTIME, Launcher, language_of, node_launcher, node_major
@@ -49,6 +50,8 @@ class OfflineApp:
     runtimes: Dict[str, str] = field(default_factory=dict)
     node: Optional[NodeInstall] = None  #: the Node.js that runs the Node functions (None without any)
     build: Optional[TypeScriptBuild] = None  #: the TypeScript handlers to build on start
+    #: each function's environment variables written as CloudFormation intrinsics, evaluated for offline
+    intrinsics: Dict[str, Dict[str, Evaluated]] = field(default_factory=dict)
 
 
 def build_app(
@@ -92,7 +95,8 @@ def build_app(
     assert selector is not None
     task_root = (service.config_path.parent if service.config_path is not None else Path.cwd()).resolve()
     api = Api(api_id(service.name, service.stage), service.stage, service.region)
-    return OfflineApp(service, api, selector, routes, needed, task_root, warnings, file, runnable, node_install, build)
+    intrinsics = evaluate_environments(service, api, needed)
+    return OfflineApp(service, api, selector, routes, needed, task_root, warnings, file, runnable, node_install, build, intrinsics)
 
 
 def _check_function(key: str, function: Function, problems: ProblemCollector, warnings: List[str]) -> Optional[str]:
@@ -103,9 +107,6 @@ def _check_function(key: str, function: Function, problems: ProblemCollector, wa
     runtime = function.runtime
     if not function.handler:
         problems.add(f"{where}.handler", "is not set (a container image function cannot run offline)")
-    for name, value in function.environment.items():
-        if not isinstance(value, str):  # an intrinsic only a deployment evaluates
-            problems.add(f"{where}.environment.{name}", "must be a string to run offline (a CloudFormation intrinsic is evaluated only when deployed)")
     if unresolved:
         return None  # the runtime (or another setting it needs) could not be resolved: reported above
     if runtime is None:
@@ -162,8 +163,10 @@ def function_environment(
     app: OfflineApp, function: Function, endpoint: str, base: Optional[Mapping[str, str]] = None
 ) -> Dict[str, str]:
     """A function's process environment: the host's (so PATH, HOME and AWS credentials work), the variables
-    Lambda sets, IS_OFFLINE and WSAPI_MANAGEMENT_ENDPOINT, then the function's `environment` on top."""
-    env = dict(os.environ if base is None else base)
+    Lambda sets, IS_OFFLINE and WSAPI_MANAGEMENT_ENDPOINT, then the function's `environment` on top, its
+    intrinsics evaluated for offline (`environment.py`: a value the host gives for one of those wins)."""
+    given = os.environ if base is None else base
+    env = dict(given)
     region = app.api.region
     runtime = app.runtimes.get(function.key, function.runtime)
     if runtime is not None and language_of(runtime) == "node":
@@ -188,7 +191,8 @@ def function_environment(
     )
     if not _has_aws_credentials(env):  # boto3 signs every request, even to the local management API
         env.update({"AWS_ACCESS_KEY_ID": "offline", "AWS_SECRET_ACCESS_KEY": "offline"})
-    env.update(function.environment)
+    env.update((name, value) for name, value in function.environment.items() if isinstance(value, str))
+    env.update(local_environment(app.intrinsics.get(function.key, {}), app.api, endpoint, given))
     return env
 
 

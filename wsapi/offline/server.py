@@ -11,9 +11,11 @@ call still running is logged as stopped, not as failed.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Dict, Optional, Set
 
 from .app import OfflineApp, function_specs, handler_problems, management_endpoint
+from .environment import environment_notes
 from .gateway import Gateway
 from .logs import Log
 from .settings import Settings
@@ -55,6 +57,8 @@ class OfflineServer:
             self.server.close()
             raise
         specs = function_specs(self.app, endpoint, base_env, self.built.handlers if self.built else None)
+        for level, note in environment_notes(self.app.intrinsics, self.app.api, endpoint, os.environ if base_env is None else base_env):
+            getattr(self.log, level)(note)
         self.invoker = Invoker(specs, self.settings.max_workers, self.log.output, self.log.error, self.settings.worker_idle_seconds)
         try:
             failures = await self.invoker.start()
