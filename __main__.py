@@ -9,7 +9,12 @@ from wsapi import WebSocketApi, WebSocketApiArgs, load_service
 config = pulumi.Config("wsapi")
 serverless_config = os.path.join(os.path.dirname(os.path.abspath(__file__)), config.require("serverlessConfig"))
 stage = config.get("stage")
+plain_params = {**(config.get_object("params") or {}), **(config.get_object("secretParams") or {})}
 params = config.get_object("params") or {}
+if pulumi.runtime.is_config_secret("wsapi:params"):  # set with --secret: every value stays a Pulumi secret
+    params = {key: pulumi.Output.secret(value) for key, value in params.items()}
+# wsapi:secretParams (pulumi config set --secret --path 'wsapi:secretParams.KEY'): ${param:KEY} values that stay secrets
+params.update({key: pulumi.Output.secret(value) for key, value in (config.get_object("secretParams") or {}).items()})
 functions = config.get_object("functions") or {}
 create_functions = config.get_bool("createFunctions") or False
 # the Serverless stack to take over (README "Move a deployed Serverless stack to Pulumi"): a describe-stack-resources
@@ -17,7 +22,7 @@ create_functions = config.get_bool("createFunctions") or False
 adopt = config.get("adopt")
 if adopt and os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), adopt)):
     adopt = os.path.join(os.path.dirname(os.path.abspath(__file__)), adopt)
-name = config.get("name") or load_service(serverless_config, stage=stage, params=params).name
+name = config.get("name") or load_service(serverless_config, stage=stage, params=plain_params).name
 
 api = WebSocketApi(
     name,

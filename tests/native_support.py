@@ -134,7 +134,29 @@ def topic(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
     return arn, {**inputs, "topicName": topic_name, "topicArn": arn}  # identifier: TopicArn
 
 
+def event_bus(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    bus_name = inputs["name"]  # required
+    return bus_name, {**inputs, "arn": f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/{bus_name}"}  # identifier: Name
+
+
+def iam_role(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    role_name = inputs.get("roleName") or f"{name}-{SUFFIX}"
+    path = inputs.get("path") or "/"
+    arn = f"arn:{PARTITION}:iam::{ACCOUNT}:role{path}{role_name}"
+    return role_name, {**inputs, "roleName": role_name, "arn": arn, "roleId": "AROAEXAMPLEID0000000"}  # identifier: RoleName
+
+
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def kms_key(name: str, inputs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    return KEY_ID, {**inputs, "keyId": KEY_ID, "arn": f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT}:key/{KEY_ID}"}  # identifier: KeyId
+
+
 ANSWERS: Dict[str, Answer] = {
+    "aws-native:events:EventBus": event_bus,
+    "aws-native:kms:Key": kms_key,
+    "aws-native:iam:Role": iam_role,
     "aws-native:sns:Topic": topic,
     "aws-native:apigatewayv2:Api": websocket_api,
     "aws-native:dynamodb:Table": table,

@@ -62,6 +62,8 @@ PULUMI_TYPE = {
     "AWS::ApiGatewayV2::DomainName": "aws:apigatewayv2/domainName:DomainName",
     "AWS::ApiGatewayV2::ApiMapping": "aws:apigatewayv2/apiMapping:ApiMapping",
     "AWS::Route53::RecordSet": "aws:route53/record:Record",
+    "AWS::Lambda::EventInvokeConfig": "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    "AWS::Lambda::Url": "aws:lambda/functionUrl:FunctionUrl",
 }
 #: CloudFormation types Pulumi has no resource for: a version is what its function publishes (`publish`).
 FOLDED_TYPES = {"AWS::Lambda::Version"}
@@ -71,6 +73,7 @@ ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 LOG_DATA_PROTECTION_POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
 STAGE_POINTER = "pulumi-python:dynamic:Resource"
 ROUTE53_RECORD = "aws:route53/record:Record"
+RUNTIME_MANAGEMENT = "aws:lambda/runtimeManagementConfig:RuntimeManagementConfig"
 #: Resources that are not regional (no per-resource `region` input in pulumi-aws 7).
 GLOBAL_TYPES = {"aws:iam/role:Role", ROLE_POLICY_ATTACHMENT, ROLE_POLICY, ROUTE53_RECORD}
 
@@ -217,6 +220,11 @@ class Recorder(_mocks.Mocks):
             state["arn"] = f"arn:{PARTITION}:apigateway:{region}::/domainnames/{inputs.get('domainName')}"
         elif type_ == ROUTE53_RECORD:
             state["fqdn"] = inputs.get("name")
+        elif type_ == "aws:lambda/functionUrl:FunctionUrl":
+            function = inputs.get("functionName", "")
+            state["functionArn"] = function if function.startswith("arn:") else f"arn:{PARTITION}:lambda:{region}:{self.account}:function:{function}"
+            state["functionUrl"] = f"https://{name}.lambda-url.{region}.on.aws/"
+            state["urlId"] = name
         return state
 
     def new_resource(self, args: _mocks.MockResourceArgs):
@@ -665,6 +673,7 @@ WIRE: dict[str, dict[str, Any]] = {
         "Principal": "principal",
         "SourceArn": "sourceArn",
         "SourceAccount": "sourceAccount",
+        "FunctionUrlAuthType": "functionUrlAuthType",
     },
     "AWS::Logs::LogGroup": {"LogGroupName": "name", "RetentionInDays": "retentionInDays", "KmsKeyId": "kmsKeyId"},
     "AWS::IAM::Role": {
@@ -690,6 +699,32 @@ WIRE: dict[str, dict[str, Any]] = {
         "SnapStart": ("snapStart", {"ApplyOn": "applyOn"}),
         "ReservedConcurrentExecutions": "reservedConcurrentExecutions",
         "EphemeralStorage": ("ephemeralStorage", {"Size": "size"}),
+        "VpcConfig": ("vpcConfig", {"SecurityGroupIds": "securityGroupIds", "SubnetIds": "subnetIds"}),
+        "KmsKeyArn": "kmsKeyArn",
+        "TracingConfig": ("tracingConfig", {"Mode": "mode"}),
+        "DeadLetterConfig": ("deadLetterConfig", {"TargetArn": "targetArn"}),
+        # CloudFormation's list of (at most one) file system configuration, Pulumi's single object
+        "FileSystemConfigs": ("fileSystemConfig", lambda c: [{"Arn": c["arn"], "LocalMountPath": c["localMountPath"]}]),
+        "PackageType": "packageType",
+        "ImageConfig": ("imageConfig", {"Command": "commands", "EntryPoint": "entryPoints", "WorkingDirectory": "workingDirectory"}),
+    },
+    "AWS::Lambda::EventInvokeConfig": {
+        "FunctionName": "functionName",
+        "Qualifier": "qualifier",
+        "MaximumEventAgeInSeconds": "maximumEventAgeInSeconds",
+        "MaximumRetryAttempts": "maximumRetryAttempts",
+        "DestinationConfig": (
+            "destinationConfig",
+            {"OnSuccess": ("onSuccess", {"Destination": "destination"}), "OnFailure": ("onFailure", {"Destination": "destination"})},
+        ),
+    },
+    "AWS::Lambda::Url": {
+        "AuthType": "authorizationType",
+        "InvokeMode": "invokeMode",
+        "Cors": ("cors", {
+            "AllowCredentials": "allowCredentials", "AllowHeaders": "allowHeaders", "AllowMethods": "allowMethods",
+            "AllowOrigins": "allowOrigins", "ExposeHeaders": "exposeHeaders", "MaxAge": "maxAge",
+        }),
     },
     "AWS::Lambda::Alias": {"FunctionName": "functionName", "FunctionVersion": "functionVersion", "Name": "name"},
     "AWS::ApiGatewayV2::DomainName": {
@@ -739,12 +774,14 @@ CFN_REF: dict[str, Callable[[Registered], Any]] = {
     "AWS::Lambda::Alias": lambda r: r.state["arn"],
     "AWS::ApiGatewayV2::DomainName": lambda r: r.state["domainName"],
     "AWS::Route53::RecordSet": lambda r: r.state["fqdn"],
+    "AWS::Lambda::Url": lambda r: r.state["functionArn"],
 }
 #: `Fn::GetAtt` of each type: the mocked resource's output that holds it (a tuple: a field of an output).
 CFN_ATTRIBUTES = {
     "AWS::IAM::Role": {"Arn": "arn"},
     "AWS::Lambda::Function": {"Arn": "arn"},
     "AWS::ApiGatewayV2::Api": {"ApiEndpoint": "apiEndpoint"},
+    "AWS::Lambda::Url": {"FunctionUrl": "functionUrl", "FunctionArn": "functionArn"},
     "AWS::ApiGatewayV2::DomainName": {
         "RegionalDomainName": ("domainNameConfiguration", "targetDomainName"),
         "RegionalHostedZoneId": ("domainNameConfiguration", "hostedZoneId"),

@@ -465,3 +465,42 @@ def test_adopt_names_the_name_properties_to_add_to_serverless_yml(tmp_path: Path
         " replace) it"
         for key, prop, name in (("MessagesQueue", "QueueName", queue), ("AttachmentsBucket", "BucketName", bucket))
     ]
+
+
+class _Stack:
+    """The stack's ids as a kind reads them: the function AFn is named svc-dev-a."""
+
+    def physical(self, value, what):
+        from wsapi.plan import Ref
+
+        return {"AFn": "svc-dev-a"}[value.key] if isinstance(value, Ref) else value
+
+    def pseudo(self):
+        return {}
+
+
+@pytest.mark.parametrize(
+    ("cfn_type", "properties", "expected"),
+    [
+        ("AWS::Lambda::Url", {"TargetFunctionArn": ("getatt",)}, "svc-dev-a"),
+        ("AWS::Lambda::Url", {"TargetFunctionArn": ("getatt", "provisioned")}, "svc-dev-a/provisioned"),
+        ("AWS::Lambda::EventInvokeConfig", {"FunctionName": "ref", "Qualifier": "$LATEST"}, "svc-dev-a"),
+        ("AWS::Lambda::EventInvokeConfig", {"FunctionName": "ref", "Qualifier": "provisioned"}, "svc-dev-a:provisioned"),
+    ],
+)
+def test_function_urls_and_event_invoke_configs_import_as_pulumi_aws_documents(cfn_type, properties, expected) -> None:
+    """pulumi-aws: a function URL by `{function}` or `{function}/{qualifier}`, an event invoke configuration by
+    `{function}` or `{function}:{qualifier}`."""
+    from wsapi.plan import GetAtt, Join, Ref, Resource
+    from wsapi.registry import lookup
+
+    def value(spec):
+        if spec == "ref":
+            return Ref("AFn")
+        if isinstance(spec, tuple):
+            arn = GetAtt("AFn", "Arn")
+            return Join(":", (arn, spec[1])) if len(spec) == 2 else arn
+        return spec
+
+    resource = Resource("X", cfn_type, "x", {key: value(spec) for key, spec in properties.items()})
+    assert lookup(cfn_type).import_id(resource, "ignored", _Stack()) == expected

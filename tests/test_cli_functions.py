@@ -56,11 +56,11 @@ def test_a_setting_it_cannot_create_is_reported_with_its_path(tmp_path: Path) ->
     (tmp_path / "h.py").write_text("")
     (tmp_path / "serverless.yml").write_text(
         "service: svc\nprovider: {name: aws, runtime: python3.11}\n"
-        "functions:\n  connect:\n    handler: h.c\n    tracing: Active\n    events: [{websocket: $connect}]\n"
+        "functions:\n  connect:\n    image: chatimage\n    events: [{websocket: $connect}]\n"
     )
     result = run_cli("export", str(tmp_path), "--with-functions")
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.startswith(f"{tmp_path}: functions.connect.tracing: wsapi does not create functions with tracing")
+    assert result.stderr.startswith(f"{tmp_path}: functions.connect.image: names an image of provider.ecr.images, which Serverless builds")
     assert run_cli("export", str(tmp_path)).returncode == 0  # the websocket part alone does not need it
 
 

@@ -39,6 +39,7 @@ from pulumi_support import (
     PULUMI_ONLY_INPUTS,
     PULUMI_TYPE,
     ROLE_POLICY_ATTACHMENT,
+    RUNTIME_MANAGEMENT,
     STACK_REGION,
     WIRE,
     Intrinsics,
@@ -116,7 +117,8 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
         template = render_template(plan)
         rendered = render(
             "chat", recorder=pulumi_mocks, config=case / "serverless.yml", create_functions=functions,
-            outputs=lambda api: {**outputs_of(api), "custom_domain_urls": api.custom_domain_urls}, **settings,
+            outputs=lambda api: {**outputs_of(api), "custom_domain_urls": api.custom_domain_urls, "function_urls": api.function_urls},
+            **settings,
         )
 
     recorder = rendered.recorder
@@ -183,12 +185,24 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
             continue
         for dropped in [p for p in properties if (cfn_type, p) in DROPPED_PROPERTIES]:
             properties.pop(dropped)
-        documented = ("ManagedPolicyArns", "DataProtectionPolicy", "Policies", "ProvisionedConcurrencyConfig", "Code")
+        documented = (
+            "ManagedPolicyArns", "DataProtectionPolicy", "Policies", "ProvisionedConcurrencyConfig", "Code", "RuntimeManagementConfig",
+        )  # fmt: skip
         extras = {k: properties.pop(k) for k in documented if k in properties}
+        if cfn_type == "AWS::Lambda::Url":  # the function and its alias: Pulumi's function name (its ARN) and qualifier
+            target = properties.pop("TargetFunctionArn")
+            qualifier = registered.inputs.get("qualifier")
+            if registered.inputs["functionName"] + (f":{qualifier}" if qualifier else "") != target:
+                problems.append(f"{key}.TargetFunctionArn: CloudFormation {target!r} != Pulumi {registered.inputs['functionName']!r}:{qualifier!r}")
         if cfn_type == "AWS::ApiGatewayV2::Deployment" and "StageName" in properties:
             extras["StageName"] = properties.pop("StageName")
         used = compare_properties(key, cfn_type, properties, registered.inputs, WIRE[cfn_type], problems)
-        if "Code" in extras:  # the same archive: uploaded by Pulumi, read from S3 by the template
+        if cfn_type == "AWS::Lambda::Url":
+            used |= {"functionName", "qualifier"}
+        if "Code" in extras and "ImageUri" in extras["Code"]:  # a container image
+            assert registered.inputs["imageUri"] == extras["Code"]["ImageUri"], key
+            used.add("imageUri")
+        elif "Code" in extras:  # the same archive: uploaded by Pulumi, read from S3 by the template
             archive = plan.resource(key).properties["Code"]
             if body["Properties"]["Code"]["S3Bucket"] == {"Ref": "ArtifactBucket"}:
                 uploaded = Path(registered.inputs["code"].path)
@@ -259,6 +273,16 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
             assert config.inputs.get("region") == (None if service.region_is_default else service.region)
             assert config.parent == rendered.component_urn and registered.urn in config.dependencies
             consumed.add(config.urn)
+        if "RuntimeManagementConfig" in extras:  # a RuntimeManagementConfig of the function
+            configs = [r for r in recorder.of_type(RUNTIME_MANAGEMENT) if r.inputs.get("functionName") == registered.state["name"]]
+            assert len(configs) == 1, key
+            (config,) = configs
+            expected = extras["RuntimeManagementConfig"]
+            assert config.inputs["updateRuntimeOn"] == expected["UpdateRuntimeOn"], key
+            assert config.inputs.get("runtimeVersionArn") == expected.get("RuntimeVersionArn"), key
+            assert config.inputs.get("region") == (None if service.region_is_default else service.region)
+            assert config.parent == rendered.component_urn and registered.urn in config.dependencies
+            consumed.add(config.urn)
         if "DataProtectionPolicy" in extras:
             policies = [
                 r
@@ -299,6 +323,8 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
     }
     for domain, url in zip(service.custom_domains, rendered.outputs["custom_domain_urls"]):
         component_outputs[naming.domain_url_output(domain.domain_name)] = url
+    for function_key, url in rendered.outputs["function_urls"].items():
+        component_outputs[naming.function_url(function_key)] = url
     assert len(rendered.outputs["custom_domain_urls"]) == len(service.custom_domains)
     imported_api = isinstance(service.external_api_id, dict) and "Fn::ImportValue" in json.dumps(service.external_api_id)
     # a template does not re-export another stack's import (cfn-lint W6001); the component still has them

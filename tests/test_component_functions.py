@@ -263,18 +263,26 @@ def test_without_create_functions_nothing_is_created(pulumi_mocks: Recorder) -> 
 
 def test_settings_it_cannot_create_are_refused_before_anything_is_registered(tmp_path: Path, pulumi_mocks: Recorder) -> None:
     config = small_service()
-    config["functions"]["message"]["vpc"] = {"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]}
+    del config["functions"]["message"]["handler"]
+    config["functions"]["message"]["image"] = "chatimage"  # one of provider.ecr.images, which Serverless builds
     with pytest.raises(ConfigError) as raised:
         render("chat", config=service_folder(tmp_path, config), create_functions=True, recorder=pulumi_mocks)
-    assert "functions.message.vpc: wsapi does not create functions with vpc" in str(raised.value)
+    assert "functions.message.image: names an image of provider.ecr.images, which Serverless builds with Docker" in str(raised.value)
     assert pulumi_mocks.resources == []
+
+
+def built_image(function: dict) -> None:
+    """An image of provider.ecr.images, which Serverless builds with Docker, instead of a handler."""
+    del function["handler"]
+    function["image"] = "chatimage"
 
 
 #: Services the component refuses once it creates their functions, each for a reason of its own.
 CREATE_REFUSALS = {
     "deprecated runtime": lambda config: config["provider"].update(runtime="python3.7"),
-    "vpc": lambda config: config["functions"]["message"].update(vpc={"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]}),
-    "unresolved environment": lambda config: config["functions"]["message"].update(environment={"KEY": "${ssm:/chat/key}"}),
+    # (vpc, and an ${ssm:} in the environment, were refused before issue 14: wsapi creates them now)
+    "image Serverless builds": lambda config: built_image(config["functions"]["message"]),
+    "unresolved environment": lambda config: config["functions"]["message"].update(environment={"KEY": "${output:chat.key}"}),
     "long Lambda name": lambda config: config.update(service="a-service-name-long-enough-to-push-the-lambda-name-past-64"),
 }
 

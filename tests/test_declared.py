@@ -286,15 +286,27 @@ def test_wsapi_plan_lists_the_services_own_resources_as_the_component_registers_
 
 
 def test_a_variable_that_cannot_be_resolved_in_resources_stops_only_what_deploys_them(tmp_path: Path) -> None:
-    def secret(config: dict) -> None:
-        config["resources"]["Resources"]["MessagesQueue"]["Properties"]["KmsMasterKeyId"] = "${ssm:/chat/queue-key}"
+    def secret(config: dict) -> None:  # a Serverless Dashboard output: nothing answers it
+        config["resources"]["Resources"]["MessagesQueue"]["Properties"]["KmsMasterKeyId"] = "${output:chat.queueKey}"
 
     folder = service_folder(tmp_path, secret)
     assert run_cli("validate", str(folder)).returncode == 0
     assert run_cli("export", str(folder), "--compat", "serverless-v3").returncode == 0  # the websocket part only
     result = run_cli("export", str(folder))
     assert result.returncode == 2 and result.stdout == ""
-    assert "resources.Resources.MessagesQueue.Properties.KmsMasterKeyId: cannot resolve ${ssm:/chat/queue-key}" in result.stderr
+    assert "resources.Resources.MessagesQueue.Properties.KmsMasterKeyId: cannot resolve ${output:chat.queueKey}" in result.stderr
+
+
+def test_an_ssm_parameter_in_resources_is_read_by_cloudformation_at_deploy_time(tmp_path: Path) -> None:
+    def key(config: dict) -> None:
+        config["resources"]["Resources"]["MessagesQueue"]["Properties"]["KmsMasterKeyId"] = "${ssm:/chat/queue-key}"
+
+    result = run_cli("export", str(service_folder(tmp_path, key)))
+    assert result.returncode == 0, result.stderr
+    template = json.loads(result.stdout)
+    assert template["Resources"]["MessagesQueue"]["Properties"]["KmsMasterKeyId"] == {"Ref": "SsmChatQueueKey"}
+    assert template["Parameters"]["SsmChatQueueKey"]["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert template["Parameters"]["SsmChatQueueKey"]["Default"] == "/chat/queue-key"
 
 
 def test_the_standalone_export_with_functions_keeps_every_reference_inside_the_template() -> None:

@@ -20,6 +20,7 @@ from .native_checks import declared_problems
 from .preflight import pulumi_problems
 from .plan import ACCOUNT_ID, PARTITION, REGION, STANDALONE, URL_SUFFIX, Plan
 from .pulumi_builder import PulumiBuilder
+from .remote_values import Request
 
 #: What `functions=` accepts for a function key: a function wsapi should invoke, or its ARN.
 FunctionInput = Union[aws.lambda_.Function, str, pulumi.Output]
@@ -36,7 +37,7 @@ class WebSocketApiArgs:
     config: ConfigSource
     stage: Optional[str] = None
     region: Optional[str] = None
-    params: Optional[Mapping[str, str]] = None
+    params: Optional[Mapping[str, Any]] = None  #: a value may be an Output (a secret): it stays one
     options: Optional[Mapping[str, str]] = None
     functions: Optional[Mapping[str, FunctionInput]] = None
     create_functions: bool = False
@@ -56,6 +57,8 @@ class WebSocketApi(pulumi.ComponentResource):
     execution_arn: pulumi.Output[str]
     route_ids: pulumi.Output[dict]
     function_arns: pulumi.Output[dict]
+    #: the URLs of the created functions that have one (`url`), by function key
+    function_urls: pulumi.Output[dict]
     #: the service's own `resources.Outputs`, by name (a Python dict, so a program can export each)
     outputs: dict
     custom_domain_urls: pulumi.Output[list]
@@ -69,7 +72,7 @@ class WebSocketApi(pulumi.ComponentResource):
         config: Optional[ConfigSource] = None,
         stage: Optional[str] = None,
         region: Optional[str] = None,
-        params: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, Any]] = None,
         options: Optional[Mapping[str, str]] = None,
         functions: Optional[Mapping[str, FunctionInput]] = None,
         create_functions: bool = False,
@@ -77,9 +80,13 @@ class WebSocketApi(pulumi.ComponentResource):
     ) -> None:
         keywords = WebSocketApiArgs(config, stage, region, params, options, functions, create_functions, adopt)
         args = arguments(args, keywords)
-        service = load_service(
-            args.config, stage=args.stage, region=args.region, params=args.params, options=args.options
-        )
+        # a param given as an Output (a Pulumi secret) is a value found at deploy time: it stays an Output
+        secret_params = {key: value for key, value in (args.params or {}).items() if isinstance(value, pulumi.Output)}
+        params = {
+            key: Request("param", key, secret=True).as_document() if key in secret_params else value
+            for key, value in (args.params or {}).items()
+        }
+        service = load_service(args.config, stage=args.stage, region=args.region, params=params, options=args.options)
         function_inputs = dict(args.functions or {})
         plan = compile_service(
             service, STANDALONE, with_functions=args.create_functions, external_functions=tuple(function_inputs)
@@ -97,7 +104,7 @@ class WebSocketApi(pulumi.ComponentResource):
             pulumi.log.warn(warning.format_warning(label), resource=self)
         self.plan = plan
         region = None if service.region_is_default else service.region
-        self._builder = PulumiBuilder(self, name, plan, function_inputs, region, adoption)
+        self._builder = PulumiBuilder(self, name, plan, function_inputs, region, secret_params, adoption)
         #: every resource the component registered, by the plan's (CloudFormation) logical id
         self.resources: dict[str, pulumi.CustomResource] = self._builder.build()
         self._set_outputs()
@@ -127,7 +134,10 @@ class WebSocketApi(pulumi.ComponentResource):
         self.route_ids = pulumi.Output.all(**routes) if routes else pulumi.Output.from_input({})
         created = {key: self._builder.value(target) for key, target in plan.function_targets.items()}
         self.function_arns = pulumi.Output.all(**created) if created else pulumi.Output.from_input({})
+        urls = {key: self._builder.value(url) for key, url in plan.function_urls.items()}
+        self.function_urls = pulumi.Output.all(**urls) if urls else pulumi.Output.from_input({})
         generated = (naming.SERVICE_ENDPOINT_OUTPUT, naming.MANAGEMENT_ENDPOINT_OUTPUT, naming.API_ID_OUTPUT)
+        generated += tuple(naming.function_url(key) for key in plan.function_urls)
         declared = {
             output.key: self._builder.value(output.value)
             for output in plan.outputs
@@ -145,6 +155,7 @@ class WebSocketApi(pulumi.ComponentResource):
                 "execution_arn": self.execution_arn,
                 "route_ids": self.route_ids,
                 "function_arns": self.function_arns,
+                "function_urls": self.function_urls,
                 "outputs": pulumi.Output.all(**self.outputs) if self.outputs else {},
                 "custom_domain_urls": self.custom_domain_urls,
             }

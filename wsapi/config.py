@@ -8,6 +8,7 @@ from typing import Any, List, Mapping, Optional, Tuple, Union
 
 from .errors import ConfigError, Problem
 from .model import Service
+from .remote_values import DeployTime, Remote
 from .validate import resolved_paths, validate_document
 
 ConfigSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
@@ -22,6 +23,7 @@ def load_service(
     options: Optional[Mapping[str, str]] = None,
     env: Optional[Mapping[str, str]] = None,
     label: Optional[str] = None,
+    remote: Optional[Remote] = None,
 ) -> Service:
     """Read a serverless.yml (a path to it, its folder, or an already-loaded mapping) as Serverless v3 does.
 
@@ -29,7 +31,8 @@ def load_service(
     Raises `ConfigError` naming every problem, with `label` (default: the path given) as the file. Every
     setting wsapi reads is read, for every command; a value only some consumers need whose variables cannot
     be resolved (a `${ssm:...}` in an environment) is kept with its function and reported by the consumer
-    that needs it (`model.Function.problems`).
+    that needs it (`model.Function.problems`). Values only AWS knows (`${aws:accountId}`, `${ssm:...}`) come
+    from `remote` (`remote_values`), by default found at deploy time.
     """
     from .config_files import load_config, plain_data_problems
     from .unicode_text import not_unicode
@@ -61,7 +64,10 @@ def load_service(
         all_options["stage"] = stage
     if region is not None:
         all_options["region"] = region
-    settings = dict(service_dir=service_dir, options=all_options, params=dict(params or {}), env=env)
+    settings = dict(
+        service_dir=service_dir, options=all_options, params=dict(params or {}), env=env,
+        remote=DeployTime() if remote is None else remote,
+    )
     try:
         resolved, schema_problems = read_document(document, settings)
         return validate_document(

@@ -37,10 +37,12 @@ from . import naming
 from .errors import Problem, join_path
 from .functions import unresolved_in
 from .model import CustomDomain, Unresolved
-from .readers import TypedReader, read_declared, reads, type_name
+from .readers import TypedReader, deploy_time_deferred, read_declared, reads, type_name
 
 API_TYPES = ("http", "rest", "websocket")  #: the plugin's order (globals.apiTypes)
 WEBSOCKET = "websocket"
+#: why a custom domain's setting cannot be a value found only at deploy time (`${ssm:...}`)
+DEPLOY_TIME_WHY = "a custom domain's settings are read before deploying, and this value is found only at deploy time; give the value itself (e.g. with ${param:...})"
 #: Every setting of a domain the plugin knows (its README and models/domain-config.js).
 PLUGIN_KEYS = (
     "domainName", "basePath", "stage", "certificateName", "certificateArn", "createRoute53Record",
@@ -93,6 +95,7 @@ class DomainReader(TypedReader):
 
     @reads("custom.customDomain", deferred=True)
     def single(self, value: Any, path: str) -> List[Tuple[Mapping[str, Any], str]]:
+        value = deploy_time_deferred(value, path, DEPLOY_TIME_WHY)
         if value is None:
             return []
         if isinstance(value, Unresolved):
@@ -103,6 +106,7 @@ class DomainReader(TypedReader):
 
     @reads("custom.customDomains", deferred=True)
     def listed(self, value: Any, path: str) -> List[Tuple[Mapping[str, Any], str]]:
+        value = deploy_time_deferred(value, path, DEPLOY_TIME_WHY)
         if value is None:
             return []
         if isinstance(value, Unresolved):
@@ -125,7 +129,7 @@ class DomainReader(TypedReader):
     @reads("provider.stackTags", deferred=True)
     def stack_tags(self, value: Any, path: str) -> Dict[str, str]:
         """Tags of the domain: the plugin creates it with provider.stackTags overlaid with provider.tags."""
-        clean, problems = unresolved_in(value, path)
+        clean, problems = unresolved_in(deploy_time_deferred(value, path, DEPLOY_TIME_WHY), path)
         self.deploy_problems.extend(problems)
         return self.tags(clean, path)
 

@@ -34,19 +34,13 @@ from .model import (
 )
 from .globs import PatternError, escapes_folder, glob_matcher
 from .packaging import parse_s3_uri
+from .lambda_settings import CREATE, LambdaSettingsReader
 from .readers import DEFERRED, TypedReader, type_name, unresolved_in, whole_items
 
-RUN = "run"  #: needed to run the function (offline) and to create it
-CREATE = "create"  #: needed to create it
+RUN = "run"  #: needed to run the function (offline) and to create it; CREATE (from `lambda_settings`): to create it
 
-#: Function settings Serverless v3 knows that wsapi does not create: refused with their path when wsapi
-#: creates the function.
-UNSUPPORTED_FUNCTION_SETTINGS = (
-    "image", "vpc", "kmsKeyArn", "awsKmsKeyArn", "tracing", "fileSystemConfig", "destinations", "onError", "url",
-    "runtimeManagement", "condition", "dependsOn", "maximumEventAge", "maximumRetryAttempts",
-)  # fmt: skip
-UNSUPPORTED_PROVIDER_SETTINGS = ("vpc", "kmsKeyArn", "runtimeManagement")
 ARCHITECTURES = ("arm64", "x86_64")
+LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")  #: a CloudFormation logical id (a role in resources:)
 PACKAGE_KEYS = ("patterns", "include", "exclude", "individually", "artifact", "excludeDevDependencies", "path")
 FUNCTION_PACKAGE_KEYS = ("patterns", "include", "exclude", "individually", "artifact")
 ROLE_KEYS = ("name", "path", "managedPolicies", "statements", "permissionBoundary", "permissionsBoundary", "tags")
@@ -73,10 +67,7 @@ class Setting:
 
 
 #: Provider settings of the functions wsapi creates that are not per function (`BuildReader`).
-BUILD_PROVIDER_KEYS = (
-    "iam", "role", "iamRoleStatements", "iamManagedPolicies", "rolePermissionsBoundary", *UNSUPPORTED_PROVIDER_SETTINGS,
-    "tracing",
-)  # fmt: skip
+BUILD_PROVIDER_KEYS = ("iam", "role", "iamRoleStatements", "iamManagedPolicies", "rolePermissionsBoundary")
 #: Service-wide settings read for the functions wsapi creates (`BuildReader`).
 BUILD_PATHS = ("package", "useDotenv", "plugins.localPath", "layers.*.path") + tuple(f"provider.{k}" for k in BUILD_PROVIDER_KEYS)
 
@@ -110,8 +101,17 @@ class SettingsReader(TypedReader):
         return taken
 
     def existing_role(self, value: Any, path: str) -> Optional[CfnValue]:
+        """A role given instead of the generated one, as Serverless's `compileRole` reads it: an ARN, an intrinsic
+        (`Fn::GetAtt`, `Fn::ImportValue`, `Fn::Sub`, ...), or the logical id of a role in `resources:`, which
+        is `Fn::GetAtt [Id, Arn]` (`IamRoleLambdaExecution`: the generated role itself, so None)."""
         if isinstance(value, str) and not value.startswith("arn:"):
-            self.keep(CREATE, path, f"{value!r} names a role defined in resources:, which wsapi does not deploy; give the role's ARN")
+            if value == naming.LAMBDA_ROLE:
+                return None
+            if not LOGICAL_ID.fullmatch(value):
+                self.report(path, f"{value!r} is neither a role ARN (arn:...) nor the logical id of a role in resources: (letters and digits)")
+                return None
+            return {"Fn::GetAtt": [value, "Arn"]}
+        if value == {"Fn::GetAtt": [naming.LAMBDA_ROLE, "Arn"]}:
             return None
         return self.arn_or_intrinsic(value, path, "an IAM role")
 
@@ -195,8 +195,9 @@ class Inherited:
     log_data_protection_policy: Optional[Mapping[str, Any]]
 
 
-class FunctionReader(SettingsReader):
-    """Reads every function of one document; `function` reads one, in one pass over `SETTINGS`."""
+class FunctionReader(LambdaSettingsReader, SettingsReader):
+    """Reads every function of one document; `function` reads one, in one pass over `SETTINGS` (the readers of
+    the settings beyond code, runtime and environment live in `lambda_settings`)."""
 
     def __init__(
         self, report: Callable[[str, str], None], provider: Mapping[str, Any], service: str, stage: str, inherited: Inherited,
@@ -246,7 +247,7 @@ class FunctionReader(SettingsReader):
 
     def read_handler(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
         fields["handler"] = self.string(value, path)
-        if "handler" not in config and "image" not in config:
+        if "handler" not in config and config.get("image") is None:
             self.report(path, "is required (or image)")
 
     def read_name(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
@@ -271,7 +272,8 @@ class FunctionReader(SettingsReader):
         own = self.provider_runtime(value, path)
         fields["runtime"] = self.inherit("runtime", own, None)
         if fields["runtime"] is None:
-            self.keep(CREATE, path, "is required to create the function (set it here or as provider.runtime)")
+            if config.get("image") is None:  # an image brings its own runtime
+                self.keep(CREATE, path, "is required to create the function (set it here or as provider.runtime)")
             return
         lifecycle = runtimes.lifecycle_problem(fields["runtime"], self.today)
         if lifecycle is not None and lifecycle[1]:  # deprecated (warned where it is written) and refused
@@ -390,22 +392,12 @@ class FunctionReader(SettingsReader):
     def read_package(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
         fields["package"] = self.package(value, path, FUNCTION_PACKAGE_KEYS)
 
-    def read_unsupported(self, value: Any, path: str, fields: Dict[str, Any], config: Mapping[str, Any]) -> None:
-        if value not in (None, False):
-            key = fields["key"]
-            setting = path.rsplit(".", 1)[-1]
-            self.keep(
-                CREATE, path,
-                f"wsapi does not create functions with {setting}; create this function yourself and pass its ARN "
-                f"(functions={{'{key}': ...}} or --function {key}=ARN), or remove the setting",
-            )
-
 
 #: Every function setting wsapi reads, in reading order: the one list the reader goes through and the
 #: resolved paths derive from.
 SETTINGS = (
     Setting("handler", FunctionReader.read_handler, websocket=True),
-    Setting("image", FunctionReader.read_unsupported, websocket=True),
+    Setting("image", FunctionReader.read_image, websocket=True),
     Setting("name", FunctionReader.read_name, websocket=True),
     Setting("provisionedConcurrency", FunctionReader.read_provisionedConcurrency, websocket=True),
     Setting("snapStart", FunctionReader.read_snapStart, websocket=True),
@@ -424,7 +416,20 @@ SETTINGS = (
     Setting("reservedConcurrency", FunctionReader.read_reservedConcurrency),
     Setting("ephemeralStorageSize", FunctionReader.read_ephemeralStorageSize),
     Setting("package", FunctionReader.read_package),
-) + tuple(Setting(key, FunctionReader.read_unsupported) for key in UNSUPPORTED_FUNCTION_SETTINGS if key != "image")
+    Setting("vpc", FunctionReader.read_vpc, FunctionReader.provider_vpc),
+    Setting("fileSystemConfig", FunctionReader.read_fileSystemConfig),
+    Setting("kmsKeyArn", FunctionReader.read_kmsKeyArn, FunctionReader.provider_kmsKeyArn),
+    Setting("awsKmsKeyArn", FunctionReader.read_awsKmsKeyArn),
+    Setting("tracing", FunctionReader.read_tracing, FunctionReader.provider_tracing),
+    Setting("onError", FunctionReader.read_onError),
+    Setting("destinations", FunctionReader.read_destinations),
+    Setting("maximumEventAge", FunctionReader.read_maximumEventAge),
+    Setting("maximumRetryAttempts", FunctionReader.read_maximumRetryAttempts),
+    Setting("runtimeManagement", FunctionReader.read_runtimeManagement, FunctionReader.provider_runtimeManagement),
+    Setting("url", FunctionReader.read_url),
+    Setting("condition", FunctionReader.read_condition),
+    Setting("dependsOn", FunctionReader.read_dependsOn),
+)
 
 
 def other_events(events: Any, path: str) -> Tuple[Tuple[str, str], ...]:
@@ -450,12 +455,6 @@ class BuildReader(SettingsReader):
         clean, unresolved = unresolved_in(settings, "")
         self.kept.extend((CREATE, problem) for problem in unresolved)
         provider = {key.split(".", 1)[1]: value for key, value in clean.items() if key.startswith("provider.")}
-        for setting in UNSUPPORTED_PROVIDER_SETTINGS:
-            if provider.get(setting) not in (None, False):
-                self.keep(CREATE, f"provider.{setting}", f"wsapi does not create functions with {setting}; remove it, or create the functions yourself and pass their ARNs")
-        tracing = provider.get("tracing")
-        if isinstance(tracing, Mapping) and tracing.get("lambda") not in (None, False):
-            self.keep(CREATE, "provider.tracing.lambda", "wsapi does not create functions with tracing; remove it, or create the functions yourself and pass their ARNs")
         package = self.package(clean["package"], "package", PACKAGE_KEYS)
         role = self.role(provider)
         problems = tuple(problem for _, problem in self.take())

@@ -48,6 +48,8 @@ INTRINSICS = (
     Intrinsic("Fn::Split", "text split into a list", "!Split", True),
     Intrinsic("Fn::Sub", "text with `${Name}` replaced by references", "!Sub", True),
     Intrinsic("Fn::ToJsonString", "a value as JSON text (AWS::LanguageExtensions)", None, True),
+    # wsapi's own, never written by hand: a variable's value found at deploy time (`remote_values.REMOTE`)
+    Intrinsic("wsapi:Remote", "the value of an ${ssm:}, ${cf:} or ${s3:} variable, found at deploy time", None, True),
 )
 
 #: YAML short-form tag -> long form (`!GetAtt` -> `Fn::GetAtt`), in the order of INTRINSICS.

@@ -73,6 +73,42 @@ class RoleSettings:
 
 
 @dataclass(frozen=True)
+class VpcConfig:
+    """`vpc` (the function's, else `provider.vpc`, key by key as Serverless merges them)."""
+
+    security_group_ids: CfnValue  #: a list (items ids or intrinsics), or an intrinsic giving one
+    subnet_ids: CfnValue
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One of `destinations.onSuccess`/`onFailure`: where Lambda sends an asynchronous invocation's result."""
+
+    target: CfnValue  #: an ARN, an intrinsic, or (`function` set) the key of a function of the service
+    action: str  #: what the role must be allowed to do with it (`sqs:SendMessage`, `lambda:InvokeFunction`, ...)
+    function: Optional[str] = None  #: the function of this service it names, by key
+
+
+@dataclass(frozen=True)
+class FunctionUrl:
+    """`url`: a Lambda function URL (`AWS::Lambda::Url`)."""
+
+    auth_type: str  #: NONE (public, with Serverless's `lambda:InvokeFunctionUrl` permission for `*`) or AWS_IAM
+    cors: Optional[Mapping[str, Any]] = None  #: CloudFormation's `Cors`, Serverless's defaults filled in
+    invoke_mode: Optional[str] = None  #: RESPONSE_STREAM (BUFFERED is Lambda's default and not written)
+
+
+@dataclass(frozen=True)
+class ContainerImage:
+    """`image`: the function's code is a container image in ECR."""
+
+    uri: str
+    command: Optional[Tuple[str, ...]] = None
+    entry_point: Optional[Tuple[str, ...]] = None
+    working_directory: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Function:
     """One function of the service with every setting wsapi reads, read in one pass (`functions.py`): what
     the websocket module refers to, how it runs (`wsapi offline`) and how it is created
@@ -100,11 +136,26 @@ class Function:
     reserved_concurrency: Optional[CfnValue] = None
     ephemeral_storage_size: Optional[int] = None
     package: PackageSettings = field(default_factory=PackageSettings)
+    vpc: Optional[VpcConfig] = None  #: None also for `vpc: ~`, which turns `provider.vpc` off for this function
+    kms_key_arn: Optional[CfnValue] = None  #: the function's, else the provider's
+    tracing: Optional[str] = None  #: Active or PassThrough (the function's, else `provider.tracing.lambda`)
+    on_error: Optional[CfnValue] = None  #: the dead-letter target (an SNS topic ARN, or an intrinsic)
+    destinations: Tuple[Tuple[str, Destination], ...] = ()  #: ("OnSuccess"|"OnFailure", destination)
+    maximum_event_age: Optional[int] = None  #: seconds
+    maximum_retry_attempts: Optional[int] = None
+    file_system: Optional[Tuple[CfnValue, str]] = None  #: (EFS access point ARN, local mount path)
+    #: (UpdateRuntimeOn, RuntimeVersionArn): the provider's `runtimeManagement` merged with the function's;
+    #: None for Lambda's default (auto)
+    runtime_management: Optional[Tuple[str, Optional[CfnValue]]] = None
+    url: Optional[FunctionUrl] = None
+    image: Optional[ContainerImage] = None  #: a container image instead of `handler` and a code archive
+    condition: Optional[str] = None  #: a condition of `resources.Conditions`: the function exists when it holds
+    depends_on: Tuple[str, ...] = ()  #: logical ids the function waits for (after its log group)
     #: (path, type) of its events other than `websocket` (`http`, `schedule`, ...), which wsapi does not deploy
     other_events: Tuple[Tuple[str, str], ...] = field(default=(), compare=False)
     #: where settings that may hold intrinsics were written (`role`, `logDataProtectionPolicy`,
-    #: `reservedConcurrency`, `provisionedConcurrency`, `environment.NAME`), and the name (`name`: the function's
-    #: own path when Serverless derives it), for their problems' paths
+    #: `reservedConcurrency`, `provisionedConcurrency`, `environment.NAME`, ...), and the name (`name`: the
+    #: function's own path when Serverless derives it), for their problems' paths
     paths: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: (needed by, problem): why wsapi cannot run or create it as written (a setting it does not create, a
     #: value whose variables could not be resolved), reported by the consumer that needs the setting:

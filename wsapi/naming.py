@@ -83,6 +83,21 @@ def snapstart_alias(function_key: str) -> str:
     return f"{normalized_function_name(function_key)}SnapStartLambdaAlias"
 
 
+def function_url(function_key: str) -> str:
+    """The function's URL (`AWS::Lambda::Url`), and the stack output holding it (Serverless names both so)."""
+    return f"{normalized_function_name(function_key)}LambdaFunctionUrl"
+
+
+def function_url_permission(function_key: str) -> str:
+    """Anyone may invoke a URL without an authorizer (`lambda:InvokeFunctionUrl` for `*`)."""
+    return f"{normalized_function_name(function_key)}LambdaPermissionFnUrl"
+
+
+def event_invoke_config(function_key: str) -> str:
+    """The function's asynchronous invocation settings (`AWS::Lambda::EventInvokeConfig`)."""
+    return f"{normalized_function_name(function_key)}LambdaEvConf"
+
+
 def integration(function_key: str) -> str:
     return f"{normalized_function_name(function_key)}WebsocketsIntegration"
 

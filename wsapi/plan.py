@@ -181,6 +181,17 @@ class Lookup:
 
 
 @dataclass(frozen=True)
+class Remote:
+    """The value of a variable only AWS knows (`${ssm:...}`, `${cf:...}`, `${s3:...}`, a secret `wsapi:params`),
+    found at deploy time: the Pulumi component asks the provider (`remote_lookups`); a standalone template
+    takes an SSM parameter as a template parameter of an SSM type, a Secrets Manager one as a dynamic
+    reference, and refuses the others (`render_cfn`)."""
+
+    request: Any  #: `remote_values.Request`
+    path: str = field(default="", compare=False)  #: where the variable was written, for problems
+
+
+@dataclass(frozen=True)
 class CodeArchive:
     """A function's code, built from local files (or a ready-made archive) by `packaging`.
 
@@ -244,6 +255,8 @@ class Plan:
     published_digest: str  #: hash of what a deployment publishes (routes, integrations, ...): redeploy trigger
     #: how the API invokes each function the plan creates, by function key (its alias, when it has one)
     function_targets: Mapping[str, Any] = field(default_factory=dict)
+    #: the URL of each created function that has one (`url`), by function key (also among `outputs`)
+    function_urls: Mapping[str, Any] = field(default_factory=dict)
     #: the service's template parameters, conditions and mappings (`resources:`), as written
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     conditions: Mapping[str, Any] = field(default_factory=dict)
@@ -271,6 +284,15 @@ class Plan:
         """Every value the user wrote as-is, in the API id and in resource properties."""
         values = [self.api_id] + [r.properties for r in self.resources]
         return tuple(leaf for value in values for leaf in leaves(value) if isinstance(leaf, External))
+
+    def remote_values(self) -> Tuple[Remote, ...]:
+        """Every variable value found at deploy time, in resources and outputs, once each (first path kept)."""
+        values = [r.properties for r in self.resources] + [o.value for o in self.outputs]
+        found: dict = {}
+        for leaf in (leaf for value in values for leaf in leaves(value)):
+            if isinstance(leaf, Remote) and leaf not in found:
+                found[leaf] = leaf
+        return tuple(found)
 
     def lookups(self) -> Tuple[Lookup, ...]:
         """Every value found at deploy time (a custom domain's certificate or zone), once each."""
@@ -354,6 +376,8 @@ def readable(value: Any) -> str:
         return value.template
     if isinstance(value, Lookup):
         return f"<{value.describe()}>"
+    if isinstance(value, Remote):
+        return f"<{value.request.describe()}>"
     if isinstance(value, (list, tuple)):
         return ",".join(readable(v) for v in value)
     return str(value)

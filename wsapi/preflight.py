@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import List, Tuple
 
-from . import native_types
+from . import naming, native_types
 from .errors import Problem, join_path
 from .intrinsics import is_intrinsic
-from .plan import NO_VALUE, PSEUDO_PARAMETERS, STACK_NAME, If, Parameter, Plan, Pseudo, leaves
+from .plan import NO_VALUE, PSEUDO_PARAMETERS, STACK_NAME, If, Parameter, Plan, Pseudo, Resource, leaves
 from .registry import kind_of
 
 #: Pseudo parameters the component gives a value (AWS::StackName is Serverless's stack name, `{service}-{stage}`).
@@ -37,6 +37,8 @@ def pulumi_problems(plan: Plan) -> Tuple[List[Problem], List[Problem]]:
         condition = resource.attributes.get("Condition")
         if isinstance(condition, str) and plan.condition_values.get(condition) is None:
             problems.append(Problem(f"{where}.Condition", unknown_condition(plan, condition)))
+        elif isinstance(condition, str) and not resource.declared and not plan.condition_values[condition]:
+            problems.append(Problem(condition_path(plan, resource), f"{condition} is false here, so the function would not be created, but the API invokes it; remove the condition (or make it hold)"))
         if resource.declared:
             reason = native_types.untranslatable_reason(resource.type)
             if reason:
@@ -66,6 +68,14 @@ def values(plan: Plan, value: object, where: str) -> List[Problem]:
         elif isinstance(leaf, If) and plan.condition_values.get(leaf.condition) is None:
             found.append(Problem(where, unknown_condition(plan, leaf.condition)))
     return found
+
+
+def condition_path(plan: Plan, resource: Resource) -> str:
+    """Where the `condition` of a created function was written (the only generated resource that has one)."""
+    for key, function in plan.service.functions.items():
+        if naming.lambda_function(key) == resource.key:
+            return function.paths.get("condition", f"functions.{key}.condition")
+    return f"{resource.key}.Condition"
 
 
 def unknown_condition(plan: Plan, name: str) -> str:

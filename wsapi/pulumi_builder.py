@@ -34,12 +34,14 @@ from .plan import (
     Plan,
     Pseudo,
     Ref,
+    Remote,
     Resource,
     Select,
     Split,
     Sub,
 )
 from .registry import kind_of
+from .remote_lookups import RemoteLookups
 from .stage_deployment import StageDeployment
 
 RETAINED = ("Retain", "RetainExceptOnCreate", "Snapshot")  #: DeletionPolicy values Pulumi keeps on delete
@@ -75,9 +77,11 @@ class PulumiBuilder:
 
     def __init__(
         self, parent: pulumi.Resource, name: str, plan: Plan, functions: Mapping[str, Any], region: Optional[str],
+        secret_params: Optional[Mapping[str, Any]] = None,
         adoption: Optional[Adoption] = None,
     ) -> None:
         self.parent = parent
+        self.remote = RemoteLookups(parent, region, secret_params or {})  #: variables found at deploy time
         self.adoption = adoption  #: the Serverless stack's resources to take over (`adopt=`), if any
         self.component = name
         self.plan = plan
@@ -189,6 +193,8 @@ class PulumiBuilder:
             return self.external(value)
         if isinstance(value, Lookup):
             return self._found[value]
+        if isinstance(value, Remote):
+            return self.remote.value(value)
         if isinstance(value, Mapping):
             items = ((k, self.value(v)) for k, v in value.items())
             return {k: v for k, v in items if v is not NOTHING}
@@ -233,7 +239,7 @@ class PulumiBuilder:
                 "arn:", Pseudo(PARTITION), ":lambda:", *self.pieces(Pseudo(REGION)), ":", Pseudo(ACCOUNT_ID),
                 ":function:", value.deployed_name, qualifier,
             ]
-        if isinstance(value, (Ref, GetAtt, External, If, Select, Base64, Lookup)):
+        if isinstance(value, (Ref, GetAtt, External, If, Select, Base64, Lookup, Remote)):
             return [self.value(value)]
         return [value]
 

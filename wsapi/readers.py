@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from .errors import join_path
 from .errors import Problem
 from .intrinsics import is_intrinsic
+from .remote_values import request_of
 from .model import Unresolved
 
 TAG_KEY = re.compile(r"^(?!aws:)[\w./=+:\-_ ]{1,128}$")
@@ -61,6 +62,9 @@ def type_name(value: Any) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
+    request = request_of(value)
+    if request is not None:  # a variable's value found at deploy time, where one is needed before
+        return f"{request.describe()}, a value found only at deploy time (give the value itself, e.g. with ${{param:...}})"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):
@@ -105,6 +109,20 @@ def unresolved_in(value: Any, path: str) -> Tuple[Any, List[Problem]]:
     return value, []
 
 
+def deploy_time_deferred(value: Any, path: str, why: str) -> Any:
+    """`value` with each variable's value found only at deploy time (`remote_values`) made an `Unresolved`
+    saying `why` it is needed sooner, for a reader whose settings must be known before deploying: its
+    consumers report it, as a variable that does not resolve."""
+    request = request_of(value)
+    if request is not None:
+        return Unresolved(request.describe(), (Problem(path, f"cannot resolve {request.describe()}: {why}"),))
+    if isinstance(value, Mapping):
+        return {key: deploy_time_deferred(item, join_path(path, str(key)), why) for key, item in value.items()}
+    if isinstance(value, list):
+        return [deploy_time_deferred(item, f"{path}[{index}]", why) for index, item in enumerate(value)]
+    return value
+
+
 def whole_items(value: Any) -> Any:
     """A list whose items are read whole (IAM statements): an item holding an `Unresolved` anywhere becomes one
     `Unresolved` with all its problems, so the item is left out of the checks rather than checked with a hole
@@ -127,7 +145,7 @@ class TypedReader:
     def mapping(self, value: Any, path: str) -> Optional[Mapping[str, Any]]:
         if value is None:
             return None
-        if not isinstance(value, Mapping):
+        if not isinstance(value, Mapping) or request_of(value) is not None:
             self.report(path, f"must be a mapping, got {type_name(value)}")
             return None
         return value

@@ -1,8 +1,10 @@
 """Where Serverless v3 variables read their values: one class per source, one entry per source in `SOURCES`.
 
 `${self:...}`, `${opt:...}`, `${sls:stage}`, `${env:...}`, `${file(...)...}`, `${param:...}`, `${strToBool(...)}` and
-`${aws:region}` are answered here; `ssm`, `cf`, `s3` and `output` (and `aws:accountId`, `sls:instanceId`) cannot be
-known offline: they are "not found", so a fallback applies and without one the problem says why.
+`${aws:region}` are answered here; `ssm`, `cf`, `s3` and `aws:accountId`/`aws:partition` only AWS knows: they are
+asked of the resolution's `remote` (`remote_values`: a value found at deploy time, or fetched by `wsapi offline`),
+and without one they are "not found", so a fallback applies and without one the problem says why (as for `output`
+and `sls:instanceId`, which nothing answers).
 
 The resolver (`variables`) makes one instance of each source per resolution, so a source may keep what it read
 (`file` keeps each parsed file), and calls `resolve(path, variable, params, address, depth, deep)` for every
@@ -29,11 +31,12 @@ from .document_limits import MAX_FILE_BYTES
 from .dotenv import DotenvError, load_dotenv
 from .errors import ConfigError, shorten
 from .js_scalars import js_string
+from .remote_values import SECRETS_MANAGER, Remote, Request
 from .unicode_text import not_unicode
 from .variable_syntax import Variable
 
 __all__ = [
-    "SOURCES", "VariableSource", "not_found", "NOT_FOUND", "MISSING", "Resolution", "copy_tree", "list_index",
+    "SOURCES", "VariableSource", "not_found", "NOT_FOUND", "deploy_time", "DEPLOY_TIME", "MISSING", "Resolution", "copy_tree", "list_index",
     "unknown_source_message",
 ]
 
@@ -43,6 +46,14 @@ PathT = tuple
 MISSING = object()
 #: Marks a `not_found` answer (its first item).
 NOT_FOUND = object()
+#: Marks a `deploy_time` answer (its first item).
+DEPLOY_TIME = object()
+
+
+def deploy_time(value: Any, note: str) -> Tuple[object, Any, str]:
+    """A source's answer standing for a value found at deploy time: the resolver takes it when no fallback
+    follows, else tries the fallback (`note` says why, if none gives a value either)."""
+    return (DEPLOY_TIME, value, note)
 
 
 def not_found(note: str) -> Tuple[object, str]:
@@ -58,6 +69,7 @@ class Resolution(Protocol):
     options: Mapping[str, Any]  #: `--stage`, `--region` and every other `--KEY VALUE`
     params: Mapping[str, Any]  #: `--param KEY=VALUE`
     env: Mapping[str, str]
+    remote: Optional[Remote]  #: where values only AWS knows come from (None: nowhere, they are not found)
 
     def fail(self, path: PathT, message: str) -> Exception:
         """Record a problem at `path`; the caller raises what this returns."""
@@ -99,6 +111,15 @@ class VariableSource:
     def fail(self, path: PathT, message: str) -> Exception:
         return self.resolution.fail(path, message)
 
+    def from_remote(self, path: PathT, request: Request) -> Any:
+        """A value only AWS knows, from the resolution's `remote`: a deploy-time value (taken only when no
+        fallback follows: `deploy_time`), the value fetched, or not found."""
+        remote = self.resolution.remote
+        value, note = remote.value(request, lambda: self.region(path))
+        if value is None:
+            return not_found(note)
+        return deploy_time(value, note) if remote.deferrable else copy_tree(value)
+
     def text_address(self, path: PathT, variable: Variable, address: Any) -> Optional[str]:
         if address is None:
             return None
@@ -124,6 +145,15 @@ class VariableSource:
             if problem:
                 raise self.fail(path, f"{what} is not valid text ({problem}); pass it as UTF-8")
         return value
+
+    def region(self, path: PathT) -> Any:
+        """The region as `${aws:region}` gives it: `--region`, else `provider.region`, else us-east-1."""
+        region = self.outside(path, self.resolution.options.get("region"), "the region (--region)")
+        if not region:
+            region = self.resolution.lookup(["provider", "region"], path)
+            if region is MISSING or not region:
+                region = "us-east-1"
+        return region
 
     def stage(self, path: PathT) -> Any:
         """The stage as `${sls:stage}` gives it: `--stage`, else `provider.stage`, else "dev"."""
@@ -289,18 +319,15 @@ class AwsSource(VariableSource):
     def resolve(self, path, variable, params, address, depth, deep):
         text = self.required_address(path, variable, address, "region")
         if text == "region":
-            region = self.outside(path, self.resolution.options.get("region"), "the region (--region)")
-            if not region:
-                region = self.resolution.lookup(["provider", "region"], path)
-                if region is MISSING or not region:
-                    region = "us-east-1"
-            return region
-        if text == "accountId":
-            return not_found("aws:accountId needs an AWS call, which wsapi does not make")
+            return self.region(path)
+        if text in ("accountId", "partition"):
+            if self.resolution.remote is None:
+                return not_found(f"aws:{text} needs an AWS call, which wsapi does not make")
+            return self.from_remote(path, Request("aws", text, variable=variable.text))
         raise self.fail(
             path,
-            f'unsupported address "{shorten(text)}" in {shorten(variable.text)}; the aws source offers region and '
-            f"accountId",
+            f'unsupported address "{shorten(text)}" in {shorten(variable.text)}; the aws source offers region, '
+            f"accountId and partition",
         )
 
 
@@ -411,25 +438,62 @@ def _load_file(target: pathlib.Path, name: str) -> Any:
 
 
 class RemoteSource(VariableSource):
-    """A source only AWS (or the Serverless Dashboard) can answer: not queried, so "not found"."""
+    """A source only AWS (or the Serverless Dashboard) can answer: asked of the resolution's `remote`
+    (`remote_values`: found at deploy time, or fetched now); without one, "not found"."""
 
     def resolve(self, path, variable, params, address, depth, deep):
-        return not_found(f'"{self.name}" is a remote source ({self.remote}) that wsapi does not query')
+        if self.resolution.remote is None or not hasattr(self, "request"):
+            return not_found(f'"{self.name}" is a remote source ({self.remote}) that wsapi does not query')
+        text = self.required_address(path, variable, address, self.example)
+        texts = [as_text(param) for param in params or () if param is not None]
+        return self.from_remote(path, self.request(path, variable, text, [t for t in texts if t]))
 
 
 class SsmSource(RemoteSource):
+    """`${ssm(REGION, raw, noDecrypt):/name}` (v3), and v2's `~true` (decrypted: a secret) and `~split` suffixes."""
+
     name = "ssm"
     remote = "AWS SSM Parameter Store / Secrets Manager"
+    example = "/path/to/param"
+
+    def request(self, path, variable, text, params):
+        secret = split = False
+        if text.endswith("~true"):
+            text, secret = text[: -len("~true")], True
+        elif text.endswith("~split"):
+            text, split = text[: -len("~split")], True
+        flags = {param for param in params if param in ("raw", "noDecrypt")}
+        regions = [param for param in params if param not in flags]
+        return Request(
+            "ssm", text, regions[0] if regions else None, secret or text.startswith(SECRETS_MANAGER), split,
+            "raw" in flags, "noDecrypt" not in flags, variable.text,
+        )
 
 
 class CloudFormationSource(RemoteSource):
+    """`${cf(REGION):stack.Output}`."""
+
     name = "cf"
     remote = "CloudFormation stack outputs"
+    example = "stack-name.OutputKey"
+
+    def request(self, path, variable, text, params):
+        if "." not in text:
+            raise self.fail(path, f'unsupported address "{shorten(text)}" in {shorten(variable.text)}; write <stack-name>.<output-id>')
+        return Request("cf", text, params[0] if params else None, variable=variable.text)
 
 
 class S3Source(RemoteSource):
+    """`${s3:bucket/key}`: the object's text."""
+
     name = "s3"
     remote = "S3 objects"
+    example = "bucket/key"
+
+    def request(self, path, variable, text, params):
+        if "/" not in text:
+            raise self.fail(path, f'unsupported address "{shorten(text)}" in {shorten(variable.text)}; write <bucket-name>/<key>')
+        return Request("s3", text, variable=variable.text)
 
 
 class DashboardOutputSource(RemoteSource):

@@ -30,8 +30,10 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 from .document_limits import MAX_DEPTH
 from .errors import ConfigError, Problem, join_path, shorten
 from .js_scalars import js_number, js_string
+from .intrinsics import is_intrinsic
 from .model import Unresolved
-from .variable_sources import MISSING, NOT_FOUND, SOURCES, PathT, copy_tree, list_index, unknown_source_message
+from .remote_values import Remote
+from .variable_sources import DEPLOY_TIME, MISSING, NOT_FOUND, SOURCES, PathT, copy_tree, list_index, unknown_source_message
 from .variable_syntax import Variable, VariableSyntaxError, is_whole, parse_variables
 
 __all__ = ["resolve_variables"]
@@ -76,6 +78,19 @@ def _js_concat(value: Any) -> Optional[str]:
     if isinstance(value, float):
         return js_number(value)
     return js_string(value)
+
+
+def _joined(parts: list) -> dict:
+    """`Fn::Join` of text and intrinsics (adjacent texts merged; a part that is itself a `Fn::Join ""` spliced)."""
+    merged: list = []
+    for part in parts:
+        inner = part.get("Fn::Join") if isinstance(part, dict) else None
+        for item in inner[1] if isinstance(inner, list) and len(inner) == 2 and inner[0] == "" else [part]:
+            if isinstance(item, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += item
+            elif item != "":
+                merged.append(item)
+    return {"Fn::Join": ["", merged]}
 
 
 class _Failed(Exception):
@@ -123,8 +138,10 @@ class _Resolver:
         options: Mapping[str, Any],
         params: Mapping[str, Any],
         env: Mapping[str, str],
+        remote: Optional[Remote] = None,
     ) -> None:
         self.doc = copy_tree(document)
+        self.remote = remote
         self.service_dir = service_dir
         self.options = options
         self.params = params
@@ -367,6 +384,11 @@ class _Resolver:
             if type(value) is tuple and len(value) == 2 and value[0] is NOT_FOUND:  # variable_sources.not_found(note)
                 notes.append(value[1])
                 continue
+            if type(value) is tuple and len(value) == 3 and value[0] is DEPLOY_TIME:  # found at deploy time
+                if source is not variable.sources[-1]:
+                    notes.append(value[2])
+                    continue
+                return value[1]
             if value is None:
                 notes.append(f'"{source.type}" source gave no value')
                 continue
@@ -388,15 +410,22 @@ class _Resolver:
             return self.detached(path, value, depth + 1)
         return self.interpolate(path, argument, depth)
 
-    def interpolate(self, path: PathT, segments: list, depth: int) -> str:
-        parts: list[str] = []
+    def interpolate(self, path: PathT, segments: list, depth: int) -> Any:
+        """A string of text and variables; with a value found only at deploy time among them (an intrinsic), the
+        `Fn::Join` of the parts."""
+        parts: list[Any] = []
         size = 0
+        joined = False
         for segment in segments:
             if isinstance(segment, str):
                 parts.append(segment)
                 size += len(segment)
                 continue
             value = self.detached(path, self.evaluate(path, segment, depth), depth + 1)
+            if type(value) is dict and is_intrinsic(value):  # (the type first: this loop is hot)
+                parts.append(value)
+                joined = True
+                continue
             text = _js_concat(value)
             if text is None:
                 kind = "null" if value is None else "a mapping"
@@ -410,6 +439,8 @@ class _Resolver:
             if size > MAX_STRING_CHARS:
                 self.spend_chars(size, path)
         self.spend_chars(size, path)
+        if joined:
+            return _joined(parts)
         return "".join(parts)
 
     def detached(self, path: PathT, value: Any, depth: int, trail: Tuple[str, ...] = ()) -> Any:
@@ -611,6 +642,7 @@ def resolve_variables(
     env: Optional[Mapping[str, str]] = None,
     only: Optional[Iterable[str]] = None,
     deferred: Iterable[str] = (),
+    remote: Optional[Remote] = None,
     shallow: Iterable[str] = (),
 ) -> dict:
     """Return a copy of `document` with its Serverless v3 variables resolved.
@@ -620,7 +652,8 @@ def resolve_variables(
     `self:` references are resolved on demand wherever they point.  Every problem found is
     raised together as one ConfigError.  At the `deferred` patterns (resolved after `only`),
     a value that cannot be resolved becomes a `model.Unresolved` instead of a problem. At the `shallow`
-    patterns (resolved first) only a value that is one whole variable is replaced, by what it gives.
+    patterns (resolved first) only a value that is one whole variable is replaced, by what it gives. `remote`
+    answers the values only AWS knows (`remote_values`); without it they are not found.
     """
     if not isinstance(document, dict):
         raise ConfigError([Problem("", "the configuration must be a mapping to resolve its variables")])
@@ -633,6 +666,7 @@ def resolve_variables(
         dict(options or {}),
         dict(params or {}),
         os.environ if env is None else env,
+        remote,
     )
     try:
         try:  # useDotenv and the stage first, with the environment alone, then the stage's .env (as Serverless)

@@ -1,61 +1,29 @@
 """The compile step that creates the service's Lambda functions (`compile_service(..., with_functions=True)`).
 
 For every function serving a route or used as an authorizer (and not given from elsewhere): its
-`AWS::Lambda::Function` (code from `packaging`), its log group `/aws/lambda/{name}`, and with
-`provisionedConcurrency` or `snapStart` the published version and alias Serverless would invoke
-(`provisioned` / `snapstart`); one execution role for them all, unless `provider.iam.role` names an existing
-role or every function has its own `role`.
-
-The role grants no more than the functions need: writing their own log groups, and
-`execute-api:ManageConnections` on this API's stage only
-(`arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{POST|GET|DELETE}/@connections/*`), plus
-the statements the service gives (`provider.iam.role.statements`). Serverless grants ManageConnections on
-`execute-api:*:*:*/@connections/*`: any API in any account.
+`AWS::Lambda::Function` (code from `packaging`, or a container image) with every setting Serverless v3
+compiles, its log group `/aws/lambda/{name}`, with `provisionedConcurrency` or `snapStart` the published
+version and alias Serverless would invoke (`provisioned` / `snapstart`), its URL and asynchronous invocation
+settings (`function_invocation`); one execution role for them all (`function_role`), unless
+`provider.iam.role` names an existing role or every function has its own `role`.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .. import naming
 from ..digests import digest
 from ..errors import ConfigError, Problem
-from ..model import Service
+from ..model import Function, Service
 from ..packaging import function_code
-from ..plan import CodeArchive, External, GetAtt, Ref, Sub
+from ..plan import CodeArchive, External, GetAtt, Output, Ref
 from ..functions import CREATE, RUN
-from ..intrinsics import is_intrinsic
-
-ASSUME_LAMBDA = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}
-    ],
-}
-MANAGEMENT_METHODS = ("POST", "GET", "DELETE")
-#: Above this many characters of log-group ARNs, functions named `{service}-{stage}-...` share one
-#: `{service}-{stage}-*` grant (as Serverless does), keeping the role's inline policies under IAM's 10,240.
-LOG_GRANT_BUDGET = 6000
-LOG_GROUP_ARN = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
-
-
-def as_written(value: Any, path: str) -> Any:
-    """A value the user wrote: literals as they are, each CloudFormation intrinsic as `External` with its path
-    (the compile step turns those it can evaluate into plan values once every resource is known:
-    `references`)."""
-    if is_intrinsic(value):
-        return External(value, path)
-    if isinstance(value, Mapping):
-        return {key: as_written(item, f"{path}.{key}") for key, item in value.items()}
-    if isinstance(value, list):
-        return [as_written(item, f"{path}[{index}]") for index, item in enumerate(value)]
-    return value
-
-
-def tag_list(tags: Mapping[str, str]) -> List[Dict[str, str]]:
-    return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
+from ..lambda_settings import image_settings_tuple
+from .function_invocation import InvocationCompiler
+from .function_role import as_written, compile_role, role_resource, tag_list
 
 
 def created_keys(service: Service, external: Sequence[str]) -> List[str]:
@@ -71,6 +39,8 @@ class FunctionCompiler:
         self.service: Service = compiler.service
         self.external = set(external)
         self.label = str(self.service.config_path) if self.service.config_path else "<config>"
+        self.invocation = InvocationCompiler(compiler)
+        self.urls: Dict[str, Output] = {}  #: the function URLs' outputs, by function key
 
     def compile(self) -> Dict[str, Any]:
         """Add every function resource; return the plan value to invoke each created function by."""
@@ -81,138 +51,109 @@ class FunctionCompiler:
         problems: List[Problem] = list(service.build.problems)
         for key in keys:
             problems.extend(service.functions[key].problems_for(RUN, CREATE))
+            problems.extend(self.reference_problems(service.functions[key]))
         if not problems:
-            code, code_problems = function_code(service, keys)
+            zipped = [key for key in keys if service.functions[key].image is None]
+            code, code_problems = function_code(service, zipped)
             problems.extend(code_problems)
         if problems:
             raise ConfigError(problems, self.label)
 
-        role = self.compile_role(keys)
+        role = compile_role(self.compiler, keys)
         targets: Dict[str, Any] = {}
         for key in keys:
-            targets[key] = self.compile_function(key, code[key], role)
+            targets[key] = self.compile_function(key, code.get(key), role)
+            url = self.invocation.compile(service.functions[key])
+            if url is not None:
+                self.urls[key] = url
         return targets
 
-    # -- the role ----------------------------------------------------------------------------------------
+    def reference_problems(self, function: Function) -> List[Problem]:
+        """What a function's settings name that does not exist: a destination function, a `dependsOn` resource,
+        a condition (CloudFormation refuses the template; Pulumi has nothing to wait for or choose by)."""
+        problems = []
+        for name, destination in function.destinations:
+            if destination.function is not None and destination.function not in self.service.functions:
+                known = ", ".join(sorted(self.service.functions))
+                problems.append(Problem(function.paths[f"destinations.{name}"], f"names no function of this service (functions: {known})"))
+        declared = self.service.declared
+        for index, key in enumerate(function.depends_on):
+            if key not in declared.resources:
+                problems.append(Problem(f"{function.paths['dependsOn']}[{index}]", f"{key} is not a resource of resources.Resources; the function can only wait for one of those"))
+        role, role_path = self.role_as_written(function)
+        named = role_resource(role)
+        if named is not None and named not in declared.resources:
+            problems.append(Problem(role_path, f"{named!r} is not a resource of resources.Resources; give the logical id of a role there, or the role's ARN"))
+        if function.condition is not None and function.condition not in declared.conditions:
+            problems.append(Problem(function.paths["condition"], f"{function.condition} is not a condition of resources.Conditions"))
+        return problems
 
-    def compile_role(self, keys: Sequence[str]) -> Any:
-        """The role value functions without their own `role` use (None when none needs one)."""
+    def role_as_written(self, function: Function) -> Tuple[Any, str]:
+        """The role a function runs as, as given (its own, else the provider's; None for the generated one), and
+        where it was written."""
+        if function.role is not None:
+            return function.role, function.paths["role"]
         settings = self.service.build.role
-        if all(self.service.functions[key].role is not None for key in keys):
-            return None
-        if settings.arn is not None:
-            return as_written(settings.arn, settings.arn_path)
-        statements: List[Any] = []
-        logging = self.log_statements(keys)
-        statements.extend(logging)
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Action": ["execute-api:ManageConnections"],
-                "Resource": [
-                    self.compiler.execute_api_arn(f"/{self.service.stage}/{method}/@connections/*")
-                    for method in MANAGEMENT_METHODS
-                ],
-            }
-        )
-        for statement, path in settings.statements:
-            statements.append(as_written(dict(statement), path))
-        properties: Dict[str, Any] = {
-            "AssumeRolePolicyDocument": ASSUME_LAMBDA,
-            "Policies": [
-                {
-                    "PolicyName": f"{self.service.name}-{self.service.stage}-lambda",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-                }
-            ],
-        }
-        if settings.managed_policies:
-            properties["ManagedPolicyArns"] = [as_written(arn, path) for arn, path in settings.managed_policies]
-        if settings.path:
-            properties["Path"] = settings.path
-        if settings.name:
-            properties["RoleName"] = settings.name
-        if settings.permissions_boundary is not None:
-            properties["PermissionsBoundary"] = as_written(*settings.permissions_boundary)
-        if settings.tags:
-            properties["Tags"] = tag_list(settings.tags)
-        self.compiler.add(naming.LAMBDA_ROLE, "AWS::IAM::Role", "lambda-role", properties)
-        return GetAtt(naming.LAMBDA_ROLE, "Arn")
-
-    def log_statements(self, keys: Sequence[str]) -> List[Dict[str, Any]]:
-        """CreateLogStream/PutLogEvents on each created function's own log group, and nothing else."""
-        functions = self.service.functions
-        logged = [key for key in keys if not functions[key].disable_logs and self.uses_shared_role(key)]
-        if not logged:
-            return []
-        names = [self.service.functions[key].deployed_name for key in logged]
-        prefix = f"{self.service.name}-{self.service.stage}-"
-        if sum(len(LOG_GROUP_ARN) + len(name) + 20 for name in names) > LOG_GRANT_BUDGET:
-            own = [name for name in names if not name.startswith(prefix)]
-            patterns = [f"{prefix}*"] + own
-            silent = [
-                self.service.functions[key].deployed_name
-                for key in keys
-                if functions[key].disable_logs and functions[key].deployed_name.startswith(prefix)
-            ]
-        else:
-            patterns, silent = names, []
-        statements: List[Dict[str, Any]] = [
-            {
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [Sub(f"{LOG_GROUP_ARN}{naming.lambda_log_group_name(name)}:*") for name in patterns],
-            }
-        ]
-        if silent:  # a shared prefix must not let a function whose logs are off write them
-            statements.append(
-                {
-                    "Effect": "Deny",
-                    "Action": ["logs:PutLogEvents"],
-                    "Resource": [Sub(f"{LOG_GROUP_ARN}{naming.lambda_log_group_name(name)}:*") for name in silent],
-                }
-            )
-        return statements
-
-    def uses_shared_role(self, key: str) -> bool:
-        return self.service.functions[key].role is None
+        return settings.arn, settings.arn_path
 
     # -- one function ------------------------------------------------------------------------------------
 
     def compile_function(self, key: str, code: Any, shared_role: Any) -> Any:
-        service = self.service
-        function = settings = service.functions[key]
-        depends_on: Optional[List[str]] = None
-        if not settings.disable_logs:
-            log_group = naming.function_log_group(key)
-            properties: Dict[str, Any] = {"LogGroupName": naming.lambda_log_group_name(function.deployed_name)}
-            if settings.log_retention_in_days:
-                properties["RetentionInDays"] = settings.log_retention_in_days
-            if settings.log_data_protection_policy:
-                properties["DataProtectionPolicy"] = External(
-                    dict(settings.log_data_protection_policy), settings.paths["logDataProtectionPolicy"]
-                )
-            self.compiler.add(log_group, "AWS::Logs::LogGroup", f"function-log-group-{key}", properties)
-            depends_on = [log_group]
+        function = self.service.functions[key]
+        depends_on = self.compile_log_group(function)
+        if function.depends_on:
+            depends_on = (depends_on or []) + list(function.depends_on)
+        properties = self.function_properties(function, code)
+        properties["Role"] = as_written(function.role, function.paths["role"]) if function.role is not None else shared_role
+        properties.update(self.more_properties(function))
+        attributes = {"Condition": function.condition} if function.condition is not None else {}
+        function_key = naming.lambda_function(key)
+        self.compiler.add(function_key, "AWS::Lambda::Function", f"function-{key}", properties, depends_on, **attributes)
+        if function.alias is None:
+            return GetAtt(function_key, "Arn")
+        return self.compile_alias(key, function_key, properties, code)
 
-        if isinstance(code, CodeArchive):
-            code_value: Any = code
-        else:  # an artifact already in S3
-            code_value = {"S3Bucket": code.bucket, "S3Key": code.key}
-        properties = {
-            "Code": code_value,
-            "Handler": function.handler,
-            "Runtime": settings.runtime,
-            "FunctionName": function.deployed_name,
-            "MemorySize": function.memory_size,
-            "Timeout": function.timeout,
-        }
-        if settings.architecture:
-            properties["Architectures"] = [settings.architecture]
-        if settings.description:
-            properties["Description"] = settings.description
-        if settings.tags:
-            properties["Tags"] = tag_list(settings.tags)
+    def compile_log_group(self, function: Function) -> Optional[List[str]]:
+        """The function's log group (unless `disableLogs`): what the function waits for."""
+        if function.disable_logs:
+            return None
+        log_group = naming.function_log_group(function.key)
+        properties: Dict[str, Any] = {"LogGroupName": naming.lambda_log_group_name(function.deployed_name)}
+        if function.log_retention_in_days:
+            properties["RetentionInDays"] = function.log_retention_in_days
+        if function.log_data_protection_policy:
+            properties["DataProtectionPolicy"] = External(
+                dict(function.log_data_protection_policy), function.paths["logDataProtectionPolicy"]
+            )
+        self.compiler.add(log_group, "AWS::Logs::LogGroup", f"function-log-group-{function.key}", properties)
+        return [log_group]
+
+    def function_properties(self, function: Function, code: Any) -> Dict[str, Any]:
+        """Code, handler and runtime (or the container image), name, memory, timeout and the settings before
+        the role, in the order wsapi has always written them."""
+        properties: Dict[str, Any]
+        if function.image is not None:
+            properties = {"Code": {"ImageUri": function.image.uri}}
+            image_config = dict(image_settings_tuple(function.image))
+            if image_config:
+                properties["ImageConfig"] = image_config
+            properties["PackageType"] = "Image"
+        else:
+            code_value = code if isinstance(code, CodeArchive) else {"S3Bucket": code.bucket, "S3Key": code.key}
+            properties = {"Code": code_value, "Handler": function.handler, "Runtime": function.runtime}
+            if function.runtime_management is not None:
+                update_on, version = function.runtime_management
+                management: Dict[str, Any] = {"UpdateRuntimeOn": update_on}
+                if version is not None:
+                    management["RuntimeVersionArn"] = as_written(version, function.paths["runtimeManagement"] + ".arn")
+                properties["RuntimeManagementConfig"] = management
+        properties.update(FunctionName=function.deployed_name, MemorySize=function.memory_size, Timeout=function.timeout)
+        if function.architecture:
+            properties["Architectures"] = [function.architecture]
+        if function.description:
+            properties["Description"] = function.description
+        if function.tags:
+            properties["Tags"] = tag_list(function.tags)
         if function.environment:
             properties["Environment"] = {
                 "Variables": {
@@ -220,29 +161,46 @@ class FunctionCompiler:
                     for name, value in function.environment.items()
                 }
             }
-        properties["Role"] = as_written(function.role, function.paths["role"]) if function.role is not None else shared_role
-        if settings.layers is not None:
-            properties["Layers"] = [as_written(layer, path) for layer, path in settings.layers]
-        if settings.reserved_concurrency is not None:
-            properties["ReservedConcurrentExecutions"] = as_written(
-                settings.reserved_concurrency, settings.paths["reservedConcurrency"]
-            )
-        if settings.ephemeral_storage_size is not None:
-            properties["EphemeralStorage"] = {"Size": settings.ephemeral_storage_size}
+        return properties
+
+    def more_properties(self, function: Function) -> Dict[str, Any]:
+        """The settings after the role: layers, concurrency, storage, SnapStart, then those Serverless compiles
+        in between (each only when set, so a function without them is written as before)."""
+        paths = function.paths
+        properties: Dict[str, Any] = {}
+        if function.layers is not None:
+            properties["Layers"] = [as_written(layer, path) for layer, path in function.layers]
+        if function.reserved_concurrency is not None:
+            properties["ReservedConcurrentExecutions"] = as_written(function.reserved_concurrency, paths["reservedConcurrency"])
+        if function.ephemeral_storage_size is not None:
+            properties["EphemeralStorage"] = {"Size": function.ephemeral_storage_size}
         if function.alias == "snapstart":
             properties["SnapStart"] = {"ApplyOn": "PublishedVersions"}
-        function_key = naming.lambda_function(key)
-        self.compiler.add(function_key, "AWS::Lambda::Function", f"function-{key}", properties, depends_on)
-        if function.alias is None:
-            return GetAtt(function_key, "Arn")
-        return self.compile_alias(key, function_key, properties, code)
+        if function.on_error is not None:
+            properties["DeadLetterConfig"] = {"TargetArn": as_written(function.on_error, paths["onError"])}
+        if function.kms_key_arn is not None:
+            properties["KmsKeyArn"] = as_written(function.kms_key_arn, paths["kmsKeyArn"])
+        if function.tracing is not None:
+            properties["TracingConfig"] = {"Mode": function.tracing}
+        if function.vpc is not None:
+            properties["VpcConfig"] = {
+                "SecurityGroupIds": as_written(function.vpc.security_group_ids, paths["vpc"] + ".securityGroupIds"),
+                "SubnetIds": as_written(function.vpc.subnet_ids, paths["vpc"] + ".subnetIds"),
+            }
+        if function.file_system is not None:
+            arn, mount = function.file_system
+            properties["FileSystemConfigs"] = [{"Arn": as_written(arn, paths["fileSystemConfig"] + ".arn"), "LocalMountPath": mount}]
+        return properties
 
     def compile_alias(self, key: str, function_key: str, function_properties: Mapping[str, Any], code: Any) -> Ref:
         """A version named after its code and configuration (so a change publishes a new one, as Serverless
         does), and the alias Serverless invokes on it."""
         function = settings = self.service.functions[key]
         configuration = {name: value for name, value in function_properties.items() if name not in ("Code", "Tags")}
-        code_identity = code.digest if isinstance(code, CodeArchive) else f"s3://{code.bucket}/{code.key}"
+        if function.image is not None:
+            code_identity = function.image.uri
+        else:
+            code_identity = code.digest if isinstance(code, CodeArchive) else f"s3://{code.bucket}/{code.key}"
         hashed = base64.b64encode(hashlib.sha256((code_identity + digest(configuration)).encode()).digest()).decode()
         version_key = naming.lambda_version(key, hashed)
         version: Dict[str, Any] = {"FunctionName": Ref(function_key)}
@@ -281,6 +239,8 @@ def ignored_events(service: Service, created: Sequence[str]) -> List[Problem]:
     ]
 
 
-def compile_functions(compiler: Any, external: Sequence[str]) -> Dict[str, Any]:
-    """Add the created functions' resources to `compiler`'s drafts; return how to invoke each."""
-    return FunctionCompiler(compiler, external).compile()
+def compile_functions(compiler: Any, external: Sequence[str]) -> Tuple[Dict[str, Any], Dict[str, Output]]:
+    """Add the created functions' resources to `compiler`'s drafts; return how to invoke each, and the outputs
+    of their URLs (by function key)."""
+    functions = FunctionCompiler(compiler, external)
+    return functions.compile(), functions.urls

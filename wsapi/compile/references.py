@@ -19,7 +19,8 @@ from .. import naming
 from ..errors import join_path
 from ..intrinsics import is_intrinsic
 from ..model import Service
-from ..plan import MORE_PSEUDO_PARAMETERS, PSEUDO_PARAMETERS, Base64, External, FunctionArn, GetAtt, If, Join, Parameter, Pseudo, Ref, Select, Split, Sub
+from ..plan import MORE_PSEUDO_PARAMETERS, PSEUDO_PARAMETERS, Base64, External, FunctionArn, GetAtt, If, Join, Parameter, Pseudo, Ref, Remote, Select, Split, Sub
+from ..remote_values import REMOTE, request_of
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class References:
         if is_intrinsic(value):
             ((name, argument),) = value.items()
             handler = INTRINSICS.get(name)
-            converted = handler(self, argument, join_path(path, name)) if handler is not None else None
+            where = path if name == REMOTE else join_path(path, name)  # a variable's value: where it was written
+            converted = handler(self, argument, where) if handler is not None else None
             return External(value, path) if converted is None else converted
         if isinstance(value, Mapping):
             return {key: self.convert(item, join_path(path, str(key))) for key, item in value.items()}
@@ -145,6 +147,10 @@ class References:
     def base64(self, argument: Any, path: str) -> Optional[Any]:
         return Base64(self.convert(argument, path))
 
+    def remote(self, argument: Any, path: str) -> Optional[Any]:
+        request = request_of({REMOTE: argument})
+        return None if request is None else Remote(request, path)
+
 
 INTRINSICS: Dict[str, Callable[[References, Any, str], Optional[Any]]] = {
     "Ref": References.ref,
@@ -155,4 +161,5 @@ INTRINSICS: Dict[str, Callable[[References, Any, str], Optional[Any]]] = {
     "Fn::Split": References.split,
     "Fn::If": References.if_,
     "Fn::Base64": References.base64,
+    REMOTE: References.remote,
 }

@@ -82,6 +82,7 @@ class _Compiler:
         self.with_functions = with_functions
         self.external_functions = tuple(external_functions)
         self.created: dict[str, Any] = {}  # function key -> how to invoke the function this plan creates
+        self.function_urls: dict[str, Output] = {}  # function key -> the output of its URL
         self.service = service
         self.compat = mode == COMPAT
         self.mode = mode
@@ -147,7 +148,7 @@ class _Compiler:
         (compat: the deployment's id hashes what came before); standalone merges it before the deployment, so
         that an override of a route or integration is published, and then evaluates every reference."""
         if self.with_functions:
-            self.created = compile_functions(self, self.external_functions)
+            self.created, self.function_urls = compile_functions(self, self.external_functions)
         self.compile_api()
         self.compile_integrations()
         self.compile_route_responses()
@@ -217,6 +218,7 @@ class _Compiler:
             api_id=self.api_id,
             published_digest=published,
             function_targets=dict(self.created),
+            function_urls={key: output.value for key, output in self.function_urls.items()},
             parameters=dict(declared.parameters) if own else {},
             conditions=dict(declared.conditions) if own else {},
             mappings=dict(declared.mappings) if own else {},
@@ -509,7 +511,7 @@ class _Compiler:
                 Join("", ("https://",) + host),
             ),
             Output(naming.API_ID_OUTPUT, "WebSocket API id", self.api_id),
-        ) + tuple(Output(naming.domain_url_output(name), f"URL of the custom domain {name}", value) for name, value in domains)
+        ) + tuple(Output(naming.domain_url_output(name), f"URL of the custom domain {name}", value) for name, value in domains) + tuple(self.function_urls.values())
 
 
 def compile_service(

@@ -148,12 +148,16 @@ def run_offline(args: argparse.Namespace, stream: Optional[TextIO] = None) -> st
 def _load_and_serve(args: argparse.Namespace, settings: Settings, stream: Optional[TextIO]) -> str:
     from . import eventloop
     from ..arguments import key_values
+    from ..aws_fetch import Fetch
     from ..config import load_service
     from ..errors import ConfigError
 
     params = key_values(args.param, "--param")
     options = key_values(getattr(args, "option", []) or [], "--option")
-    service = load_service(args.path, stage=args.stage, region=getattr(args, "region", None), params=params, options=options)
+    service = load_service(
+        args.path, stage=args.stage, region=getattr(args, "region", None), params=params, options=options,
+        remote=Fetch(),  # the functions run now: values only AWS knows are read now (boto3)
+    )
     try:
         eventloop.run(lambda: serve(service, settings, args.path, stream, params, options))
     except ConfigError as error:
