@@ -64,6 +64,7 @@ PULUMI_TYPE = {
     "AWS::Route53::RecordSet": "aws:route53/record:Record",
     "AWS::Lambda::EventInvokeConfig": "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
     "AWS::Lambda::Url": "aws:lambda/functionUrl:FunctionUrl",
+    "AWS::Lambda::LayerVersion": "aws:lambda/layerVersion:LayerVersion",
 }
 #: CloudFormation types Pulumi has no resource for: a version is what its function publishes (`publish`).
 FOLDED_TYPES = {"AWS::Lambda::Version"}
@@ -205,6 +206,10 @@ class Recorder(_mocks.Mocks):
             state["arn"] = f"arn:{PARTITION}:lambda:{region}:{self.account}:function:{state['name']}"
             state["version"] = "1" if inputs.get("publish") else "$LATEST"  # the version it published
             state["qualifiedArn"] = f"{state['arn']}:{state['version']}"
+        elif type_ == "aws:lambda/layerVersion:LayerVersion":
+            state["layerArn"] = f"arn:{PARTITION}:lambda:{region}:{self.account}:layer:{inputs.get('layerName')}"
+            state["version"] = "1"
+            state["arn"] = f"{state['layerArn']}:1"
         elif type_ == "aws:lambda/alias:Alias":
             function = inputs.get("functionName", "")
             base = function if function.startswith("arn:") else f"arn:{PARTITION}:lambda:{region}:{self.account}:function:{function}"
@@ -727,6 +732,13 @@ WIRE: dict[str, dict[str, Any]] = {
         }),
     },
     "AWS::Lambda::Alias": {"FunctionName": "functionName", "FunctionVersion": "functionVersion", "Name": "name"},
+    "AWS::Lambda::LayerVersion": {
+        "LayerName": "layerName",
+        "Description": "description",
+        "LicenseInfo": "licenseInfo",
+        "CompatibleRuntimes": "compatibleRuntimes",
+        "CompatibleArchitectures": "compatibleArchitectures",
+    },
     "AWS::ApiGatewayV2::DomainName": {
         "DomainName": "domainName",
         # one configuration in CloudFormation's list, Pulumi's single object
@@ -772,6 +784,7 @@ CFN_REF: dict[str, Callable[[Registered], Any]] = {
     "AWS::IAM::Role": lambda r: r.state["name"],
     "AWS::Lambda::Function": lambda r: r.state["name"],
     "AWS::Lambda::Alias": lambda r: r.state["arn"],
+    "AWS::Lambda::LayerVersion": lambda r: r.state["arn"],
     "AWS::ApiGatewayV2::DomainName": lambda r: r.state["domainName"],
     "AWS::Route53::RecordSet": lambda r: r.state["fqdn"],
     "AWS::Lambda::Url": lambda r: r.state["functionArn"],

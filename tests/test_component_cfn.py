@@ -187,8 +187,12 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
             properties.pop(dropped)
         documented = (
             "ManagedPolicyArns", "DataProtectionPolicy", "Policies", "ProvisionedConcurrencyConfig", "Code", "RuntimeManagementConfig",
+            "Content",
         )  # fmt: skip
         extras = {k: properties.pop(k) for k in documented if k in properties}
+        if "Content" in extras:  # a layer's content is its archive, as a function's code
+            extras["Code"] = extras.pop("Content")
+            body = {**body, "Properties": {**body["Properties"], "Code": body["Properties"]["Content"]}}
         if cfn_type == "AWS::Lambda::Url":  # the function and its alias: Pulumi's function name (its ARN) and qualifier
             target = properties.pop("TargetFunctionArn")
             qualifier = registered.inputs.get("qualifier")
@@ -203,7 +207,8 @@ def test_component_matches_standalone_template(case: Path, functions: bool, pulu
             assert registered.inputs["imageUri"] == extras["Code"]["ImageUri"], key
             used.add("imageUri")
         elif "Code" in extras:  # the same archive: uploaded by Pulumi, read from S3 by the template
-            archive = plan.resource(key).properties["Code"]
+            properties_in_plan = plan.resource(key).properties
+            archive = properties_in_plan["Code"] if "Code" in properties_in_plan else properties_in_plan["Content"]
             if body["Properties"]["Code"]["S3Bucket"] == {"Ref": "ArtifactBucket"}:
                 uploaded = Path(registered.inputs["code"].path)
                 assert extras["Code"]["S3Key"] == archive.s3_key(service.name, service.stage), key

@@ -16,8 +16,10 @@ from pulumi_support import Intrinsics
 from wsapi import ConfigError, load_service
 from wsapi.compile import compile_service
 from wsapi.compile.function_role import role_resource
+from wsapi.config_schema import integer, mapping, number
 from wsapi.plan import COMPAT
 from wsapi.render_cfn import render_template
+from wsapi.schema_engine import check
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = ROOT / "examples" / "chat"
@@ -127,6 +129,29 @@ def test_functions_log_groups_and_aliases_are_serverlesss(case: Path) -> None:
         version = body["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
         assert version.startswith(key.split("ProvConc")[0].split("SnapStart")[0] + "LambdaVersion")
         assert template["Resources"][version]["DeletionPolicy"] == "Retain"  # as Serverless keeps versions
+
+
+LAYER_CASES = [case for case in CASES if '"AWS::Lambda::LayerVersion"' in (case / "expected.json").read_text()]
+
+
+@pytest.mark.parametrize("case", LAYER_CASES, ids=[c.name for c in LAYER_CASES])
+def test_layers_are_serverlesss(case: Path) -> None:
+    """The layers of the corpus (the service's own `layers:`, serverless-python-requirements' `layer`) as
+    Serverless compiles them, their content aside (S3 parameters); the requirements layer also says the
+    architecture it was built for, which the plugin leaves out."""
+    serverless = json.loads((case / "expected.json").read_text())["Resources"]
+    settings = {k: v for k, v in case_settings(case).items() if k != "env"}
+    service = load_service(case, env=case_settings(case)["env"], **settings)
+    template = render_template(compile_service(service, with_functions=True))
+    ours = created(template, "AWS::Lambda::LayerVersion")
+    theirs = {key: body for key, body in serverless.items() if body["Type"] == "AWS::Lambda::LayerVersion"}
+    assert set(ours) == set(theirs)
+    for key, body in ours.items():
+        properties = {k: v for k, v in body["Properties"].items() if k != "Content"}
+        if key == "PythonRequirementsLambdaLayer":
+            assert properties.pop("CompatibleArchitectures") == [service.functions["connect"].architecture or "x86_64"]
+        assert properties == {k: v for k, v in theirs[key]["Properties"].items() if k != "Content"}, key
+        assert body["Properties"]["Content"]["S3Bucket"] == {"Ref": "ArtifactBucket"}
 
 
 def test_only_functions_serving_routes_or_authorizers_are_created(tmp_path: Path) -> None:
@@ -731,3 +756,14 @@ def test_the_role_grants_what_each_setting_needs_and_no_more(name: str) -> None:
     assert logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
     assert connections["Action"] == ["execute-api:ManageConnections"]
     assert settings == SETTING_GRANTS[name]
+
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400)], ids=["1e400", "-1e400"])
+@pytest.mark.parametrize("kind", ["integer", "number"])
+def test_a_number_beyond_the_double_range_is_a_finding_not_a_crash(value: int, kind: str) -> None:
+    """JavaScript reads such a number as Infinity, which ajv's integer and number types refuse; Python's int is
+    exact and float() of it overflows (found by the fuzz test): it is a finding at its path."""
+    shape = mapping({"timeout": integer() if kind == "integer" else number()})
+    findings = check(shape, {"timeout": value})
+    assert [finding.path for finding in findings] == [("timeout",)]

@@ -1,8 +1,9 @@
 """Function code archives hold exactly what Serverless v3 would put in them.
 
 `tests/packaging/cases.json` records, for one service folder (`tree.json`: sources, caches, tests, docs,
-`.git`, `.serverless`, `node_modules`, symlinks, executables, ready-made zips) and ten package settings, the
-members and modes of every archive `serverless package` (3.40.0) wrote and which archive each function uses;
+`.git`, `.serverless`, `node_modules`, symlinks, executables, ready-made zips) and eleven package settings, the
+members and modes of every archive `serverless package` (3.40.0) wrote and which archive each function (and
+each of the service's own layers) uses;
 `glob_cases.json` records what Serverless's micromatch matches for 60 patterns. Both are regenerated with
 `tools/regen_packaging.py`; the tests need no npm.
 """
@@ -26,6 +27,7 @@ from wsapi.packaging import (
     cached_archive,
     function_code,
     list_files,
+    package_functions,
     select_files,
     write_archive,
 )
@@ -70,20 +72,29 @@ def test_globs_match_what_micromatch_matches(pattern: str) -> None:
 def test_every_archive_holds_exactly_what_serverless_packages(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     service = service_in(write_tree(tmp_path / "svc"), case["serverless"])
-    code, problems = function_code(service, list(case["serverless"]["functions"]))
+    packaged = package_functions(service, list(case["serverless"]["functions"]))
+    code, problems = packaged.code, packaged.problems
     assert problems == []
     expected = case["expected"]
+    # the service's own layers the functions name: their archives and properties
+    layers = {layer.key: layer for layer in packaged.layers}
+    assert {key: layer.archive.file_name for key, layer in layers.items()} == {
+        key: layer["archive"] for key, layer in expected.get("layers", {}).items()
+    }
+    for key, layer in expected.get("layers", {}).items():
+        assert dict(layers[key].properties) == layer["properties"], key
     # which archive each function gets
     assert {key: archive.file_name for key, archive in code.items()} == expected["functions"]
     # the archives wsapi builds: same members, same modes, as the bytes it uploads
-    built = {archive.file_name: archive for archive in code.values() if archive.source is None}
+    archives = [*code.values(), *(layer.archive for layer in packaged.layers)]
+    built = {archive.file_name: archive for archive in archives if archive.source is None}
     assert set(built) == set(expected["archives"])
     for file_name, archive in built.items():
         target = write_archive(archive, tmp_path / "out" / file_name)
         assert zip_members(target) == expected["archives"][file_name], file_name
         assert [f.name for f in archive.files] == [m for m, _ in expected["archives"][file_name]]
     # ready-made artifacts are used as they are
-    for archive in code.values():
+    for archive in archives:
         if archive.source is not None:
             assert Path(archive.source).read_bytes() == (tmp_path / "svc" / "build" / archive.file_name).read_bytes()
 

@@ -50,6 +50,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = REPO_ROOT / "tests" / "golden"
 DEFAULT_SERVERLESS = Path("~/sls3/node_modules/.bin/serverless").expanduser()
 DEFAULT_PLUGIN_FOLDERS = "~/sls3-plugins/*/node_modules"
+OFFLINE_STACK = Path(__file__).resolve().parent / "offline_stack.js"
 TEMPLATE_PATH = Path(".serverless") / "cloudformation-template-update-stack.json"
 
 # Serverless puts every artifact of one deployment under
@@ -129,6 +130,8 @@ def build_env(case: dict, plugin_folders: list[Path] = ()) -> dict:
         if not k.startswith(STRIPPED_ENV_PREFIXES)
     }
     env.update(FIXED_ENV)
+    # a service with layers makes `package` ask CloudFormation for the deployed stack: answered offline
+    env["NODE_OPTIONS"] = f"{env.get('NODE_OPTIONS', '')} --require {OFFLINE_STACK}".strip()
     if plugin_folders:  # where require() finds the plugins a case lists
         env["NODE_PATH"] = os.pathsep.join(str(folder) for folder in plugin_folders)
     for key, value in (case.get("env") or {}).items():

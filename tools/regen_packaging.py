@@ -3,7 +3,8 @@
 
 1. `cases.json`: for every case, the service folder of `tree.json` is written to a fresh temporary folder
    with the case's serverless.yml, `serverless package` runs there (offline, fake credentials), and the
-   members (name and mode) of every archive it wrote, and the archive each function's template points at,
+   members (name and mode) of every archive it wrote, the archive each function's template points at and
+   each layer's (with the layer's properties),
    are recorded under the case's `expected`.
 2. `glob_cases.json`: every pattern of `GLOB_PATTERNS` against every path of `GLOB_PATHS`, answered by
    Serverless's own micromatch (`micromatch(paths, [pattern], {dot: true})`, as package-service.js calls it).
@@ -36,6 +37,8 @@ PACKAGING_DIR = REPO_ROOT / "tests" / "packaging"
 SLS_HOME = Path(os.environ.get("SLS3_HOME", "~/sls3")).expanduser()
 SERVERLESS = SLS_HOME / "node_modules" / ".bin" / "serverless"
 TEMPLATE = Path(".serverless") / "cloudformation-template-update-stack.json"
+#: answers Serverless's describeStacks for a service with layers as for a stack never deployed (offline)
+OFFLINE_STACK = Path(__file__).resolve().parent / "offline_stack.js"
 FIXED_ENV = {
     "SLS_TELEMETRY_DISABLED": "1",
     "SLS_NOTIFICATIONS_MODE": "off",
@@ -75,6 +78,7 @@ def package_case(name: str, case: dict, tree: dict) -> dict:
         (work / "serverless.yml").write_text(json.dumps(case["serverless"], indent=2))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_"))}
         env.update(FIXED_ENV)
+        env["NODE_OPTIONS"] = f"{env.get('NODE_OPTIONS', '')} --require {OFFLINE_STACK}".strip()
         proc = subprocess.run(
             [str(SERVERLESS), "package"], cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True,
             text=True, timeout=300,
@@ -86,12 +90,23 @@ def package_case(name: str, case: dict, tree: dict) -> dict:
         for key in case["serverless"]["functions"]:
             logical = key[:1].upper() + key[1:].replace("-", "Dash").replace("_", "Underscore") + "LambdaFunction"
             functions[key] = template["Resources"][logical]["Properties"]["Code"]["S3Key"].rsplit("/", 1)[-1]
+        layers = {
+            key: resource["Properties"]["Content"]["S3Key"].rsplit("/", 1)[-1]
+            for key, resource in template["Resources"].items()
+            if resource["Type"] == "AWS::Lambda::LayerVersion"
+        }
         archives = {
             zip_path.name: zip_members(zip_path)
             for zip_path in sorted((work / ".serverless").glob("*.zip"))
-            if zip_path.name in functions.values()
+            if zip_path.name in functions.values() or zip_path.name in layers.values()
         }
-        return {"functions": functions, "archives": archives}
+        expected = {"functions": functions, "archives": archives}
+        if layers:  # each layer's archive, and its properties but the content
+            expected["layers"] = {
+                key: {"archive": layers[key], "properties": {k: v for k, v in resource["Properties"].items() if k != "Content"}}
+                for key, resource in template["Resources"].items() if key in layers
+            }  # fmt: skip
+        return expected
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

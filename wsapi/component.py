@@ -17,6 +17,7 @@ from .compile import compile_service
 from .config import ConfigSource, load_service
 from .errors import ConfigError, Problem
 from .native_checks import declared_problems
+from .packaging import cache_problems
 from .preflight import pulumi_problems
 from .plan import ACCOUNT_ID, PARTITION, REGION, STANDALONE, URL_SUFFIX, Plan
 from .pulumi_builder import PulumiBuilder
@@ -193,6 +194,7 @@ def check_inputs(plan: Plan, functions: Mapping[str, Any]) -> list[Problem]:
 
     plan_problems, warnings = pulumi_problems(plan)
     problems.extend(plan_problems)
+    problems.extend(cache_problems(plan))
     problems.extend(declared_problems(plan))
     if problems:
         label = os.fspath(plan.service.config_path) if plan.service.config_path else "<config>"

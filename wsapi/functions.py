@@ -33,7 +33,7 @@ from .model import (
     RoleSettings,
 )
 from .globs import PatternError, escapes_folder, glob_matcher
-from .packaging import parse_s3_uri
+from .s3_uris import parse_s3_uri
 from .lambda_settings import CREATE, LambdaSettingsReader
 from .readers import DEFERRED, TypedReader, type_name, unresolved_in, whole_items
 

@@ -178,6 +178,9 @@ class BuildSettings:
     extra_excludes: Tuple[str, ...] = ()
     role: RoleSettings = field(default_factory=RoleSettings)
     problems: Tuple["Problem", ...] = ()  #: service-wide (package, provider.iam): raised when any is created
+    #: the build plugins and their settings, and the service's own layers: a `build_settings.CodeBuildSettings`
+    #: (not imported here: that module reads documents, which needs this one)
+    code: Optional[Any] = None
 
 
 @dataclass(frozen=True)

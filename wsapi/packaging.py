@@ -15,7 +15,12 @@ Patterns are micromatch globs with `dot: true` (`globs`); a pattern names files,
 `src` and never the folder's content (write `src/**`).
 
 An archive is written with fixed timestamps and Serverless's modes (0755 for files executable by their
-owner, 0644 otherwise), entries sorted, so the same files always give the same bytes.
+owner, 0644 otherwise), entries sorted, so the same files always give the same bytes (`archives`).
+
+Build plugins change what goes in (`code_builds`): serverless-python-requirements adds each Python function's
+requirements, installed for its runtime and architecture (or puts them in a layer); serverless-esbuild and
+serverless-plugin-typescript replace a Node function's archive with the plugin's; a build plugin wsapi does
+not reproduce is a problem of the functions it would build.
 
 Unlike Serverless, wsapi does not run `npm ls` to drop Node development dependencies from `node_modules`:
 exclude them with a pattern (`!node_modules/<dev-package>/**`), or package from a production install.
@@ -23,154 +28,57 @@ exclude them with a pattern (`!node_modules/<dev-package>/**`), or package from 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import stat
 import tempfile
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .atomic import atomic_file
-from .globs import glob_matcher
-
-DEFAULT_EXCLUDES = (
-    ".git/**",
-    ".gitignore",
-    ".DS_Store",
-    "npm-debug.log",
-    "yarn-*.log",
-    ".serverless/**",
-    ".serverless_plugins/**",
+from . import naming
+from .archives import (  # noqa: F401 - the archive helpers, as packaging has always offered them
+    EXECUTABLE_MODE,
+    REGULAR_MODE,
+    ZIP_EPOCH,
+    ArchiveFile,
+    archive_files,
+    copy_blocks,
+    file_digest,
+    files_digest,
+    mode_of,
+    write_zip,
 )
-
-#: Serverless's archive modes: executable by the owner -> 0755, else 0644.
-EXECUTABLE_MODE = 0o755
-REGULAR_MODE = 0o644
-#: The earliest time a zip entry can carry; Serverless's archiver writes the same for `new Date(0)`.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-
-
-# -- choosing the files ----------------------------------------------------------------------------------
-
-
-def list_files(root: Path) -> List[str]:
-    """Every file under `root` as a relative POSIX path, following symbolic links as globby's `follow` does
-    (a linked folder is listed under the link's name too), except a link back into one of its own parent
-    folders, which would never end; broken links are skipped."""
-    found: List[str] = []
-
-    def walk(directory: Path, relative: str, parents: frozenset) -> None:
-        try:
-            real = directory.resolve()
-        except (OSError, RuntimeError):
-            return
-        if real in parents:
-            return
-        parents = parents | {real}
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            path = f"{relative}{entry.name}"
-            try:
-                if entry.is_dir(follow_symlinks=True):
-                    walk(Path(entry.path), path + "/", parents)
-                elif entry.is_file(follow_symlinks=True):
-                    found.append(path)
-            except OSError:
-                continue
-
-    walk(root, "", frozenset())
-    return found
-
-
-def union(*lists: Iterable[str]) -> List[str]:
-    """lodash `_.union`: every value once, at its first place."""
-    return list(dict.fromkeys(item for values in lists for item in values))
-
-
-def select_files(files: Sequence[str], excludes: Sequence[str], includes: Sequence[str]) -> List[str]:
-    """Serverless's `resolveFilePathsFromPatterns`: excludes (a leading `!` there re-includes), then includes
-    (a leading `!` there excludes), each pattern flipping the files it matches; the last match wins."""
-    steps: List[Tuple[bool, str]] = []
-    for pattern in excludes:
-        steps.append((True, pattern[1:]) if pattern.startswith("!") else (False, pattern))
-    for pattern in includes:
-        steps.append((False, pattern[1:]) if pattern.startswith("!") else (True, pattern))
-    state = dict.fromkeys(files, True)
-    for include, pattern in steps:
-        match = glob_matcher(pattern)
-        for path in files:
-            if match(path):
-                state[path] = include
-    return [path for path, kept in state.items() if kept]
-
-
-# -- archives --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ArchiveFile:
-    name: str  #: member name (relative POSIX path)
-    source: str  #: absolute path to read
-    mode: int  #: 0o755 or 0o644
-
-
-def archive_files(root: Path, names: Iterable[str]) -> Tuple[ArchiveFile, ...]:
-    files = []
-    for name in sorted(names):
-        source = root / name
-        mode = EXECUTABLE_MODE if os.stat(source).st_mode & stat.S_IXUSR else REGULAR_MODE
-        files.append(ArchiveFile(name, os.fspath(source), mode))
-    return tuple(files)
-
-
-def files_digest(files: Sequence[ArchiveFile]) -> str:
-    """sha256 of the members' names, modes and contents: equal exactly when the archives are."""
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(f"{file.name}\0{file.mode:o}\0".encode())
-        digest.update(file_digest(file.source).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
-
-
-def file_digest(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def write_zip(files: Sequence[ArchiveFile], target: Path) -> Path:
-    """Write the members to `target` deterministically (sorted, fixed time, fixed modes), atomically."""
-    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file in sorted(files, key=lambda f: f.name):
-            info = zipfile.ZipInfo(file.name, date_time=ZIP_EPOCH)
-            info.create_system = 3  # unix, so the mode below is honoured
-            info.external_attr = (stat.S_IFREG | file.mode) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with open(file.source, "rb") as source, archive.open(info, "w") as member:
-                copy_blocks(source, member)
-    return target
-
-
-def copy_blocks(source, destination) -> None:
-    for block in iter(lambda: source.read(1 << 20), b""):
-        destination.write(block)
+from .atomic import atomic_file
+from .build_errors import BuildError
+from .code_builds import PythonBuild, layer_members, moved_up, node_archives, plugin_problems, requirements_layer_properties, settings_of
+from .errors import Problem
+from .package_files import DEFAULT_EXCLUDES, list_files, select_files, union  # noqa: F401
+from .plan import CodeArchive, leaves
+from .s3_uris import parse_s3_uri
+from .private_dirs import UnsafeFolder, private_folder
+from .service_layers import ServiceLayer, referenced_layers
 
 
 def cache_dir() -> Path:
-    """Where the Pulumi component keeps the archives it builds: content-addressed, so reuse is safe."""
+    """Where the Pulumi component keeps the archives it builds: content-addressed, so reuse is safe; the
+    user's alone (`private_dirs`: created mode 0700, else refused with `UnsafeFolder`), as whoever can write
+    there chooses the code deployed."""
     configured = os.environ.get("WSAPI_ARTIFACTS_DIR")
     if configured:
-        return Path(configured)
-    return Path(tempfile.gettempdir()) / f"wsapi-artifacts-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        return private_folder(Path(configured))
+    return private_folder(Path(tempfile.gettempdir()) / f"wsapi-artifacts-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
+
+
+def cache_problems(plan: Any) -> List[Problem]:
+    """The archive cache's problem (at `WSAPI_ARTIFACTS_DIR`, the setting that moves it) when the plan has
+    archives to build there: found before the component registers anything."""
+    if not any(isinstance(leaf, CodeArchive) and leaf.source is None for r in plan.resources for leaf in leaves(r.properties)):
+        return []
+    try:
+        cache_dir()
+    except UnsafeFolder as error:
+        return [Problem("WSAPI_ARTIFACTS_DIR", f"the archive cache cannot be used: {error.message}")]
+    return []
 
 
 # -- which archive each function gets ---------------------------------------------------------------------
@@ -184,36 +92,42 @@ class S3Code:
     key: str
 
 
-#: Serverless's S3 artifact forms (`lib/plugins/aws/utils/parse-s3-uri.js`)
-S3_URIS = (
-    re.compile(r"^s3://(?P<bucket>[^/]+)/(?P<key>.+)"),
-    re.compile(r"(?P<bucket>[^/]+)\.s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<key>.+)"),
-    re.compile(r"s3([.-][\w\d-]+)?\.amazonaws\.com/(?P<bucket>[^/]+)/(?P<key>.+)"),
-)
+@dataclass(frozen=True)
+class Layer:
+    """A layer wsapi builds: the service's own (`layers:`) or serverless-python-requirements' (`layer`)."""
+
+    key: str  #: its logical id, `{Layer}LambdaLayer`
+    child_suffix: str  #: the Pulumi child's name after the component's: `layer-{key}`
+    properties: Mapping[str, Any]  #: LayerName, Description, ... (all but Content)
+    retain: bool
+    functions: Tuple[str, ...]  #: the functions wsapi attaches it to (the service's own: those naming it)
+    archive: CodeArchive
 
 
-def parse_s3_uri(value: str) -> Optional[Tuple[str, str]]:
-    """(bucket, key) of an artifact given as `s3://bucket/key` or an S3 URL, as Serverless reads it; None for
-    anything else (a local file)."""
-    for pattern in S3_URIS:
-        match = pattern.search(value)
-        if match:
-            return match.group("bucket"), match.group("key")
-    return None
+@dataclass
+class Packaged:
+    """The code of each function (a `plan.CodeArchive` or an `S3Code`), the layers they need, and the problems."""
+
+    code: Dict[str, Any] = field(default_factory=dict)
+    layers: List[Layer] = field(default_factory=list)
+    problems: List[Problem] = field(default_factory=list)
 
 
 class _Packager:
     """Serverless's choice (`packageService`, `packageFunction`): a function's own `package.artifact`, else
     the service's `package.artifact` unless the function is packaged individually, else its own package when
-    `individually` (service or function), else the service package."""
+    `individually` (service or function), else the service package; what a build plugin does to each
+    (`code_builds`) on top."""
 
     def __init__(self, service: Any) -> None:
         self.service = service
         self.settings = service.build
         self.root = Path(self.settings.service_dir).resolve()
-        self.problems: List[Any] = []
+        self.problems: List[Problem] = []
         self._files: Optional[List[str]] = None
         self._by_source: dict = {}
+        self.python = PythonBuild(service, settings_of(service))
+        self._stems: Dict[str, str] = {}  # parameter stem -> file name, kept unique
 
     def files(self) -> List[str]:
         if self._files is None:
@@ -221,17 +135,14 @@ class _Packager:
         return self._files
 
     def problem(self, path: str, message: str) -> None:
-        from .errors import Problem
-
         self.problems.append(Problem(path, message))
 
     def code(self, keys: Sequence[str]) -> dict:
-        from . import naming
-
         settings = self.settings
         service_package = settings.package
         chosen: dict = {}
-        shared: dict = {}  # service-wide archive -> functions using it
+        shared: List[str] = []  # functions in the service package
+        built = self.node_built(keys)
         for key in keys:
             own = self.service.functions[key].package
             stem = naming.normalized_function_name(key) + "Function"
@@ -239,23 +150,16 @@ class _Packager:
                 chosen[key] = self.artifact(own.artifact, f"{own.path}.artifact", stem, key)
             elif service_package.artifact and not own.individually:
                 chosen[key] = self.artifact(service_package.artifact, "package.artifact", "Service", key)
+            elif key in built:
+                chosen[key] = built[key]
             elif service_package.individually or own.individually:
                 excludes = union(DEFAULT_EXCLUDES, settings.extra_excludes, service_package.excludes, own.excludes)
                 includes = union(service_package.patterns, own.patterns)
-                chosen[key] = self.build(stem, f"{key}.zip", (key,), excludes, includes, own.path)
+                chosen[key] = self.individual(key, stem, excludes, includes, own.path)
             else:
-                shared.setdefault("service", []).append(key)
-        if "service" in shared:
-            excludes = union(DEFAULT_EXCLUDES, settings.extra_excludes, service_package.excludes)
-            archive = self.build(
-                "Service", f"{self.service.name}.zip", tuple(shared["service"]), excludes,
-                union(service_package.patterns), service_package.path,
-            )
-            for key in shared["service"]:
-                chosen[key] = archive
+                shared.append(key)
+        chosen.update(self.shared(shared))
         # an artifact several functions give is one archive, serving them all
-        from dataclasses import replace
-
         for users in self._by_source.values():
             if len(users) > 1:
                 merged = replace(chosen[users[0]], functions=tuple(users))
@@ -264,8 +168,6 @@ class _Packager:
         return chosen
 
     def artifact(self, given: str, path: str, stem: str, key: str) -> Any:
-        from .plan import CodeArchive
-
         s3 = parse_s3_uri(given)
         if s3 is not None:
             return S3Code(*s3)
@@ -277,22 +179,183 @@ class _Packager:
         users.append(key)
         return CodeArchive(stem, source.name, file_digest(os.fspath(source)), (key,), source=os.fspath(source))
 
-    def build(self, stem: str, file_name: str, keys: Tuple[str, ...], excludes, includes, path: str) -> Any:
-        from .plan import CodeArchive
+    def archive(self, stem: str, file_name: str, keys: Tuple[str, ...], members: Dict[str, str]) -> CodeArchive:
+        """An archive of `members` (archive name -> file), its stem and file name unique in the plan."""
+        while stem in self._stems and self._stems[stem] != file_name:
+            stem, file_name = f"{stem}Build", f"{file_name.rsplit('.', 1)[0]}-build.zip"
+        self._stems[stem] = file_name
+        files = tuple(ArchiveFile(name, source, mode_of(source)) for name, source in sorted(members.items()))
+        return CodeArchive(stem, file_name, files_digest(files), keys, files=files)
 
+    def selected(self, excludes: Sequence[str], includes: Sequence[str], path: str) -> Optional[List[str]]:
         names = select_files(self.files(), excludes, includes)
         if not names:
             self.problem(path, "no file matches the include / exclude patterns; nothing to package")
             return None
-        files = archive_files(self.root, names)
-        return CodeArchive(stem, file_name, files_digest(files), keys, files=files)
+        return names
+
+    def requirements(self, key: str) -> Dict[str, str]:
+        """What serverless-python-requirements adds to the function's archive (build problems noted)."""
+        try:
+            return {name: os.fspath(path) for name, path in self.python.members(key)}
+        except BuildError as error:
+            self.problem(error.path, error.message)
+            return {}
+
+    def individual(self, key: str, stem: str, excludes: Sequence[str], includes: Sequence[str], path: str) -> Any:
+        names = self.selected(excludes, includes, path)
+        if names is None:
+            return None
+        members = {name: os.fspath(self.root / name) for name in names}
+        file_name = f"{key}.zip"
+        module = self.python.module(key) if self.python.applies(key) else "."
+        if module != ".":  # the plugin's moveModuleUp: the module's files at the archive's root
+            members = {name: os.fspath(self.root / source) for name, source in moved_up(names, module).items()}
+            file_name = f"{module.strip('/')}-{self.service.functions[key].deployed_name}.zip"
+        members.update(self.requirements(key))
+        return self.archive(stem, file_name, (key,), members)
+
+    def shared(self, keys: Sequence[str]) -> Dict[str, Any]:
+        """The service package: one archive, or one per set of requirements when functions run on different
+        Python platforms (the plugin installs one set for all, for the host)."""
+        if not keys:
+            return {}
+        service_package = self.settings.package
+        excludes = union(DEFAULT_EXCLUDES, self.settings.extra_excludes, service_package.excludes)
+        names = self.selected(excludes, union(service_package.patterns), service_package.path)
+        if names is None:
+            return {key: None for key in keys}
+        groups: Dict[Any, Tuple[List[str], Dict[str, str]]] = {}
+        for key in keys:
+            added = self.requirements(key) if self.python.applies(key) else None
+            identity = None if added is None else tuple(sorted(added.items()))
+            groups.setdefault(identity, ([], added or {}))[0].append(key)
+        if None in groups and len(groups) > 1:  # functions without requirements join the first set
+            plain = groups.pop(None)[0]
+            first = next(iter(groups))
+            groups[first][0].extend(plain)
+        chosen: Dict[str, Any] = {}
+        for index, (group_keys, added) in enumerate(groups.values()):
+            members = {name: os.fspath(self.root / name) for name in names}
+            members.update(added)
+            stem, file_name = "Service", f"{self.service.name}.zip"
+            if index:
+                platform = self.python.platform(group_keys[0])
+                label = f"python{platform.python}-{platform.architecture}"
+                stem, file_name = f"Service{re.sub(r'[^A-Za-z0-9]', '', label.title())}", f"{self.service.name}-{label}.zip"
+            archive = self.archive(stem, file_name, tuple(group_keys), members)
+            chosen.update({key: archive for key in group_keys})
+        return chosen
+
+    def node_built(self, keys: Sequence[str]) -> Dict[str, Any]:
+        """The Node functions' archives as serverless-esbuild or serverless-plugin-typescript writes them."""
+        try:
+            archives = node_archives(self.service, keys)
+        except BuildError as error:
+            self.problem(error.path, error.message)
+            return {}
+        chosen: Dict[str, Any] = {}
+        for built in archives:
+            if len(built.functions) == 1 and built.file_name != f"{self.service.name}.zip":
+                stem = naming.normalized_function_name(built.functions[0]) + "Function"
+            else:
+                stem = "Service"
+            archive = self.archive(stem, built.file_name, built.functions, {n: os.fspath(p) for n, p in built.members})
+            chosen.update({key: archive for key in built.functions})
+        return chosen
+
+    def layers(self, keys: Sequence[str]) -> List[Layer]:
+        """The service's layers the functions name, then the requirements layers (`layer: true`)."""
+        found = [layer for layer in map(self.service_layer, self.used_layers(keys).items()) if layer is not None]
+        try:
+            for spec in self.python.layers(keys):
+                members = {name: os.fspath(path) for name, path in layer_members(spec, self.python)}
+                stem = naming.normalized_function_name(spec.key) + "Layer"
+                archive = self.archive(stem, f"{spec.key}.zip", spec.functions, members)
+                properties = requirements_layer_properties(self.service, spec)
+                key = naming.normalized_function_name(spec.key) + "LambdaLayer"
+                found.append(Layer(key, f"layer-{spec.key}", properties, spec.settings.retain, spec.functions, archive))
+        except BuildError as error:
+            self.problem(error.path, error.message)
+        return found
+
+    def used_layers(self, keys: Sequence[str]) -> Dict[ServiceLayer, Tuple[str, ...]]:
+        """The service layers the functions in `keys` name (`{Ref: {Layer}LambdaLayer}`), with those functions."""
+        layers = settings_of(self.service).layers
+        used: Dict[ServiceLayer, Tuple[str, ...]] = {}
+        for key in keys:
+            for layer in referenced_layers(layers, self.service.functions[key].layers):
+                used[layer] = used.get(layer, ()) + (key,)
+        return used
+
+    def service_layer(self, item: Tuple[ServiceLayer, Tuple[str, ...]]) -> Optional[Layer]:
+        """A `layers:` entry packaged as Serverless packages it (`packageLayer`): its folder's files, with the
+        default excludes, the service's package patterns then the layer's, or its `package.artifact`."""
+        layer, users = item
+        if layer.problems:
+            self.problems.extend(layer.problems)
+            return None
+        stem = naming.normalized_function_name(layer.key) + "Layer"
+        if layer.artifact:
+            archive = self.layer_artifact(layer, stem, users)
+        else:
+            archive = self.layer_folder(layer, stem, users)
+        if archive is None:
+            return None
+        properties: Dict[str, Any] = {"LayerName": layer.name or layer.key}
+        for name, value in (("Description", layer.description), ("LicenseInfo", layer.license_info)):
+            if value:
+                properties[name] = value
+        if layer.compatible_runtimes is not None:
+            properties["CompatibleRuntimes"] = list(layer.compatible_runtimes)
+        if layer.compatible_architectures is not None:
+            properties["CompatibleArchitectures"] = list(layer.compatible_architectures)
+        return Layer(layer.logical_id, f"layer-{layer.key}", properties, layer.retain, (), archive)
+
+    def layer_artifact(self, layer: ServiceLayer, stem: str, users: Tuple[str, ...]) -> Optional[CodeArchive]:
+        where = f"{layer.where}.package.artifact"
+        if parse_s3_uri(layer.artifact or "") is not None:
+            self.problem(where, "a layer's artifact must be a local zip (Serverless uploads it); download it, or give the layer's folder as path")
+            return None
+        source = (self.root / (layer.artifact or "")).resolve()
+        if not source.is_file():
+            self.problem(where, f"cannot read the layer artifact {layer.artifact!r} (looked for {source})")
+            return None
+        return CodeArchive(stem, source.name, file_digest(os.fspath(source)), users, source=os.fspath(source))
+
+    def layer_folder(self, layer: ServiceLayer, stem: str, users: Tuple[str, ...]) -> Optional[CodeArchive]:
+        folder = self.root / (layer.path or "")
+        if layer.path is None or not folder.is_dir():
+            self.problem(f"{layer.where}.path", f"{layer.path!r} is not a folder of the service (looked for {folder})")
+            return None
+        layer_folders = {f"{other.path}/**" for other in settings_of(self.service).layers if other.path}
+        own_excludes = [pattern for pattern in self.settings.extra_excludes if pattern not in layer_folders]
+        excludes = union(DEFAULT_EXCLUDES, own_excludes, self.settings.package.excludes, layer.excludes)
+        includes = union(self.settings.package.patterns, layer.patterns)
+        names = select_files(list_files(folder), excludes, includes)
+        if not names:
+            self.problem(f"{layer.where}.path", "no file of the layer's folder matches the include / exclude patterns; nothing to package")
+            return None
+        return self.archive(stem, f"{layer.key}.zip", users, {name: os.fspath(folder / name) for name in names})
+
+
+def package_functions(service: Any, keys: Sequence[str]) -> Packaged:
+    """Everything the functions in `keys` need for their code: archives, layers, and the problems found (a
+    build plugin wsapi does not reproduce stops before anything is built)."""
+    problems = plugin_problems(service, keys)
+    problems += list(settings_of(service).problems)
+    if problems:
+        return Packaged(problems=problems)
+    packager = _Packager(service)
+    code = packager.code(keys)
+    layers = packager.layers(keys)
+    return Packaged(code, layers, packager.problems)
 
 
 def function_code(service: Any, keys: Sequence[str]) -> Tuple[dict, List[Any]]:
     """The code of each function in `keys` (a `plan.CodeArchive` or an `S3Code`), and the problems found."""
-    packager = _Packager(service)
-    chosen = packager.code(keys)
-    return chosen, packager.problems
+    packaged = package_functions(service, keys)
+    return packaged.code, packaged.problems
 
 
 def write_archive(archive: Any, target: Path) -> Path:

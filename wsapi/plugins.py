@@ -3,7 +3,8 @@ plugin (`plugin_warnings`). wsapi runs no plugin; it reads the settings of the f
 
 `PLUGINS` is the table, by the name the service lists: what is not applied (None: wsapi reproduces the
 plugin's effect itself). A plugin the table does not name gets the general warning. A build plugin (`kind`
-"build") means the functions wsapi creates are packaged from the sources as they are, unbuilt.
+"build") wsapi does not reproduce stops the creation of the functions it would build (`code_builds`); those it
+reproduces (serverless-python-requirements, serverless-esbuild, serverless-plugin-typescript) give no warning.
 """
 
 from __future__ import annotations
@@ -27,17 +28,17 @@ class Plugin:
     not_applied: Optional[str]  #: what wsapi does not do of what the plugin does; None when it does it all
 
 
-_UNBUILT = "the functions wsapi creates hold the service's sources as they are"
+_UNBUILT = "wsapi does not create the functions it would build (give each a built package.artifact, or pass it in functions=)"
 PLUGINS: Mapping[str, Plugin] = {
     "serverless-offline": Plugin(REPRODUCED, None),  # `wsapi offline` serves the WebSocket API
     "serverless-domain-manager": Plugin(REPRODUCED, None),  # custom domains: `domains.py` (REST/HTTP ones noted there)
-    "serverless-python-requirements": Plugin(BUILD, f"requirements are not installed: {_UNBUILT}, without their dependencies"),
+    "serverless-python-requirements": Plugin(REPRODUCED, None),  # code_builds: for each function's platform
     "serverless-webpack": Plugin(BUILD, f"handlers are not bundled with webpack: {_UNBUILT}"),
     "serverless-bundle": Plugin(BUILD, f"handlers are not bundled: {_UNBUILT}"),
-    "serverless-esbuild": Plugin(BUILD, f"handlers are not built with esbuild: {_UNBUILT}"),
-    "serverless-plugin-typescript": Plugin(BUILD, f"TypeScript is not compiled: {_UNBUILT}"),
-    "serverless-plugin-include-dependencies": Plugin(BUILD, "the dependencies it adds to each archive are not added"),
-    "serverless-plugin-common-excludes": Plugin(BUILD, "its excludes are not applied to the archives"),
+    "serverless-esbuild": Plugin(REPRODUCED, None),  # node_bundling, with the service's esbuild
+    "serverless-plugin-typescript": Plugin(REPRODUCED, None),  # node_bundling, with the service's tsc
+    "serverless-plugin-include-dependencies": Plugin(BUILD, f"the dependencies it adds to each archive are not added: {_UNBUILT}"),
+    "serverless-plugin-common-excludes": Plugin(BUILD, f"its excludes are not applied to the archives: {_UNBUILT}"),
     "serverless-iam-roles-per-function": Plugin(DEPLOY, "the functions' own iamRoleStatements are not applied: the functions wsapi creates share the service's role"),
     "serverless-plugin-custom-roles": Plugin(DEPLOY, "the functions' own iamRoleStatements are not applied: the functions wsapi creates share the service's role"),
     "serverless-pseudo-parameters": Plugin(DEPLOY, "#{AWS::...} placeholders are not replaced (write ${aws:region} or Fn::Sub instead)"),
@@ -51,7 +52,7 @@ PLUGINS: Mapping[str, Plugin] = {
     "serverless-websockets-plugin": Plugin(DEPLOY, "its own websocket settings are not read: wsapi reads Serverless v3's websocket events"),
     "serverless-create-global-dynamodb-table": Plugin(DEPLOY, "the global table replicas are not created"),
     "serverless-plugin-existing-s3": Plugin(DEPLOY, "the existing buckets' notifications are not configured"),
-    "serverless-functions-base-path": Plugin(BUILD, "handlers are not looked up under its base path"),
+    "serverless-functions-base-path": Plugin(BUILD, f"handlers are not looked up under its base path: {_UNBUILT}"),
     "serverless-dynamodb-local": Plugin(LOCAL, "wsapi offline does not start DynamoDB Local"),
     "serverless-dynamodb": Plugin(LOCAL, "wsapi offline does not start DynamoDB Local"),
     "serverless-plugin-offline-dynamodb-stream": Plugin(LOCAL, "wsapi offline does not run DynamoDB stream handlers"),

@@ -107,13 +107,21 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _finite(value: Any) -> bool:
+    """A number JavaScript holds as a finite double (an integer past the double range is Infinity there)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def _has_type(kind: str, value: Any) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind == "number":
-        return _is_number(value) and math.isfinite(value)
+        return _is_number(value) and _finite(value)
     if kind == "integer":
-        return _is_number(value) and math.isfinite(value) and float(value).is_integer()
+        return _is_number(value) and _finite(value) and float(value).is_integer()
     if kind == "boolean":
         return isinstance(value, bool)
     if kind == "null":
@@ -132,7 +140,7 @@ def _number_from_text(text: str, integral: bool) -> Any:
     number = js_number_of(text)
     if number is None:
         return None
-    if integral and math.isfinite(number) and not float(number).is_integer():
+    if integral and _finite(number) and not float(number).is_integer():
         return None
     return None if isinstance(number, float) and math.isinf(number) else number
 

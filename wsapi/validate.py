@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 from . import aws_rules, naming
+from .build_settings import BuildSettingsReader
+from .service_layers import ServiceLayerReader
 from .domains import DomainReader
 from .errors import Problem, ProblemCollector, join_path, shorten
 from .declared import DeclaredReader
@@ -109,6 +111,7 @@ class _Validator(TypedReader):
         self.lambda_names(functions, routes, stage)
         self.quotas(routes)
         build = BuildReader(self.report).build(self.doc, service_dir, config_file)
+        build = dataclasses.replace(build, code=BuildSettingsReader(self.doc, self.report).read())
         domains, domain_problems = DomainReader(self.doc, self.report, self.problems.warn, stage, tags).read()
 
         if self.problems or service_name is None:
@@ -333,7 +336,7 @@ class _Validator(TypedReader):
         settings = self.mapping(value, path)
         if settings is None:
             return None
-        self.unknown_keys(settings, ("logs",), path)
+        self.unknown_keys(settings, ("logs", "codeUnchangedBy"), path)  # codeUnchangedBy: build_settings
         logs = self.mapping(settings.get("logs"), f"{path}.logs") or {}
         self.unknown_keys(logs, ("kmsKeyArn",), f"{path}.logs")
         key = logs.get("kmsKeyArn")
@@ -611,7 +614,7 @@ def resolved_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(paths whose variables every command resolves, paths resolved leaving `Unresolved` where they cannot
     be): exactly what the readers read, the document's and the custom domains' (`@reads`) and the functions'
     (`functions.SETTINGS`)."""
-    own, own_deferred = declared_paths(_Validator, DomainReader)
+    own, own_deferred = declared_paths(_Validator, DomainReader, BuildSettingsReader, ServiceLayerReader)
     websocket, deferred = read_paths()
     return own + websocket, deferred + own_deferred
 

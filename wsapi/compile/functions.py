@@ -18,12 +18,15 @@ from .. import naming
 from ..digests import digest
 from ..errors import ConfigError, Problem
 from ..model import Function, Service
-from ..packaging import function_code
+from ..packaging import package_functions
+from .layers import compile_layers
 from ..plan import CodeArchive, External, GetAtt, Output, Ref
 from ..functions import CREATE, RUN
 from ..lambda_settings import image_settings_tuple
 from .function_invocation import InvocationCompiler
 from .function_role import as_written, compile_role, role_resource, tag_list
+
+LAMBDA_LAYER_LIMIT = 5
 
 
 def created_keys(service: Service, external: Sequence[str]) -> List[str]:
@@ -36,6 +39,7 @@ def created_keys(service: Service, external: Sequence[str]) -> List[str]:
 class FunctionCompiler:
     def __init__(self, compiler: Any, external: Sequence[str]) -> None:
         self.compiler = compiler
+        self.layers: Dict[str, List[Any]] = {}  #: the layers wsapi built, by the function they serve
         self.service: Service = compiler.service
         self.external = set(external)
         self.label = str(self.service.config_path) if self.service.config_path else "<config>"
@@ -54,12 +58,16 @@ class FunctionCompiler:
             problems.extend(self.reference_problems(service.functions[key]))
         if not problems:
             zipped = [key for key in keys if service.functions[key].image is None]
-            code, code_problems = function_code(service, zipped)
-            problems.extend(code_problems)
+            packaged = package_functions(service, zipped)
+            problems.extend(packaged.problems)
         if problems:
             raise ConfigError(problems, self.label)
+        if service.build.code is not None:  # build settings that change nothing (the Docker options, ...)
+            self.compiler.build_warnings.extend(service.build.code.warnings)
 
         role = compile_role(self.compiler, keys)
+        self.layers = compile_layers(self.compiler, packaged.layers)
+        code = packaged.code
         targets: Dict[str, Any] = {}
         for key in keys:
             targets[key] = self.compile_function(key, code.get(key), role)
@@ -67,6 +75,21 @@ class FunctionCompiler:
             if url is not None:
                 self.urls[key] = url
         return targets
+
+    def function_layers(self, function: Function) -> Optional[List[Any]]:
+        """The function's `layers` (its own, else the provider's), then the layers wsapi built for it unless
+        it names them itself (`{Ref: PythonRequirementsLambdaLayer}`); at most Lambda's 5."""
+        own = list(function.layers or ())
+        named = {layer.get("Ref") for layer, _ in own if isinstance(layer, Mapping)}
+        built = [ref for ref in self.layers.get(function.key, []) if ref.key not in named]
+        if function.layers is None and not built:
+            return None
+        if len(own) + len(built) > LAMBDA_LAYER_LIMIT:
+            raise ConfigError([Problem(
+                f"functions.{function.key}.layers",
+                f"{len(own)} layers and the requirements layer make {len(own) + len(built)}; Lambda allows {LAMBDA_LAYER_LIMIT} per function",
+            )], self.label)  # fmt: skip
+        return [as_written(layer, path) for layer, path in own] + built
 
     def reference_problems(self, function: Function) -> List[Problem]:
         """What a function's settings name that does not exist: a destination function, a `dependsOn` resource,
@@ -168,8 +191,9 @@ class FunctionCompiler:
         in between (each only when set, so a function without them is written as before)."""
         paths = function.paths
         properties: Dict[str, Any] = {}
-        if function.layers is not None:
-            properties["Layers"] = [as_written(layer, path) for layer, path in function.layers]
+        layers = self.function_layers(function)
+        if layers is not None:
+            properties["Layers"] = layers
         if function.reserved_concurrency is not None:
             properties["ReservedConcurrentExecutions"] = as_written(function.reserved_concurrency, paths["reservedConcurrency"])
         if function.ephemeral_storage_size is not None:

@@ -83,6 +83,7 @@ class _Compiler:
         self.external_functions = tuple(external_functions)
         self.created: dict[str, Any] = {}  # function key -> how to invoke the function this plan creates
         self.function_urls: dict[str, Output] = {}  # function key -> the output of its URL
+        self.build_warnings: list = []  # build settings of the created functions that change nothing
         self.service = service
         self.compat = mode == COMPAT
         self.mode = mode
@@ -168,7 +169,7 @@ class _Compiler:
             self.drafts[stage_key]["properties"]["DeploymentId"] = Ref(deployment_key)
         if self.compat:
             declared.merge()
-        return self.plan(outputs, published, tuple(declared.warnings) + tuple(ignored_events(self.service, list(self.created))))
+        return self.plan(outputs, published, tuple(declared.warnings) + tuple(ignored_events(self.service, list(self.created))) + tuple(self.build_warnings))
 
     def references(self, outputs: tuple[Output, ...]) -> tuple[Output, ...]:
         """Every user-written intrinsic as a plan value (`references`), and the declared outputs added."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from . import apigateway, awslambda, declared, domains, iam, logs  # noqa: F401 - each registers its kinds
+from . import apigateway, awslambda, declared, domains, iam, layers, logs  # noqa: F401 - each registers its kinds
 from .base import REGISTRY, Builder, Extra, Kind, kind_of, lookup, short_type
 
 __all__ = ["Builder", "Extra", "Kind", "kind_of", "kinds", "lookup", "short_type"]
