@@ -17,12 +17,18 @@ if pulumi.runtime.is_config_secret("wsapi:params"):  # set with --secret: every 
 params.update({key: pulumi.Output.secret(value) for key, value in (config.get_object("secretParams") or {}).items()})
 functions = config.get_object("functions") or {}
 create_functions = config.get_bool("createFunctions") or False
+# the Serverless stack to take over (README "Move a deployed Serverless stack to Pulumi"): a describe-stack-resources
+# answer saved as JSON (relative to the project), or the stack's name
+adopt = config.get("adopt")
+if adopt and os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), adopt)):
+    adopt = os.path.join(os.path.dirname(os.path.abspath(__file__)), adopt)
 name = config.get("name") or load_service(serverless_config, stage=stage, params=plain_params).name
 
 api = WebSocketApi(
     name,
     WebSocketApiArgs(
-        config=serverless_config, stage=stage, params=params, functions=functions, create_functions=create_functions
+        config=serverless_config, stage=stage, params=params, functions=functions, create_functions=create_functions,
+        adopt=adopt or None,
     ),
 )
 

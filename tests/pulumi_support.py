@@ -154,6 +154,8 @@ class Registered:
     custom: bool = True
     provider: str = ""  #: the explicit provider reference (`urn::id`), "" for the default provider
     retain_on_delete: bool = False
+    import_id: str = ""  #: `import_`: the id of the existing resource Pulumi adopts ("" for none)
+    ignore_changes: tuple = ()  #: `ignore_changes`, as sent to the engine
 
     @property
     def region(self) -> Optional[str]:
@@ -237,12 +239,14 @@ class Recorder(_mocks.Mocks):
         return id_, state
 
     def record(self, args: _mocks.MockResourceArgs, id_: str, state: dict) -> None:
-        urn, parent, dependencies, provider, retain = getattr(self._current, "request", ("", "", (), "", False))
+        urn, parent, dependencies, provider, retain, import_id, ignore = getattr(
+            self._current, "request", ("", "", (), "", False, "", ())
+        )
         with self._lock:
             self.resources.append(
                 Registered(
                     urn, args.typ, args.name, parent, dict(args.inputs), id_, state, dependencies, bool(args.custom),
-                    provider, retain,
+                    provider, retain, import_id, ignore,
                 )
             )
 
@@ -350,11 +354,14 @@ class RecordingMonitor(_mocks.MockMonitor):
             at = self.parents.get(at, "")
         if chain:
             request = self.transformed(request, chain)
-        self.recorder._current.request = (urn, request.parent, dependencies, request.provider, request.retainOnDelete)
+        self.recorder._current.request = (
+            urn, request.parent, dependencies, request.provider, request.retainOnDelete, request.importId,
+            tuple(request.ignoreChanges),
+        )  # fmt: skip
         try:
             return super().RegisterResource(request)
         finally:
-            self.recorder._current.request = ("", "", (), "", False)
+            self.recorder._current.request = ("", "", (), "", False, "", ())
 
     def transformed(self, request, chain):
         """The request with its properties as the transforms leave them (their options are not applied)."""

@@ -61,7 +61,7 @@ def test_the_description_names_every_command_and_help_lists_them() -> None:
     result = run_cli("--help")
     assert result.returncode == 0 and result.stderr == ""
     description = result.stdout.split("\n\n")[1]
-    assert set(cli.COMMANDS) == {"validate", "plan", "export", "offline"}
+    assert set(cli.COMMANDS) == {"validate", "plan", "export", "offline", "adopt"}
     for name in cli.COMMANDS:
         assert re.search(rf"`{name}`", description), (name, description)
         assert re.search(rf"^    {name}  ", result.stdout, re.M), name

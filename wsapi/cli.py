@@ -1,4 +1,4 @@
-"""`wsapi` (`python -m wsapi`): validate, plan, export and serve offline a serverless.yml's WebSocket API.
+"""`wsapi` (`python -m wsapi`): validate, plan, export, serve offline and adopt a serverless.yml's WebSocket API.
 Thin by design: parse arguments, call the library, print.
 
 Exit status: 0 done; 2 bad input (one `FILE: path: message` line per problem) or bad arguments (argparse's
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from .arguments import UsageError, add_service_arguments, key_value_type, key_values
-from .errors import ConfigError
+from .errors import ConfigError, Problem
 from .offline.command import add_arguments as add_offline_arguments
 from .version import __version__
 
@@ -28,7 +28,8 @@ PROG = "wsapi"
 DESCRIPTION = (
     "Validate, plan, export or serve offline the WebSocket API of a Serverless Framework v3 service (the "
     "websocket events of its serverless.yml): `validate` checks it and lists its routes, `plan` lists what the "
-    "Pulumi component would create, `export` renders it as CloudFormation, `offline` serves it locally."
+    "Pulumi component would create, `export` renders it as CloudFormation, `offline` serves it locally, `adopt` "
+    "plans taking over its deployed Serverless stack and writes the template that retains what Pulumi adopts."
 )
 #: Import names whose distribution is named otherwise (for the "install the requirements" message).
 DISTRIBUTIONS = {"yaml": "PyYAML", "pulumi_aws": "pulumi-aws", "botocore": "boto3"}
@@ -140,6 +141,48 @@ def write_artifacts(args: argparse.Namespace, plan: Any, service: Any) -> None:
         print(f"{args.path}: wrote {target} ({', '.join(archive.functions)})", file=sys.stderr)
 
 
+def run_adopt(args: argparse.Namespace) -> str:
+    """The adoption plan of a deployed Serverless stack, and its retain template written to `-o`."""
+    from .adoption import plan_adoption, read_stack
+    from .adoption_listing import describe_adoption
+    from .compile import compile_service
+    from .retain import dump, read_template, retain_template
+
+    if args.stack_resources and not args.template:
+        raise UsageError("argument --template: required with --stack-resources (the answer of aws cloudformation get-template)")
+    check_output(args.retain_output)
+    external = key_values(args.function, "--function", "KEY=ARN")
+    service = load(args)
+    try:
+        plan = compile_service(service, with_functions=args.with_functions, external_functions=tuple(external))
+    except ConfigError as error:
+        raise error.with_file(args.path) from None
+    warn(args, plan.warnings)
+    adoption = plan_adoption(plan, read_stack(args.stack_resources or args.stack))
+    warn(args, adoption.warnings)
+    if args.template:
+        template, label = read_template(args.template), args.template
+    else:
+        template, label = deployed_template(args.stack), f"stack {args.stack}"
+    write_atomically(args.retain_output, dump(retain_template(template, adoption.adopted, label)))
+    print(f"{args.path}: wrote {args.retain_output} (DeletionPolicy and UpdateReplacePolicy Retain on {len(adoption.adopted)} resources)", file=sys.stderr)
+    return describe_adoption(adoption, args.name or service.name)
+
+
+def deployed_template(stack: str) -> dict:
+    """The stack's template as deployed (`get-template`, Original stage), with boto3's default credentials."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .retain import parse_template
+
+    try:
+        body = boto3.client("cloudformation").get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
+    except (BotoCoreError, ClientError) as error:
+        raise ConfigError([Problem("", f"cannot read the template: {error}")], f"stack {stack}") from None
+    return parse_template({"TemplateBody": body}, f"stack {stack}")
+
+
 def run_offline(args: argparse.Namespace) -> str:
     from .offline.command import run_offline as serve
 
@@ -196,6 +239,25 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def add_adopt_arguments(parser: argparse.ArgumentParser) -> None:
+    add_plan_arguments(parser)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--stack-resources", metavar="FILE",
+        help="the Serverless stack's resources: `aws cloudformation describe-stack-resources --stack-name NAME` saved as JSON",
+    )  # fmt: skip
+    source.add_argument("--stack", metavar="NAME", help="the Serverless stack, read with boto3 (default credentials and region)")
+    parser.add_argument(
+        "--template", metavar="FILE",
+        help="its deployed template: `aws cloudformation get-template --stack-name NAME` saved as JSON (or the template itself)",
+    )  # fmt: skip
+    parser.add_argument(
+        "-o", "--output", dest="retain_output", metavar="FILE", required=True,
+        help="write the retain template here: the deployed template with DeletionPolicy and UpdateReplacePolicy Retain "
+        "on every adopted resource (written only on success)",
+    )  # fmt: skip
+
+
 def add_offline_command_arguments(parser: argparse.ArgumentParser) -> None:
     add_service_arguments(parser)
     add_offline_arguments(parser)
@@ -218,6 +280,9 @@ COMMANDS: dict[str, Command] = {
         "list what the Pulumi component would create, as pulumi preview does", add_plan_arguments, run_plan
     ),
     "export": Command("render the WebSocket API as a CloudFormation template", add_export_arguments, run_export),
+    "adopt": Command(
+        "plan taking over a deployed Serverless stack, and write its retain template", add_adopt_arguments, run_adopt
+    ),
     "offline": Command(
         "serve the WebSocket API locally, each function in its own warm worker processes",
         add_offline_command_arguments, run_offline,

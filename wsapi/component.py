@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import naming
+from .adoption import AdoptSource, plan_adoption, read_stack
 from .compile import compile_service
 from .config import ConfigSource, load_service
 from .errors import ConfigError, Problem
@@ -41,6 +42,9 @@ class WebSocketApiArgs:
     options: Optional[Mapping[str, str]] = None
     functions: Optional[Mapping[str, FunctionInput]] = None
     create_functions: bool = False
+    #: a deployed Serverless stack to take over (README "Move a deployed Serverless stack to Pulumi"): its
+    #: describe-stack-resources answer (a JSON file's path, or the parsed mapping), or its name (boto3)
+    adopt: Optional[AdoptSource] = None
 
 
 class WebSocketApi(pulumi.ComponentResource):
@@ -73,8 +77,9 @@ class WebSocketApi(pulumi.ComponentResource):
         options: Optional[Mapping[str, str]] = None,
         functions: Optional[Mapping[str, FunctionInput]] = None,
         create_functions: bool = False,
+        adopt: Optional[AdoptSource] = None,
     ) -> None:
-        keywords = WebSocketApiArgs(config, stage, region, params, options, functions, create_functions)
+        keywords = WebSocketApiArgs(config, stage, region, params, options, functions, create_functions, adopt)
         args = arguments(args, keywords)
         # a param given as an Output (a Pulumi secret) is a value found at deploy time: it stays an Output
         secret_params = {key: value for key, value in (args.params or {}).items() if isinstance(value, pulumi.Output)}
@@ -88,6 +93,11 @@ class WebSocketApi(pulumi.ComponentResource):
             service, STANDALONE, with_functions=args.create_functions, external_functions=tuple(function_inputs)
         )
         plan_warnings = check_inputs(plan, function_inputs)
+        adoption = None
+        if args.adopt is not None:  # before anything is registered: a stack that cannot be adopted stops here
+            adoption = plan_adoption(plan, read_stack(args.adopt))
+            plan = adoption.plan
+            plan_warnings = [*plan_warnings, *adoption.warnings]
 
         super().__init__(naming.COMPONENT_TYPE, name, None, opts)
         label = os.fspath(service.config_path) if service.config_path else "<config>"
@@ -95,7 +105,7 @@ class WebSocketApi(pulumi.ComponentResource):
             pulumi.log.warn(warning.format_warning(label), resource=self)
         self.plan = plan
         region = None if service.region_is_default else service.region
-        self._builder = PulumiBuilder(self, name, plan, function_inputs, region, secret_params)
+        self._builder = PulumiBuilder(self, name, plan, function_inputs, region, secret_params, adoption)
         #: every resource the component registered, by the plan's (CloudFormation) logical id
         self.resources: dict[str, pulumi.CustomResource] = self._builder.build()
         self._set_outputs()

@@ -280,3 +280,46 @@ def _event_rule_arn(physical_id: str, values: Mapping[str, str]) -> str:
         raise ImportIdError(f"the import id of an event rule is its Arn: give Arn, or {', '.join(missing)}")
     rule = physical_id.replace("|", "/", 1)
     return f"arn:{values[PARTITION]}:events:{values[REGION]}:{values[ACCOUNT_ID]}:rule/{rule}"
+
+
+_GETTER = re.compile(r'@pulumi\.getter(?:\(name="(\w+)"\))?\s*\n\s*def (\w+)\(self\)')
+
+
+@lru_cache(maxsize=None)
+def input_names(cfn_type: str) -> Tuple[str, ...]:
+    """The inputs the SDK's resource of `cfn_type` takes (wire names, `tableName`), read from the `{Class}Args`
+    class of its module's source without importing it; empty when the source cannot be read."""
+    found = native_type(cfn_type)
+    folder = _sdk_folder()
+    module = found.module.split(".", 1)[1].replace(".", "/") if "." in found.module else ""
+    stem = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", found.class_name).lower()
+    try:
+        source = (folder / module / f"{stem}.py").read_text(encoding="utf-8")  # type: ignore[operator]
+    except (OSError, TypeError):
+        return ()
+    start = source.find(f"class {found.class_name}Args")
+    end = source.find(f"class {found.class_name}(pulumi.CustomResource)")
+    if start < 0 or end < start:
+        return ()
+    return tuple(wire or name for wire, name in _GETTER.findall(source[start:end]))
+
+
+def name_property(cfn_type: str) -> Optional[str]:
+    """The property that names a resource of `cfn_type` (`TableName`, `QueueName`, or `Name`), as
+    pulumi-aws-native auto-names it when the template leaves it out; None for a type with no such input."""
+    name = cfn_type.split("::")[2]
+    taken = set(input_names(cfn_type))
+    for candidate in (f"{name}Name", "Name"):
+        if candidate[0].lower() + candidate[1:] in taken:
+            return candidate
+    return None
+
+
+def name_from_physical_id(cfn_type: str, prop: str, physical_id: str) -> str:
+    """The name CloudFormation gave a resource, from its physical id: the id itself when the name is the
+    identifier (a table's name), else the last part of its ARN (`...:topic/NAME`, `...:NAME`) or URL."""
+    if primary_identifier(cfn_type) == (prop,) or "/" not in physical_id and not physical_id.startswith("arn:"):
+        return physical_id
+    if physical_id.startswith("arn:"):
+        return physical_id.split(":", 5)[-1].rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return physical_id.rstrip("/").rsplit("/", 1)[-1]

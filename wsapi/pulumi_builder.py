@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import native
+from .adoption import Adoption
 from .domain_lookups import find
 from .packaging import cached_archive
 from .plan import (
@@ -77,9 +78,11 @@ class PulumiBuilder:
     def __init__(
         self, parent: pulumi.Resource, name: str, plan: Plan, functions: Mapping[str, Any], region: Optional[str],
         secret_params: Optional[Mapping[str, Any]] = None,
+        adoption: Optional[Adoption] = None,
     ) -> None:
         self.parent = parent
         self.remote = RemoteLookups(parent, region, secret_params or {})  #: variables found at deploy time
+        self.adoption = adoption  #: the Serverless stack's resources to take over (`adopt=`), if any
         self.component = name
         self.plan = plan
         self.functions = functions  #: function key -> what `functions=` gave for it
@@ -121,12 +124,17 @@ class PulumiBuilder:
         return kind_of(resource).child_name(self.component, resource) + suffix
 
     def options(self, resource: Resource, waits: Sequence[Any] = ()) -> pulumi.ResourceOptions:
-        """Parent, `depends_on` (DependsOn and `waits`), and `retain_on_delete` for a `DeletionPolicy` that keeps
-        the resource (Retain, RetainExceptOnCreate; Snapshot too: Pulumi takes no snapshot, so it keeps it)."""
+        """Parent, `depends_on` (DependsOn and `waits`), `retain_on_delete` for a `DeletionPolicy` that keeps
+        the resource (Retain, RetainExceptOnCreate; Snapshot too: Pulumi takes no snapshot, so it keeps it), and
+        while adopting, `import_` and the kind's `ignore_changes` for a resource the Serverless stack created."""
         depends_on = [self.resources[key] for key in resource.depends_on or () if key in self.resources]
         options = self.child_options(depends_on + list(waits))
         if resource.attributes.get("DeletionPolicy") in RETAINED:
             options = pulumi.ResourceOptions.merge(options, pulumi.ResourceOptions(retain_on_delete=True))
+        adopted = self.adoption.adopted.get(resource.key) if self.adoption else None
+        if adopted is not None:  # take over what the Serverless stack created (see wsapi.adoption)
+            adopting = pulumi.ResourceOptions(import_=adopted.import_id, ignore_changes=list(adopted.ignore_changes) or None)
+            options = pulumi.ResourceOptions.merge(options, adopting)
         return options
 
     def child_options(self, depends_on: Sequence[Any] = ()) -> pulumi.ResourceOptions:

@@ -7,7 +7,7 @@ import hashlib
 from typing import Any, Mapping, Tuple
 
 from ..plan import REGION, Plan, Ref, Resource, readable
-from .base import Builder, Convert, Extra, Kind, kind_of, nested, register, same_names
+from .base import STACK_TAGS, Builder, Convert, Extra, Kind, StackIds, kind_of, nested, register, same_names
 
 #: The Pulumi resource that moves an external API's existing stage (CloudFormation: Deployment.StageName).
 STAGE_POINTER_TYPE = "pulumi-python:dynamic:Resource"
@@ -21,6 +21,10 @@ class Api(Kind):
     pulumi_type = "aws:apigatewayv2/api:Api"
     ref = "id"
     attributes = {"ApiEndpoint": "api_endpoint"}
+    adoption_ignores = {"tags": STACK_TAGS}
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        return physical_id  # the API id
 
     def describe(self, plan: Plan, r: Resource) -> str:
         return f"name={r.properties['Name']} routeSelection={r.properties['RouteSelectionExpression']}"
@@ -38,6 +42,9 @@ class Integration(Kind):
     ref = "id"
     published = True
     deploy_trigger = "IntegrationUri"
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        return f"{stack.physical(r.properties['ApiId'], 'ApiId')}/{physical_id}"
 
     def describe(self, plan: Plan, r: Resource) -> str:
         return f"AWS_PROXY -> {readable(r.properties['IntegrationUri'])}"
@@ -58,6 +65,10 @@ class RouteResponse(Kind):
     ref = "id"
     published = True
 
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        api = stack.physical(r.properties["ApiId"], "ApiId")
+        return f"{api}/{stack.physical(r.properties['RouteId'], 'RouteId')}/{physical_id}"
+
     def describe(self, plan: Plan, r: Resource) -> str:
         route_id = r.properties.get("RouteId")
         route = plan.resource(route_id.key).properties["RouteKey"] if isinstance(route_id, Ref) else "?"
@@ -72,6 +83,9 @@ class Authorizer(Kind):
     ref = "id"
     published = True
     deploy_trigger = "AuthorizerUri"
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        return f"{stack.physical(r.properties['ApiId'], 'ApiId')}/{physical_id}"
 
     def describe(self, plan: Plan, r: Resource) -> str:
         return f"REQUEST -> {readable(r.properties['AuthorizerUri'])} identity={readable(r.properties['IdentitySource'])}"
@@ -91,6 +105,9 @@ class Route(Kind):
     ref = "id"
     published = True
 
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        return f"{stack.physical(r.properties['ApiId'], 'ApiId')}/{physical_id}"
+
     def describe(self, plan: Plan, r: Resource) -> str:
         p = r.properties
         response = " routeResponse=$default" if "RouteResponseSelectionExpression" in p else ""
@@ -109,9 +126,17 @@ class Route(Kind):
 
 
 class Stage(Kind):
+    """Adopted with its `deploymentId` NOT ignored: the adoption run moves the stage to wsapi's new deployment,
+    since deleting the Serverless stack deletes Serverless's deployment, which API Gateway refuses while a
+    stage points at it."""
+
     cfn_type = "AWS::ApiGatewayV2::Stage"
     pulumi_type = "aws:apigatewayv2/stage:Stage"
     ref = "name"
+    adoption_ignores = {"tags": STACK_TAGS}
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        return f"{stack.physical(r.properties['ApiId'], 'ApiId')}/{physical_id}"  # the stage's name
 
     def describe(self, plan: Plan, r: Resource) -> str:
         p = r.properties
@@ -135,6 +160,9 @@ class Stage(Kind):
 
 
 class Deployment(Kind):
+    """Never adopted: wsapi's deployment is created new (its triggers are wsapi's), and the adopted stage moves
+    to it; Serverless's goes with the Serverless stack."""
+
     cfn_type = "AWS::ApiGatewayV2::Deployment"
     pulumi_type = "aws:apigatewayv2/deployment:Deployment"
     ref = "id"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Tuple
 
-from ..plan import CodeArchive, Join, Plan, Ref, Resource, readable, references
-from .base import Builder, Convert, Extra, Kind, nested, register, same_names, tags_map
+from ..plan import CodeArchive, GetAtt, Join, Plan, Ref, Resource, readable, references
+from .base import STACK_TAGS, AdoptionError, Builder, Convert, Extra, Kind, StackIds, nested, register, same_names, tags_map
 
 CONCURRENCY_TYPE = "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
 CONCURRENCY_SUFFIX = "-concurrency"  #: Alias.ProvisionedConcurrencyConfig
@@ -47,10 +47,23 @@ def publishes(plan: Plan, function: Resource) -> bool:
 
 
 class Function(Kind):
+    """Adopted with its `role` NOT ignored: the adoption run moves the function to wsapi's role, since deleting
+    the Serverless stack deletes Serverless's."""
+
     cfn_type = "AWS::Lambda::Function"
     pulumi_type = "aws:lambda/function:Function"
     ref = "name"
     attributes = {"Arn": "arn"}
+    adoption_ignores = {
+        "code": "pulumi-aws reads no code back, so an import always differs here: the function keeps the code Serverless"
+        " deployed (built from the same files, tests/test_packaging.py) until the first normal run uploads wsapi's archive",
+        "publish": "Serverless published versions with AWS::Lambda::Version resources (kept: DeletionPolicy Retain), wsapi"
+        " through the function: nothing is published while adopting",
+        "tags": STACK_TAGS,
+    }
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        return physical_id  # the function's name
 
     def describe(self, plan: Plan, r: Resource) -> str:
         p = r.properties
@@ -121,6 +134,18 @@ class Alias(Kind):
     cfn_type = "AWS::Lambda::Alias"
     pulumi_type = "aws:lambda/alias:Alias"
     ref = "arn"
+    adoption_ignores = {
+        "functionVersion": "the alias keeps the version Serverless published (with its provisioned concurrency ready)"
+        " until the first normal run points it at the version the function publishes",
+    }
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        """`{function}/{alias}`, read off the alias ARN CloudFormation reports
+        (`arn:aws:lambda:{region}:{account}:function:{function}:{alias}`)."""
+        parts = physical_id.split(":")
+        if len(parts) != 8 or parts[5] != "function":
+            raise AdoptionError(f"the physical id of an alias must be its ARN (arn:...:function:NAME:ALIAS), got {physical_id!r}")
+        return f"{parts[6]}/{parts[7]}"
 
     def extras(self, properties: Mapping[str, Any]) -> Tuple[Extra, ...]:
         return (Extra(CONCURRENCY_TYPE, CONCURRENCY_SUFFIX),) if "ProvisionedConcurrencyConfig" in properties else ()
@@ -148,6 +173,9 @@ class Alias(Kind):
 
 
 class Permission(Kind):
+    """Never adopted: wsapi's permissions (one per route, scoped to this API, stage and route) are created new;
+    Serverless's open ones (no SourceArn) go with the Serverless stack."""
+
     cfn_type = "AWS::Lambda::Permission"
     pulumi_type = "aws:lambda/permission:Permission"
     ref = "id"
@@ -164,6 +192,14 @@ class Permission(Kind):
     }
 
 
+def function_name(stack: StackIds, value: Any, what: str) -> str:
+    """A function's name from a reference to it in the stack (`Ref`, or `Fn::GetAtt .Arn`: its physical id is its
+    name) or from its name or ARN written out."""
+    if isinstance(value, GetAtt):
+        value = Ref(value.key)
+    return stack.physical(value, what).split(":function:")[-1].split(":")[0]
+
+
 class EventInvokeConfig(Kind):
     cfn_type = "AWS::Lambda::EventInvokeConfig"
     pulumi_type = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
@@ -174,6 +210,12 @@ class EventInvokeConfig(Kind):
         settings = [f"{name}={readable(value['Destination'])}" for name, value in p["DestinationConfig"].items()]
         settings += [f"{name}={p[name]}" for name in ("MaximumEventAgeInSeconds", "MaximumRetryAttempts") if name in p]
         return f"{readable(p['FunctionName'])}:{p['Qualifier']} " + " ".join(settings)
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        """The function's name, with `:{qualifier}` unless it is `$LATEST` (pulumi-aws's import format)."""
+        name = function_name(stack, r.properties["FunctionName"], "FunctionName")
+        qualifier = r.properties.get("Qualifier", "$LATEST")
+        return name if qualifier == "$LATEST" else f"{name}:{stack.physical(qualifier, 'Qualifier').split(':')[-1]}"
 
     inputs = {
         **same_names("FunctionName", "Qualifier", "MaximumEventAgeInSeconds", "MaximumRetryAttempts"),
@@ -198,6 +240,15 @@ class Url(Kind):
         "Cors": Convert("cors", nested("lambda_.FunctionUrlCorsArgs"), ("AllowCredentials", "AllowHeaders", "AllowMethods", "AllowOrigins", "ExposeHeaders", "MaxAge")),
     }
     consumed = ("TargetFunctionArn",)
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        """`{function}` or `{function}/{qualifier}` (pulumi-aws's import format), from the target: the
+        function's ARN, joined with its alias's name when it has one (Serverless's resolveLambdaTarget)."""
+        target, qualifier = r.properties["TargetFunctionArn"], None
+        if isinstance(target, Join) and len(target.parts) == 2 and isinstance(target.parts[1], str):
+            target, qualifier = target.parts
+        name = function_name(stack, target, "TargetFunctionArn")
+        return f"{name}/{qualifier}" if qualifier else name
 
     def build(self, b: Builder, r: Resource) -> Any:
         p = b.props(r)

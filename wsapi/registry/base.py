@@ -115,6 +115,29 @@ class Builder(Protocol):
         """The extras built for plan resource `key`."""
 
 
+#: Why the adoption run leaves tags as they are (see `Kind.adoption_ignores`).
+STACK_TAGS = (
+    "CloudFormation tagged it with the stack's tags (provider.stackTags, its aws:cloudformation:* ones), which a"
+    " Pulumi stack has no counterpart for: the first normal run sets the tags serverless.yml gives"
+)
+
+
+class StackIds(Protocol):
+    """What a kind reads from the Serverless stack it adopts a resource from (`adoption.StackIds`)."""
+
+    def physical(self, value: Any, what: str) -> str:
+        """The physical id a plan value stands for: a `Ref` to a resource of the stack, or a literal string;
+        AdoptionError (naming `what`) when the stack cannot tell."""
+
+    def pseudo(self) -> Mapping[str, str]:
+        """The stack's partition, region and account (`AWS::Partition`, ...), as far as its answer tells."""
+
+
+class AdoptionError(ValueError):
+    """An import id that cannot be made from the stack (a parent missing from it, an id known only at deploy
+    time); `str()` is the message."""
+
+
 class Kind:
     """One CloudFormation type. Subclasses set the class attributes and override what differs."""
 
@@ -141,6 +164,14 @@ class Kind:
     consumed: ClassVar[Tuple[str, ...]] = ()
     #: properties Pulumi has no input for that change nothing in what wsapi deploys, and why (a warning)
     ignored: ClassVar[Mapping[str, str]] = {}
+    #: Pulumi inputs (wire names) the adoption run leaves as the Serverless stack deployed them (its
+    #: `ignore_changes`), each with why: what wsapi does differently there is applied by the first normal run
+    adoption_ignores: ClassVar[Mapping[str, str]] = {}
+
+    def import_id(self, resource: Resource, physical_id: str, stack: "StackIds") -> Optional[str]:
+        """The id Pulumi adopts the resource CloudFormation created by (`import_`, in the format pulumi-aws
+        documents for the type), or None: wsapi creates its own instead (the default)."""
+        return None
 
     def arguments(self, b: "Builder", properties: Mapping[str, Any]) -> Dict[str, Any]:
         """The Pulumi arguments for evaluated `properties` (see `inputs`)."""

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from .. import native_types
 from ..plan import Plan, Resource, readable
-from .base import DECLARED, Builder, Kind
+from .base import DECLARED, STACK_TAGS, AdoptionError, Builder, Kind, StackIds
 
 #: DeletionPolicy values shown as "retain" on its plan line (the builder keeps such a resource on delete).
 RETAIN = ("Retain", "RetainExceptOnCreate", "Snapshot")
@@ -24,6 +24,21 @@ RETAIN = ("Retain", "RetainExceptOnCreate", "Snapshot")
 
 class Declared(Kind):
     cfn_type = "*"  #: any type
+    adoption_ignores = {"tags": STACK_TAGS}
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        """The Cloud Control identifier, its other parts (a composite identifier) read from the properties."""
+        values = dict(stack.pseudo())
+        try:
+            for name in native_types.primary_identifier(r.type):
+                if name in r.properties:
+                    try:
+                        values[name] = stack.physical(r.properties[name], name)
+                    except AdoptionError:
+                        pass  # import_id names what is missing
+            return native_types.import_id(r.type, physical_id, values)
+        except native_types.NativeError as error:
+            raise AdoptionError(str(error)) from None
 
     def child_name(self, component: str, resource: Resource) -> str:
         return f"{component}-{resource.key}"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 from ..plan import Plan, Resource, readable
-from .base import Builder, Convert, Extra, Kind, register, same_names, tags_map
+from .base import STACK_TAGS, Builder, Convert, Extra, Kind, StackIds, register, same_names, tags_map
 
 INLINE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 POLICY_ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -23,10 +23,18 @@ def policy_attachment_suffix(index: int) -> str:
 
 
 class Role(Kind):
+    """Created new (wsapi's roles grant less than Serverless's), except a role serverless.yml names exactly as
+    the deployed one (`provider.iam.role.name`): a role name exists once per account, so that one is adopted,
+    and its policies are wsapi's from the adoption run on."""
+
     cfn_type = "AWS::IAM::Role"
     pulumi_type = "aws:iam/role:Role"
     ref = "name"
     attributes = {"Arn": "arn"}
+    adoption_ignores = {"tags": STACK_TAGS}
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> Optional[str]:
+        return physical_id if r.properties.get("RoleName") == physical_id else None
 
     def extras(self, properties: Mapping[str, Any]) -> Tuple[Extra, ...]:
         attachments = [Extra(POLICY_ATTACHMENT_TYPE, policy_attachment_suffix(i)) for i, _ in enumerate(properties.get("ManagedPolicyArns", ()))]

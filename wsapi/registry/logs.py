@@ -6,7 +6,7 @@ import json
 from typing import Any, Mapping, Tuple
 
 from ..plan import Plan, Resource
-from .base import Builder, Convert, Extra, Kind, register, same_names, tags_map
+from .base import STACK_TAGS, Builder, Convert, Extra, Kind, StackIds, register, same_names, tags_map
 
 DATA_PROTECTION_TYPE = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
 DATA_PROTECTION_SUFFIX = "-data-protection"  #: LogGroup.DataProtectionPolicy
@@ -17,6 +17,13 @@ class LogGroup(Kind):
     pulumi_type = "aws:cloudwatch/logGroup:LogGroup"
     ref = "name"
     attributes = {"Arn": "arn"}
+    adoption_ignores = {
+        "kmsKeyId": "custom.wsapi.logs.kmsKeyArn (which Serverless ignores) encrypts the group from the first normal run",
+        "tags": STACK_TAGS,
+    }
+
+    def import_id(self, r: Resource, physical_id: str, stack: StackIds) -> str:
+        return physical_id  # the group's name
 
     def extras(self, properties: Mapping[str, Any]) -> Tuple[Extra, ...]:
         return (Extra(DATA_PROTECTION_TYPE, DATA_PROTECTION_SUFFIX),) if "DataProtectionPolicy" in properties else ()
