@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from .. import naming
+from ..registry.awslambda import Permission
 from ..model import Function, Service
 from ..plan import GetAtt, Join, Output, Ref
 from .function_role import as_written
@@ -75,7 +76,7 @@ class InvocationCompiler:
         self.compiler.add(key, "AWS::Lambda::Url", f"function-url-{function.key}", properties, self.waits(function))
         if url.auth_type == "NONE":  # a URL without an authorizer is public: anyone may invoke it
             self.compiler.add(
-                naming.function_url_permission(function.key), "AWS::Lambda::Permission", f"function-url-permission-{function.key}",
+                naming.function_url_permission(function.key), Permission.cfn_type, f"function-url-permission-{function.key}",
                 {
                     "FunctionName": self.target(function),
                     "Action": "lambda:InvokeFunctionUrl",

@@ -29,6 +29,7 @@ from ..intrinsics import is_intrinsic
 from ..model import Function, Service
 from ..plan import External, GetAtt, Sub
 from ..remote_values import request_of
+from ..registry.iam import Role
 
 ASSUME_LAMBDA = {
     "Version": "2012-10-17",
@@ -116,7 +117,7 @@ class RoleCompiler:
         statements.extend(self.setting_statements())
         for statement, path in settings.statements:
             statements.append(as_written(dict(statement), path))
-        self.compiler.add(naming.LAMBDA_ROLE, "AWS::IAM::Role", "lambda-role", self.properties(statements))
+        self.compiler.add(naming.LAMBDA_ROLE, Role.cfn_type, "lambda-role", self.properties(statements))
         return GetAtt(naming.LAMBDA_ROLE, "Arn")
 
     def properties(self, statements: List[Any]) -> Dict[str, Any]:

@@ -18,6 +18,7 @@ from .. import naming
 from ..digests import digest
 from ..errors import ConfigError, Problem
 from ..model import Function, Service
+from ..registry.logs import LogGroup
 from .layers import compile_layers
 from ..plan import CodeArchive, External, GetAtt, Output, Ref
 from ..functions import CREATE, RUN
@@ -151,7 +152,7 @@ class FunctionCompiler:
             properties["DataProtectionPolicy"] = External(
                 dict(function.log_data_protection_policy), function.paths["logDataProtectionPolicy"]
             )
-        self.compiler.add(log_group, "AWS::Logs::LogGroup", f"function-log-group-{function.key}", properties)
+        self.compiler.add(log_group, LogGroup.cfn_type, f"function-log-group-{function.key}", properties)
         return [log_group]
 
     def function_properties(self, function: Function, code: Any) -> Dict[str, Any]:
