@@ -767,3 +767,13 @@ def test_a_number_beyond_the_double_range_is_a_finding_not_a_crash(value: int, k
     shape = mapping({"timeout": integer() if kind == "integer" else number()})
     findings = check(shape, {"timeout": value})
     assert [finding.path for finding in findings] == [("timeout",)]
+
+
+def test_provider_tracing_as_a_boolean_is_a_warning_and_traces_nothing_as_serverless(tmp_path: Path) -> None:
+    """Serverless v3 reads `provider.tracing.lambda`; `tracing: true` has no such key, so it compiles no
+    TracingConfig (a real service of the corpus writes it so): a warning, not a refusal."""
+    config = service_config(tracing=True)
+    template = template_for(tmp_path, config)
+    assert [w.path for w in load_service(tmp_path).warnings] == ["provider.tracing"]
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert functions and all("TracingConfig" not in f["Properties"] for f in functions)

@@ -146,6 +146,9 @@ class LambdaSettingsReader:
         return value
 
     def provider_tracing(self, value: Any, path: str) -> Optional[str]:
+        if isinstance(value, bool):  # Serverless reads `provider.tracing.lambda`, which a boolean does not have
+            self.warn(path, "has no effect: Serverless v3 reads provider.tracing.lambda (write tracing: {lambda: true}); functions are not traced")
+            return None
         settings = self.mapping(value, path)
         if settings is None:
             return None
