@@ -148,21 +148,21 @@ class VariableSource:
 
     def region(self, path: PathT) -> Any:
         """The region as `${aws:region}` gives it: `--region`, else `provider.region`, else us-east-1."""
-        region = self.outside(path, self.resolution.options.get("region"), "the region (--region)")
-        if not region:
-            region = self.resolution.lookup(["provider", "region"], path)
-            if region is MISSING or not region:
-                region = "us-east-1"
-        return region
+        return self.option_or_provider(path, "region", "us-east-1")
 
     def stage(self, path: PathT) -> Any:
         """The stage as `${sls:stage}` gives it: `--stage`, else `provider.stage`, else "dev"."""
-        stage = self.outside(path, self.resolution.options.get("stage"), "the stage (--stage)")
-        if not stage:
-            stage = self.resolution.lookup(["provider", "stage"], path)
-            if stage is MISSING or not stage:
-                stage = "dev"
-        return stage
+        return self.option_or_provider(path, "stage", "dev")
+
+    def option_or_provider(self, path: PathT, name: str, default: str) -> Any:
+        """The command-line option `--{name}`, else `provider.{name}`, else `default` (an empty value counts as
+        none, as Serverless reads it)."""
+        value = self.outside(path, self.resolution.options.get(name), f"the {name} (--{name})")
+        if not value:
+            value = self.resolution.lookup(["provider", name], path)
+            if value is MISSING or not value:
+                value = default
+        return value
 
 
 # --------------------------------------------------------------------------- the configuration and the command line
