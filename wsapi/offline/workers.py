@@ -284,14 +284,8 @@ class Worker:
         """The runtime said it exits after its last answer: it gets nothing more, what it was sent and did not
         start runs elsewhere, and its process is reaped in the background."""
         self.alive = False
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        waiting, self.inflight = list(self.inflight), collections.deque()
-        self.outgoing.clear()
-        self.pool.discard(self, waiting)
-        if self.process is not None:
-            self.pool.track(self.loop.create_task(self._reap()))
+        self.pool.discard(self, self._take_inflight())
+        self._reap_later()
 
     def _start_head(self, now: float) -> None:
         """The head of `inflight` is running from `now`. One lazily re-armed timer per worker watches the
@@ -337,17 +331,27 @@ class Worker:
     def _abandon(self, error: Optional[InvocationError]) -> Optional[_Invocation]:
         """The process is gone: the ones queued behind the running invocation go back to the pool; the running
         one fails with `error` (or, without one, is returned for the caller to fail)."""
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        inflight, self.inflight = self.inflight, collections.deque()
-        self.outgoing.clear()
-        self.pool.discard(self, list(inflight)[1:])
+        inflight = self._take_inflight()
+        self.pool.discard(self, inflight[1:])
         running = inflight[0] if inflight else None
         if running is not None and error is not None:
             running.finish(None, error)
             return None
         return running
+
+    def _take_inflight(self) -> List[_Invocation]:
+        """What this worker was sent and has not answered, taken from it (its deadline timer and unwritten
+        frames dropped): the process is gone or going."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        inflight, self.inflight = list(self.inflight), collections.deque()
+        self.outgoing.clear()
+        return inflight
+
+    def _reap_later(self) -> None:
+        if self.process is not None:
+            self.pool.track(self.loop.create_task(self._reap()))
 
     def send(self, invocation: _Invocation) -> None:
         self.inflight.append(invocation)
@@ -369,8 +373,7 @@ class Worker:
         the process is reaped in the background."""
         was_alive, self.alive = self.alive, False
         self.kill_group()
-        if self.process is not None:
-            self.pool.track(self.loop.create_task(self._reap()))
+        self._reap_later()
         if was_alive:
             self._abandon(error or exit_error(None))
 
