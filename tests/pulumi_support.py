@@ -18,10 +18,11 @@ import contextlib
 import json
 import os
 import re
+import runpy
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 import pulumi
 from pulumi.runtime import mocks as _mocks
@@ -428,6 +429,22 @@ def run_program(program: Callable[[], Any]) -> Any:
     body()
     assert "value" in resolved, "the program's result never resolved"
     return resolved["value"]
+
+
+SHIPPED_PROGRAM = Path(__file__).resolve().parent.parent / "__main__.py"
+
+
+def run_shipped_program(stack: Mapping[str, Any], secret_keys: Sequence[str] = (), result: Callable[[], Any] = lambda: None) -> Any:
+    """Run the repository's Pulumi program (`__main__.py`) under the current mocks with `stack` as its stack
+    configuration (values that are not strings JSON-encoded, as `pulumi config` keeps them; `secret_keys` set
+    as secrets), then clear it. Returns `result()` resolved, for what the program handed out (e.g. through a
+    patched `pulumi.export`)."""
+    values = {key: value if isinstance(value, str) else json.dumps(value) for key, value in stack.items()}
+    pulumi.runtime.set_all_config(values, list(secret_keys))
+    try:
+        return run_program(lambda: runpy.run_path(str(SHIPPED_PROGRAM)) and result())
+    finally:
+        pulumi.runtime.set_all_config({}, [])
 
 
 def component_outputs(api: Any) -> dict[str, pulumi.Output]:

@@ -434,21 +434,13 @@ def test_the_name_property_pinned_and_its_value(cfn_type: str, prop, physical_id
 
 def test_the_shipped_program_adopts_with_the_stack_setting(pulumi_mocks: Recorder) -> None:
     """`wsapi:adopt` in the stack: a describe-stack-resources answer relative to the project."""
-    import runpy
-
-    import pulumi
-    from conftest import ROOT
-    from pulumi_support import run_program
+    from pulumi_support import run_shipped_program
 
     case = "logs-retention-data-protection"
-    pulumi.runtime.set_all_config({
+    run_shipped_program({
         "wsapi:serverlessConfig": f"tests/golden/{case}/serverless.yml", "wsapi:createFunctions": "true",
         "wsapi:adopt": f"tests/adoption/{case}/describe-stack-resources.json",
     })  # fmt: skip
-    try:
-        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and None)
-    finally:
-        pulumi.runtime.set_all_config({})
     api = pulumi_mocks.named(f"{case}-api")
     assert api.import_id == stack_rows(case)["WebsocketsApi"]["PhysicalResourceId"]
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import json
 import re
-import runpy
 import shlex
 import shutil
 from pathlib import Path
 from typing import Iterator
 
-import pulumi
 import pytest
 import yaml
 
 from conftest import ROOT, run_cli
-from pulumi_support import Recorder, isolated_mocks, run_program
+from pulumi_support import Recorder, isolated_mocks, run_program, run_shipped_program
 from wsapi import cli
 
 README = (ROOT / "README.md").read_text()
@@ -110,11 +108,7 @@ def test_pulumi_preview_of_the_shipped_stack_shows_what_the_readme_says(pulumi_m
     listing = capsys.readouterr().out.splitlines()
     listed = [line.split()[3] for line in listing if line.startswith((" +   ├─", " +   └─"))]
     stack = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
-    pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in stack.items()})
-    try:
-        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and None)
-    finally:
-        pulumi.runtime.set_all_config({})
+    run_shipped_program(stack)
     registered = [r.name for r in pulumi_mocks.custom()]
     assert sorted(listed) == sorted(registered) and len(registered) > 20
     assert listing[-1] == f"    + {len(registered) + 1} to create"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import runpy
 import zipfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -29,6 +28,7 @@ from pulumi_support import (
     fresh_mocks,
     isolated_mocks,
     run_program,
+    run_shipped_program,
 )
 from test_packaging import CASES as PACKAGING_CASES
 from test_packaging import write_tree
@@ -335,12 +335,7 @@ def test_preview_and_update_register_the_same_resources(tmp_path: Path, monkeypa
 def test_pulumi_up_with_the_shipped_stack_config_deploys_the_whole_chat_backend(pulumi_mocks: Recorder) -> None:
     stack = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
     assert stack["wsapi:createFunctions"] is True
-    values = {key: value if isinstance(value, str) else json.dumps(value) for key, value in stack.items()}
-    pulumi.runtime.set_all_config(values)
-    try:
-        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and None)
-    finally:
-        pulumi.runtime.set_all_config({})
+    run_shipped_program(stack)
     kinds = {r.type for r in pulumi_mocks.custom()}
     assert {FUNCTION, ROLE_POLICY, LOG_GROUP, "aws:apigateway/account:Account"} <= kinds
     assert set(functions_of(pulumi_mocks)) == {f"chat-dev-{key}" for key in CHAT_FUNCTIONS}

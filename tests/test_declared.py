@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 from conftest import run_cli
 from native_support import REGION, native_mocks
-from pulumi_support import ACCOUNT, GOLDEN, Recorder, render
+from pulumi_support import ACCOUNT, GOLDEN, Recorder, render, run_shipped_program
 
 from wsapi import ConfigError, load_service
 from wsapi.config_files import load_config
@@ -319,19 +319,13 @@ def test_the_standalone_export_with_functions_keeps_every_reference_inside_the_t
 
 def test_the_shipped_program_exports_the_services_own_outputs(pulumi_mocks: Recorder, monkeypatch) -> None:
     """`pulumi stack output` shows a service's `resources.Outputs` beside url/apiId, as Serverless's stack does."""
-    import runpy
-
     import pulumi
-    from pulumi_support import run_program
 
     exported: dict = {}
     monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
     root = Path(__file__).resolve().parent.parent
-    pulumi.runtime.set_all_config({"wsapi:serverlessConfig": str(REFERENCES.relative_to(root) / "serverless.yml")})
-    try:
-        resolved = run_program(lambda: runpy.run_path(str(root / "__main__.py")) and exported)
-    finally:
-        pulumi.runtime.set_all_config({})
+    stack = {"wsapi:serverlessConfig": str(REFERENCES.relative_to(root) / "serverless.yml")}
+    resolved = run_shipped_program(stack, result=lambda: exported)
     table = pulumi_mocks.named("resources-references-ConnectionsTable")  # the component is named after the service
     assert resolved["ConnectionsTableName"] == table.id
     assert resolved["ConnectionsStreamArn"] == table.state["streamArn"]

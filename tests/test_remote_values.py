@@ -5,7 +5,6 @@ the standalone export where it can (else refused with the path), fetched with bo
 from __future__ import annotations
 
 import json
-import runpy
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,9 @@ import pulumi
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from pulumi.runtime import rpc
-from pulumi_support import Call, Recorder, fresh_mocks, render, run_program
+from pulumi_support import Call, Recorder, fresh_mocks, render, run_shipped_program
 
 from wsapi import ConfigError, load_service
 from wsapi.aws_fetch import Fetch
@@ -133,11 +132,7 @@ def test_secret_params_of_the_shipped_program_stay_secret(tmp_path: Path, monkey
     monkeypatch.setenv("WSAPI_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
     recorder = fresh_mocks()
     stack = {"wsapi:serverlessConfig": "examples/chat", "wsapi:createFunctions": "true", "wsapi:secretParams": json.dumps({"chatToken": "s3cret"})}
-    pulumi.runtime.set_all_config(stack, ["wsapi:secretParams"])
-    try:
-        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and None)
-    finally:
-        pulumi.runtime.set_all_config({}, [])
+    run_shipped_program(stack, ["wsapi:secretParams"])
     with_token = [f for f in recorder.of_type(FUNCTION) if "CHAT_TOKEN" in json.dumps(f.inputs.get("environment"))]
     assert with_token and all(is_secret(f.inputs["environment"]) for f in with_token)
     assert all(f.inputs["environment"]["value"]["variables"]["CHAT_TOKEN"] == "s3cret" for f in with_token)
@@ -296,10 +291,6 @@ def test_a_secret_wsapi_params_keeps_every_value_secret(tmp_path: Path, monkeypa
     monkeypatch.setenv("WSAPI_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
     recorder = fresh_mocks()
     stack = {"wsapi:serverlessConfig": "examples/chat", "wsapi:createFunctions": "true", "wsapi:params": json.dumps({"chatToken": "s3cret"})}
-    pulumi.runtime.set_all_config(stack, ["wsapi:params"])  # pulumi config set --secret --path wsapi:params.chatToken
-    try:
-        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and None)
-    finally:
-        pulumi.runtime.set_all_config({}, [])
+    run_shipped_program(stack, ["wsapi:params"])  # pulumi config set --secret --path wsapi:params.chatToken
     with_token = [f for f in recorder.of_type(FUNCTION) if "CHAT_TOKEN" in json.dumps(f.inputs.get("environment"))]
     assert with_token and all(is_secret(f.inputs["environment"]) for f in with_token)
